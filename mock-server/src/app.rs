@@ -1,0 +1,54 @@
+//! The one place where routes, fallbacks and layers are assembled.
+
+use std::any::Any;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{Ar24Error, error_response};
+use crate::slug::Slug;
+use crate::state::AppState;
+use crate::{control, routes};
+
+/// The whole mock as one router: the AR24 API under `/api`, the control plane
+/// under `/_mock`, and the AR24 error envelope for anything else.
+///
+/// The binary, [`crate::MockServer`] and every test serve this router.
+pub fn app(state: AppState) -> Router {
+    // The journal layer is outside the panic catcher, so even a panic is journalled.
+    let api = routes::router()
+        .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(middleware::from_fn_with_state(state.clone(), routes::front_door));
+    let control = control::router().layer(CatchPanicLayer::custom(panic_answer));
+    Router::new()
+        .nest("/api", api)
+        .nest("/_mock", control)
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Any path the mock does not serve: HTTP 404 with the envelope.
+pub(crate) async fn unknown_route() -> Response {
+    error_response(StatusCode::NOT_FOUND, Slug::UnknownRoute)
+}
+
+/// A known path with a method it does not take: HTTP 405 with the envelope.
+pub(crate) async fn wrong_method() -> Response {
+    error_response(StatusCode::METHOD_NOT_ALLOWED, Slug::MethodNotAllowed)
+}
+
+/// The last resort: a panic is answered `internal_error` (HTTP 200), never a bare 500.
+fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "a handler panicked".into());
+    Ar24Error::Internal(detail).into_response()
+}

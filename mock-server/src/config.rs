@@ -1,0 +1,100 @@
+//! Start-up configuration: one flag and one environment variable per setting.
+//! The README's configuration table mirrors `ar24-mock --help`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// The default partner's token: fixed, so a pipeline needs no set-up.
+pub const DEFAULT_TOKEN: &str = "ar24-mock-token";
+/// The default partner's private key: fixed, so a pipeline needs no set-up.
+pub const DEFAULT_PRIVATE_KEY: &str = "ar24-mock-private-key";
+/// Default port.
+pub const DEFAULT_PORT: u16 = 8080;
+/// Default accepted distance between `date` and the server clock, in seconds.
+pub const DEFAULT_DATE_WINDOW: u64 = 600;
+/// Default largest request body, in bytes.
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+/// Default number of journal entries kept.
+pub const DEFAULT_JOURNAL_LIMIT: usize = 10_000;
+
+/// How strictly the API authenticates and whether it encrypts.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// Exactly like AR24: date window, signature, encrypted success bodies.
+    #[default]
+    Strict,
+    /// Token only, success bodies as plain JSON: for curl debugging.
+    Plain,
+}
+
+/// The mock's configuration.
+#[derive(clap::Parser, Debug, Clone)]
+#[command(name = "ar24-mock", version, about = "An in-memory AR24 API with a mailbox and a control plane")]
+pub struct Config {
+    /// Port to listen on.
+    #[arg(long, env = "AR24_MOCK_PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Address to listen on (0.0.0.0 in a container).
+    #[arg(long, env = "AR24_MOCK_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Base URL of the mock as its users reach it, used in email links [default: http://BIND:PORT].
+    #[arg(long, env = "AR24_MOCK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Token of the default partner.
+    #[arg(long, env = "AR24_MOCK_TOKEN", default_value = DEFAULT_TOKEN)]
+    pub token: String,
+    /// Private key of the default partner.
+    #[arg(long, env = "AR24_MOCK_PRIVATE_KEY", default_value = DEFAULT_PRIVATE_KEY, hide_env_values = true)]
+    pub private_key: String,
+    /// Authentication mode.
+    #[arg(long, env = "AR24_MOCK_AUTH", value_enum, default_value_t = AuthMode::Strict)]
+    pub auth: AuthMode,
+    /// Seconds a `date` may be away from the server clock, either way.
+    #[arg(long, env = "AR24_MOCK_DATE_WINDOW", default_value_t = DEFAULT_DATE_WINDOW)]
+    pub date_window: u64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "AR24_MOCK_MAX_BODY", default_value_t = DEFAULT_MAX_BODY)]
+    pub max_body: usize,
+    /// Number of request journal entries kept (oldest dropped first).
+    #[arg(long, env = "AR24_MOCK_JOURNAL_LIMIT", default_value_t = DEFAULT_JOURNAL_LIMIT)]
+    pub journal_limit: usize,
+    /// The default partner may create users with the CGU pre-accepted (`cgu=1`).
+    #[arg(long, env = "AR24_MOCK_CGU_PREACCEPTED")]
+    pub cgu_preaccepted: bool,
+    /// The default partner pays for all its users' API usage.
+    #[arg(long, env = "AR24_MOCK_GLOBAL_BILLING")]
+    pub global_billing: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            port: DEFAULT_PORT,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            public_url: None,
+            token: DEFAULT_TOKEN.into(),
+            private_key: DEFAULT_PRIVATE_KEY.into(),
+            auth: AuthMode::Strict,
+            date_window: DEFAULT_DATE_WINDOW,
+            max_body: DEFAULT_MAX_BODY,
+            journal_limit: DEFAULT_JOURNAL_LIMIT,
+            cgu_preaccepted: false,
+            global_billing: false,
+        }
+    }
+}
+
+impl Config {
+    /// The address to bind.
+    pub fn socket_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
+    }
+
+    /// The public URL, or one made from the address actually bound.
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if bound.ip().is_unspecified() => format!("http://localhost:{}", bound.port()),
+            None => format!("http://{bound}"),
+        }
+    }
+}

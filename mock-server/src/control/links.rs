@@ -1,0 +1,103 @@
+//! `GET` and `POST /_mock/links/{id}`: the page an AR24 email links to, and
+//! the click that accepts what it asks. A link works once.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::mailbox::{escape, page};
+use super::wants_json;
+use crate::error::ControlError;
+use crate::slug::Slug;
+use crate::state::AppState;
+use crate::store::LinkError;
+use crate::store::outbox::{Link, LinkKind};
+
+/// What a link asks and whether it was used, as JSON.
+#[derive(Debug, Serialize)]
+struct LinkState {
+    id: String,
+    kind: LinkKind,
+    to: String,
+    user_id: u64,
+    partner: String,
+    asks: String,
+    state: &'static str,
+    used_at: Option<String>,
+    url: String,
+}
+
+fn describe(state: &AppState, link: Link) -> LinkState {
+    let partner_name = state.store.partner(&link.partner).map_or_else(|| link.partner.clone(), |p| p.name.clone());
+    let master = link.master_id.and_then(|id| state.store.user(id));
+    let asks = link.kind.request(&partner_name, master.as_ref().map(|m| m.profile.email.as_str()));
+    LinkState {
+        state: if link.used_at.is_some() { "used" } else { "pending" },
+        asks,
+        id: link.id,
+        kind: link.kind,
+        to: link.to,
+        user_id: link.user_id,
+        partner: link.partner,
+        used_at: link.used_at,
+        url: link.url,
+    }
+}
+
+fn failure(json: bool, error: LinkError) -> Response {
+    let (status, slug) = match error {
+        LinkError::NotFound => (StatusCode::NOT_FOUND, Slug::LinkNotFound),
+        LinkError::Used => (StatusCode::GONE, Slug::LinkAlreadyUsed),
+        LinkError::Obsolete => (StatusCode::GONE, Slug::LinkObsolete),
+    };
+    if json {
+        ControlError(status, slug).into_response()
+    } else {
+        let body = format!("<p class=\"error\">{}</p><p><a href=\"/_mock/mailbox\">Back to the mailbox</a></p>", escape(slug.message()));
+        (status, page("Link unavailable", &body)).into_response()
+    }
+}
+
+/// `GET`: what the email asks, and a button to accept it.
+pub(crate) async fn show_link(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let json = wants_json(&headers);
+    let Some(link) = state.store.link(&id) else {
+        return failure(json, LinkError::NotFound);
+    };
+    let link = describe(&state, link);
+    if json {
+        return Json(link).into_response();
+    }
+    let action = match &link.used_at {
+        Some(at) => format!("<p class=\"done\">Already accepted on {}.</p>", escape(at)),
+        None => format!(
+            "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
+            escape(&link.id),
+            escape(link.kind.action())
+        ),
+    };
+    let body = format!("<p>To: {}</p><p>{}</p>{action}", escape(&link.to), escape(&link.asks));
+    page(link.kind.action(), &body).into_response()
+}
+
+/// `POST`: accepts (CGU accepted, access granted, team joined, payment method added).
+pub(crate) async fn accept_link(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let json = wants_json(&headers);
+    match state.store.accept_link(&id) {
+        Err(error) => failure(json, error),
+        Ok(link) if json => {
+            Json(serde_json::json!({"status": "accepted", "kind": link.kind, "user_id": link.user_id, "outcome": link.kind.outcome()}))
+                .into_response()
+        }
+        Ok(link) => {
+            let body = format!(
+                "<p class=\"done\">{}</p><p>For {}.</p><p><a href=\"/_mock/mailbox\">Back to the mailbox</a></p>",
+                escape(link.kind.outcome()),
+                escape(&link.to)
+            );
+            Html(page("Accepted", &body).0).into_response()
+        }
+    }
+}

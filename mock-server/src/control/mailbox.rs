@@ -1,0 +1,57 @@
+//! `GET /_mock/mailbox`: the outbox as a page a person reads in a browser,
+//! newest first, with a button per link.
+
+use axum::extract::State;
+use axum::response::Html;
+
+use crate::state::AppState;
+
+/// Text made safe for HTML.
+pub(crate) fn escape(text: &str) -> String {
+    html_escape::encode_double_quoted_attribute(text).into_owned()
+}
+
+/// A complete page around `body` (already HTML).
+pub(crate) fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · AR24 mock</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}}\
+         article{{border:1px solid #ccc;border-radius:6px;padding:0.8rem 1rem;margin:1rem 0}}\
+         .meta{{color:#666;font-size:0.9rem}}.done{{color:#176b2c}}.error{{color:#a11}}\
+         button{{font-size:1rem;padding:0.4rem 1rem;cursor:pointer}}pre{{white-space:pre-wrap}}</style></head>\
+         <body><h1>{title}</h1>\n{body}\n</body></html>\n",
+        title = escape(title)
+    ))
+}
+
+/// The outbox, newest first: what each email asks and a button for its link.
+pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
+    let mut emails = state.store.emails(None, None);
+    emails.reverse();
+    let mut body = String::new();
+    if emails.is_empty() {
+        body.push_str("<p>No email yet.</p>");
+    }
+    for email in &emails {
+        let link_id = email.link.rsplit('/').next().unwrap_or_default();
+        let action = match state.store.link(link_id).and_then(|l| l.used_at) {
+            Some(at) => format!("<p class=\"done\">{} ({})</p>", escape(email.kind.outcome()), escape(&at)),
+            None => format!(
+                "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
+                escape(link_id),
+                escape(email.kind.action())
+            ),
+        };
+        body.push_str(&format!(
+            "<article data-kind=\"{kind}\" data-to=\"{to}\"><h2>{subject}</h2>\
+             <p class=\"meta\">To {to} · {sent} · partner {partner}</p><pre>{text}</pre>{action}</article>\n",
+            kind = email.kind.as_str(),
+            to = escape(&email.to),
+            subject = escape(&email.subject),
+            sent = escape(&email.sent_at),
+            partner = escape(&email.partner),
+            text = escape(&email.body),
+        ));
+    }
+    page("Mailbox", &body)
+}

@@ -1,0 +1,14 @@
+//! Wire input turned into valid domain values ("parse, don't validate").
+//!
+//! Each check returns the first AR24 slug that applies, in AR24's order.
+
+pub mod country;
+pub mod email;
+pub mod flag;
+pub mod new_user;
+pub mod user_ref;
+
+pub use country::Country;
+pub use email::Email;
+pub use new_user::{CreateUserForm, Gender, NewUser, Statut};
+pub use user_ref::{UserRef, parse_id};

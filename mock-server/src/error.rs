@@ -1,0 +1,87 @@
+//! The one error type of the API, and the one way errors reach the wire.
+//!
+//! AR24 answers every error with HTTP 200 and plain (unencrypted) JSON:
+//! `{"status":"ERROR","message":"...","slug":"..."}` (ar24-protocol.md,
+//! "Response encryption"). The control plane uses the same body with a real
+//! HTTP status.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::slug::Slug;
+
+/// An error answered by the AR24 API.
+#[derive(thiserror::Error, Debug)]
+pub enum Ar24Error {
+    /// An error AR24 names by a slug.
+    #[error("{0}")]
+    Slug(Slug),
+    /// A fault of the mock itself: logged, answered as `internal_error`.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// `Result` of the API handlers.
+pub type Result<T, E = Ar24Error> = std::result::Result<T, E>;
+
+impl From<Slug> for Ar24Error {
+    fn from(slug: Slug) -> Self {
+        Ar24Error::Slug(slug)
+    }
+}
+
+/// Set on error responses so the journal and the log layer can read what was answered.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    /// The slug in the body.
+    pub slug: Slug,
+    /// For an internal error: what went wrong, for the log only.
+    pub detail: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    status: &'static str,
+    message: &'static str,
+    slug: &'static str,
+}
+
+/// The error envelope with this HTTP status.
+pub fn error_response(status: StatusCode, slug: Slug) -> Response {
+    let body = ErrorBody { status: "ERROR", message: slug.message(), slug: slug.as_str() };
+    let mut response = (status, Json(body)).into_response();
+    response.extensions_mut().insert(Answered { slug, detail: None });
+    response
+}
+
+impl IntoResponse for Ar24Error {
+    fn into_response(self) -> Response {
+        match self {
+            Ar24Error::Slug(slug) => {
+                let status = match slug {
+                    Slug::UnknownRoute => StatusCode::NOT_FOUND,
+                    Slug::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+                    _ => StatusCode::OK,
+                };
+                error_response(status, slug)
+            }
+            Ar24Error::Internal(detail) => {
+                let mut response = error_response(StatusCode::OK, Slug::InternalError);
+                response.extensions_mut().insert(Answered { slug: Slug::InternalError, detail: Some(detail) });
+                response
+            }
+        }
+    }
+}
+
+/// An error of the control plane (`/_mock/*`): the envelope with an HTTP status.
+#[derive(Debug)]
+pub struct ControlError(pub StatusCode, pub Slug);
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        error_response(self.0, self.1)
+    }
+}

@@ -1,0 +1,43 @@
+//! ar24-mock: an in-memory emulation of the AR24 API (registered electronic
+//! mail), wire-compatible down to the signed dates and encrypted answers, with
+//! a mailbox and a control plane under `/_mock/`.
+//!
+//! # Layout
+//! - [`config`]: the start-up configuration (flags and `AR24_MOCK_*` variables).
+//! - `app`: [`app()`], the one composition of routes and layers.
+//! - `server`: [`serve()`], [`shutdown_signal()`] and the in-process [`MockServer`].
+//! - `protocol`: AR24's wire rules: parameters, authentication, dates, crypto, envelope.
+//! - `domain`: wire input turned into valid values, in AR24's order of checks.
+//! - `store`: all state, behind intention-revealing methods.
+//! - `routes`: the AR24 API, one file per route group.
+//! - `control`: the `/_mock/*` control plane, mailbox and email links.
+//! - [`slug`]: every error slug with its exact message.
+//!
+//! # Example
+//! ```no_run
+//! # async fn demo() {
+//! use ar24_mock::{Config, MockServer};
+//! let mock = MockServer::start(Config::default()).await;
+//! println!("point your AR24 client at {}", mock.base_url());
+//! # }
+//! ```
+
+mod app;
+pub mod config;
+mod control;
+mod domain;
+mod error;
+pub mod protocol;
+mod routes;
+mod server;
+pub mod slug;
+mod state;
+mod store;
+
+pub use app::app;
+pub use config::{AuthMode, Config};
+pub use protocol::crypto::PartnerKeys;
+pub use protocol::date::{format_paris, now_paris};
+pub use server::{MockServer, serve, shutdown_signal};
+pub use slug::Slug;
+pub use state::AppState;

@@ -1,0 +1,35 @@
+//! The `ar24-mock` binary: parse the configuration, bind, print how to reach the mock, serve.
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use ar24_mock::{AppState, Config, serve, shutdown_signal};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("ar24_mock=info,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+
+    let listener = match tokio::net::TcpListener::bind(config.socket_addr()).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("ar24-mock: cannot listen on {}: {err}", config.socket_addr());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let public_url = config.public_url_for(listener.local_addr().unwrap_or(config.socket_addr()));
+    println!("AR24 mock ready ({:?} auth)", config.auth);
+    println!("  API base URL : {public_url}/api/");
+    println!("  token        : {}", config.token);
+    println!("  private key  : {}", config.private_key);
+    println!("  mailbox      : {public_url}/_mock/mailbox");
+    let state = AppState::new(config, &public_url);
+    match serve(listener, state, shutdown_signal()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ar24-mock: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! AR24's parameters, wherever they travel: the query string for GET, the
+//! query string plus a urlencoded or multipart body for POST
+//! (ar24-protocol.md, "Transport").
+//!
+//! The API layer reads them once, before routing to a handler, and leaves them
+//! in the request's extensions; [`Ar24Params`] and the `Caller` extractor read
+//! them from there.
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::{Method, header, request::Parts};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::error::Ar24Error;
+use crate::slug::Slug;
+
+/// The parameters of one call, in the order they came; a repeated name's last value wins, as in PHP.
+#[derive(Debug, Clone, Default)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// The value of `name`, if sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every name and value, in arrival order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// Reads the parameters of `request`, leaving it without a body.
+///
+/// `max_body` bounds the body; a larger one is `body_too_large`. A body that
+/// is neither form encoding, or a broken multipart body, is `malformed_body`.
+pub async fn read(request: Request, max_body: usize) -> Result<(Request, Params), Slug> {
+    let (parts, body) = request.into_parts();
+    let mut pairs = parse_urlencoded(parts.uri.query().unwrap_or_default().as_bytes())?;
+    if parts.method == Method::POST || parts.method == Method::PUT || parts.method == Method::PATCH {
+        let bytes = axum::body::to_bytes(body, max_body).await.map_err(|err| {
+            let too_large = err.into_inner().is::<http_body_util::LengthLimitError>();
+            if too_large { Slug::BodyTooLarge } else { Slug::MalformedBody }
+        })?;
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        pairs.extend(parse_body(content_type, bytes).await?);
+    }
+    Ok((Request::from_parts(parts, Body::empty()), Params(pairs)))
+}
+
+fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, Slug> {
+    serde_urlencoded::from_bytes(bytes).map_err(|_| Slug::MalformedBody)
+}
+
+async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Vec<(String, String)>, Slug> {
+    let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match mime.as_str() {
+        "multipart/form-data" => parse_multipart(content_type, bytes).await,
+        // Clients that send no content type mean a form, as PHP reads it.
+        "application/x-www-form-urlencoded" | "" => parse_urlencoded(&bytes),
+        _ if bytes.is_empty() => Ok(Vec::new()),
+        _ => Err(Slug::MalformedBody),
+    }
+}
+
+async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Vec<(String, String)>, Slug> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| Slug::MalformedBody)?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut pairs = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|_| Slug::MalformedBody)? {
+        let Some(name) = field.name().map(str::to_owned) else { continue };
+        let value = field.text().await.map_err(|_| Slug::MalformedBody)?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+/// Typed parameters: `T`'s fields are read by name from the call's parameters.
+#[derive(Debug)]
+pub struct Ar24Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Ar24Params<T> {
+    type Rejection = Ar24Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let params = parts
+            .extensions
+            .get::<Params>()
+            .ok_or_else(|| Ar24Error::Internal("parameters were not read before the handler".into()))?;
+        // Round-trip through the form encoding: one well-tested decoder for every field type.
+        let encoded = serde_urlencoded::to_string(params.pairs()).map_err(|e| Ar24Error::Internal(e.to_string()))?;
+        serde_urlencoded::from_str(&encoded).map(Ar24Params).map_err(|_| Slug::MalformedBody.into())
+    }
+}

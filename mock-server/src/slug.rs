@@ -1,0 +1,253 @@
+//! The one catalogue of AR24 error slugs and their exact messages.
+//!
+//! Slugs marked `[ASSUMED]` are not in any AR24 source: each has a row in the
+//! README's assumptions table so that a run against the sandbox can settle it.
+//! Slugs marked `[MOCK]` belong to the control plane (`/_mock/*`) only and never
+//! appear on the AR24 API.
+
+use serde::Serialize;
+
+/// Every error the mock can answer, API and control plane alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Slug {
+    TokenMissing,
+    TokenInvalid,
+    EmptyDate,
+    InvalidDate,
+    ExpiredDate,
+    DateInFuture,
+    EmptySignature,
+    InvalidSignature,
+    MissingFirstname,
+    MissingLastname,
+    MissingEmail,
+    EmailWrongFormat,
+    MissingAddress,
+    MissingCity,
+    MissingZipcode,
+    MissingCountry,
+    ErrorCountry,
+    ErrorGender,
+    ErrorStatut,
+    InvalidFlag,
+    MissingCompanySiret,
+    MissingCompanyTva,
+    UserNotCreated,
+    UserAlreadyExist,
+    UserNotExist,
+    UserUnavailable,
+    MissingUserId,
+    UserNoPayment,
+    InvalidMax,
+    InvalidStart,
+    InvalidSort,
+    CguAlreadyAccepted,
+    AccessAlreadyGranted,
+    MissingMasterId,
+    MasterIsUser,
+    AlreadyInTeam,
+    PaymentAlreadyActive,
+    UnknownRoute,
+    MethodNotAllowed,
+    MalformedBody,
+    BodyTooLarge,
+    InternalError,
+    PartnerNotFound,
+    PartnerAlreadyExists,
+    LinkNotFound,
+    LinkAlreadyUsed,
+    LinkObsolete,
+    InvalidJson,
+    InvalidFilter,
+}
+
+impl Slug {
+    /// The slug as it travels in the `slug` field of the error envelope.
+    pub fn as_str(self) -> &'static str {
+        self.entry().0
+    }
+
+    /// The exact human-readable `message` AR24 sends with this slug.
+    pub fn message(self) -> &'static str {
+        self.entry().1
+    }
+
+    /// Whether an AR24 source shows this slug (`false`: the mock chose it).
+    pub fn is_from_sources(self) -> bool {
+        self.entry().2 == Origin::Sources
+    }
+
+    /// Every slug, in catalogue order (for documentation and tests).
+    pub const ALL: &'static [Slug] = &[
+        Slug::TokenMissing,
+        Slug::TokenInvalid,
+        Slug::EmptyDate,
+        Slug::InvalidDate,
+        Slug::ExpiredDate,
+        Slug::DateInFuture,
+        Slug::EmptySignature,
+        Slug::InvalidSignature,
+        Slug::MissingFirstname,
+        Slug::MissingLastname,
+        Slug::MissingEmail,
+        Slug::EmailWrongFormat,
+        Slug::MissingAddress,
+        Slug::MissingCity,
+        Slug::MissingZipcode,
+        Slug::MissingCountry,
+        Slug::ErrorCountry,
+        Slug::ErrorGender,
+        Slug::ErrorStatut,
+        Slug::InvalidFlag,
+        Slug::MissingCompanySiret,
+        Slug::MissingCompanyTva,
+        Slug::UserNotCreated,
+        Slug::UserAlreadyExist,
+        Slug::UserNotExist,
+        Slug::UserUnavailable,
+        Slug::MissingUserId,
+        Slug::UserNoPayment,
+        Slug::InvalidMax,
+        Slug::InvalidStart,
+        Slug::InvalidSort,
+        Slug::CguAlreadyAccepted,
+        Slug::AccessAlreadyGranted,
+        Slug::MissingMasterId,
+        Slug::MasterIsUser,
+        Slug::AlreadyInTeam,
+        Slug::PaymentAlreadyActive,
+        Slug::UnknownRoute,
+        Slug::MethodNotAllowed,
+        Slug::MalformedBody,
+        Slug::BodyTooLarge,
+        Slug::InternalError,
+        Slug::PartnerNotFound,
+        Slug::PartnerAlreadyExists,
+        Slug::LinkNotFound,
+        Slug::LinkAlreadyUsed,
+        Slug::LinkObsolete,
+        Slug::InvalidJson,
+        Slug::InvalidFilter,
+    ];
+
+    /// The catalogue itself: wire slug, message, origin. One row per slug.
+    fn entry(self) -> (&'static str, &'static str, Origin) {
+        use Origin::{Assumed, Mock, Sources};
+        match self {
+            Slug::TokenMissing => ("token_missing", "The token is missing in your request", Sources),
+            Slug::TokenInvalid => ("token_invalid", "Your token is not valid", Sources),
+            Slug::EmptyDate => ("empty_date", "No date parameter found in your request", Sources),
+            Slug::InvalidDate => ("invalid_date", "Wrong date format (must be YYYY-MM-DD HH:mm:ss)", Sources),
+            Slug::ExpiredDate => ("expired_date", "Given datetime is older than current datetime", Sources),
+            Slug::DateInFuture => ("date_in_future", "Given datetime must be set between call submission and +10 minutes", Sources),
+            // [ASSUMED] the slug is in the sources, its message is not.
+            Slug::EmptySignature => ("empty_signature", "No signature header found in your request", Sources),
+            // [ASSUMED] no source names the error of a wrong, non-empty signature.
+            Slug::InvalidSignature => ("invalid_signature", "The signature is not valid for this token and date", Assumed),
+            Slug::MissingFirstname => ("missing_firstname", "Please specify a firstname", Sources),
+            Slug::MissingLastname => ("missing_lastname", "Please specify a lastname", Sources),
+            Slug::MissingEmail => ("missing_email", "Please specify an email address", Sources),
+            Slug::EmailWrongFormat => ("email_wrong_format", "Incorrect email address format", Sources),
+            Slug::MissingAddress => ("missing_address", "Please specify an address", Sources),
+            Slug::MissingCity => ("missing_city", "Please specify a city", Sources),
+            Slug::MissingZipcode => ("missing_zipcode", "Please specify a zipcode", Sources),
+            Slug::MissingCountry => ("missing_country", "Please specify a country", Sources),
+            Slug::ErrorCountry => ("error_country", "Please specify a valid country", Sources),
+            Slug::ErrorGender => ("error_gender", "Please specify a valid gender", Sources),
+            // [ASSUMED] statut is required but no source names its error.
+            Slug::ErrorStatut => ("error_statut", "Please specify a valid statut (particulier, professionnel, administration or association)", Assumed),
+            // [ASSUMED] booleans travel as 0/1; no source names the error for other values.
+            Slug::InvalidFlag => ("invalid_flag", "Boolean parameters must be 0 or 1", Assumed),
+            Slug::MissingCompanySiret => ("missing_company_siret", "Please specify an company_siret (Required for a user in FR)", Sources),
+            // The leading space is AR24's own text, as the sources show it.
+            Slug::MissingCompanyTva => ("missing_company_tva", " specify an company_tva (Required for a user in EU)", Sources),
+            Slug::UserNotCreated => ("user_not_created", "An error occurred", Sources),
+            Slug::UserAlreadyExist => ("user_already_exist", "A user with the same email address already exists", Sources),
+            Slug::UserNotExist => ("user_not_exist", "There is no user with this address on AR24", Sources),
+            Slug::UserUnavailable => ("user_unavailable", "You tried to access a resource that is not related to your API (user has not granted API access)", Sources),
+            Slug::MissingUserId => ("missing_user_id", "Please specify a valid user ID", Sources),
+            Slug::UserNoPayment => ("user_no_payment", "User or Master has no payment method", Sources),
+            // [ASSUMED] user/list paging errors.
+            Slug::InvalidMax => ("invalid_max", "max must be a whole number from 1 to 1000", Assumed),
+            // [ASSUMED]
+            Slug::InvalidStart => ("invalid_start", "start must be a whole number (0 or more)", Assumed),
+            // [ASSUMED]
+            Slug::InvalidSort => ("invalid_sort", "sort must be ASC or DESC", Assumed),
+            // [ASSUMED] request_cgu for a user who already accepted.
+            Slug::CguAlreadyAccepted => ("cgu_already_accepted", "This user has already accepted the CGU", Assumed),
+            // [ASSUMED] request_access for a user the partner already sees.
+            Slug::AccessAlreadyGranted => ("access_already_granted", "This user has already granted access to your API", Assumed),
+            // [ASSUMED] join_team without a valid id_master.
+            Slug::MissingMasterId => ("missing_master_id", "Please specify a valid team administrator ID (id_master)", Assumed),
+            // [ASSUMED] join_team with id_user equal to id_master.
+            Slug::MasterIsUser => ("master_is_user", "A user cannot join their own team", Assumed),
+            // [ASSUMED] join_team for a member of that team already.
+            Slug::AlreadyInTeam => ("already_in_team", "This user is already a member of this team", Assumed),
+            // [ASSUMED] payment_request for a user who has a payment method.
+            Slug::PaymentAlreadyActive => ("payment_already_active", "This user already has a payment method", Assumed),
+            // [ASSUMED] unknown route: HTTP 404 with this slug.
+            Slug::UnknownRoute => ("unknown_route", "This route does not exist", Assumed),
+            // [ASSUMED] wrong method on a known route: HTTP 405 with this slug.
+            Slug::MethodNotAllowed => ("method_not_allowed", "This route does not accept this HTTP method", Assumed),
+            // [ASSUMED] a body that cannot be read as form data.
+            Slug::MalformedBody => ("malformed_body", "The request body could not be read as form data", Assumed),
+            // [ASSUMED] a body over the configured limit.
+            Slug::BodyTooLarge => ("body_too_large", "The request body is too large", Assumed),
+            // [ASSUMED] the mock's last resort; still HTTP 200 on the API.
+            Slug::InternalError => ("internal_error", "An error occurred", Assumed),
+            Slug::PartnerNotFound => ("partner_not_found", "No partner has this token", Mock),
+            Slug::PartnerAlreadyExists => ("partner_already_exists", "A partner with this token already exists", Mock),
+            Slug::LinkNotFound => ("link_not_found", "This link does not exist (or the mock was reset)", Mock),
+            Slug::LinkAlreadyUsed => ("link_already_used", "This link has already been used", Mock),
+            Slug::LinkObsolete => ("link_obsolete", "What this link asks can no longer be done: the user or team administrator is gone", Mock),
+            Slug::InvalidJson => ("invalid_json", "The request body is not the JSON this route expects", Mock),
+            Slug::InvalidFilter => ("invalid_filter", "Unknown filter value (kind is one of cgu, access, team, payment)", Mock),
+        }
+    }
+}
+
+/// Where a slug comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Seen in AR24's pages or several independent clients.
+    Sources,
+    /// Chosen by the mock for an AR24 route; listed in the README's assumptions.
+    Assumed,
+    /// Control plane only.
+    Mock,
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_slug_is_listed_once_with_a_distinct_wire_name() {
+        let names: HashSet<_> = Slug::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names.len(), Slug::ALL.len());
+    }
+
+    #[test]
+    fn serde_name_matches_the_wire_name() {
+        for slug in Slug::ALL {
+            let json = serde_json::to_value(slug).unwrap();
+            assert_eq!(json, slug.as_str());
+        }
+    }
+
+    #[test]
+    fn the_vat_message_keeps_ar24s_leading_space() {
+        assert_eq!(
+            Slug::MissingCompanyTva.message(),
+            " specify an company_tva (Required for a user in EU)"
+        );
+    }
+}

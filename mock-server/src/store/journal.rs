@@ -1,0 +1,80 @@
+//! The request journal: what each API call asked and what it was answered.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+/// One API call, without secrets (no signature; a `password` is masked).
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalEntry {
+    /// Increasing number, in arrival order of answers.
+    pub seq: u64,
+    /// When it was answered, Paris local time.
+    pub time: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path below `/api/`, e.g. `user/list`.
+    pub route: String,
+    /// The `token` parameter, if any.
+    pub token: Option<String>,
+    /// The parameters, secrets masked.
+    pub params: BTreeMap<String, String>,
+    /// The HTTP status answered.
+    pub http_status: u16,
+    /// `SUCCESS`, `ERROR` or `maintenance`.
+    pub status: String,
+    /// The error slug, for an error.
+    pub slug: Option<String>,
+}
+
+/// A bounded journal: the oldest entries go first.
+#[derive(Debug)]
+pub struct Journal {
+    inner: Mutex<Entries>,
+    limit: usize,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    last_seq: u64,
+    list: VecDeque<JournalEntry>,
+}
+
+impl Journal {
+    /// An empty journal keeping at most `limit` entries.
+    pub fn new(limit: usize) -> Self {
+        Self { inner: Mutex::new(Entries::default()), limit }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        // A panic while holding this lock cannot leave a half-written entry.
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Appends, numbering the entry and dropping the oldest beyond the limit.
+    pub fn push(&self, mut entry: JournalEntry) {
+        let mut entries = self.lock();
+        entries.last_seq += 1;
+        entry.seq = entries.last_seq;
+        entries.list.push_back(entry);
+        while entries.list.len() > self.limit {
+            entries.list.pop_front();
+        }
+    }
+
+    /// The entries of one partner (or all), oldest first.
+    pub fn entries(&self, token: Option<&str>) -> Vec<JournalEntry> {
+        self.lock()
+            .list
+            .iter()
+            .filter(|e| token.is_none_or(|t| e.token.as_deref() == Some(t)))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the entries of one partner (or all).
+    pub fn forget(&self, token: Option<&str>) {
+        self.lock().list.retain(|e| token.is_some_and(|t| e.token.as_deref() != Some(t)));
+    }
+}

@@ -1,0 +1,141 @@
+//! The emails AR24 would send, and the one-use links they carry.
+
+use serde::Serialize;
+
+/// What an email asks of its reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkKind {
+    /// Accept AR24's terms (`request_cgu`).
+    Cgu,
+    /// Attach the account to a partner's API (`request_access`).
+    Access,
+    /// Join a team (`join_team`).
+    Team,
+    /// Add a payment method (`payment_request`).
+    Payment,
+}
+
+impl LinkKind {
+    /// Every kind.
+    pub const ALL: [LinkKind; 4] = [Self::Cgu, Self::Access, Self::Team, Self::Payment];
+
+    /// The `kind` as the outbox and its filter spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cgu => "cgu",
+            Self::Access => "access",
+            Self::Team => "team",
+            Self::Payment => "payment",
+        }
+    }
+
+    /// The kind spelled `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// What the reader is asked, as a sentence for the email and the link page.
+    pub fn request(self, partner: &str, master: Option<&str>) -> String {
+        match self {
+            Self::Cgu => format!("{partner} asks you to accept AR24's terms of use (CGU)."),
+            Self::Access => format!("{partner} asks to use your existing AR24 account through its API."),
+            Self::Team => format!(
+                "{partner} invites you to join the team of {}, who will pay for what you send.",
+                master.unwrap_or("a team administrator")
+            ),
+            Self::Payment => format!("{partner} asks you to add a payment method to your AR24 account."),
+        }
+    }
+
+    fn subject(self) -> &'static str {
+        match self {
+            Self::Cgu => "AR24: please accept the terms of use",
+            Self::Access => "AR24: a request to access your account",
+            Self::Team => "AR24: an invitation to join a team",
+            Self::Payment => "AR24: please add a payment method",
+        }
+    }
+
+    /// The button's label.
+    pub fn action(self) -> &'static str {
+        match self {
+            Self::Cgu => "Accept the terms",
+            Self::Access => "Grant access",
+            Self::Team => "Join the team",
+            Self::Payment => "Add a payment method",
+        }
+    }
+
+    /// What is true once accepted.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Self::Cgu => "The terms of use are accepted.",
+            Self::Access => "Access to the account is granted.",
+            Self::Team => "The team is joined.",
+            Self::Payment => "A payment method is added.",
+        }
+    }
+}
+
+/// One email in the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct Email {
+    /// Increasing id.
+    pub id: u64,
+    /// Recipient address.
+    pub to: String,
+    /// What it asks.
+    pub kind: LinkKind,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body, the link included.
+    pub body: String,
+    /// The link to follow.
+    pub link: String,
+    /// When it was sent, Paris local time.
+    pub sent_at: String,
+    /// Token of the partner whose call sent it.
+    pub partner: String,
+}
+
+impl Email {
+    /// Writes the email for `kind`.
+    pub fn compose(id: u64, kind: LinkKind, to: &str, partner: &Partnership<'_>, link: String, sent_at: String) -> Self {
+        let request = kind.request(partner.name, partner.master_email);
+        let body = format!("Hello,\n\n{request}\n\n{}: {link}\n\nAR24", kind.action());
+        Self { id, to: to.to_owned(), kind, subject: kind.subject().to_owned(), body, link, sent_at, partner: partner.token.to_owned() }
+    }
+}
+
+/// Who asks, for composing an email.
+#[derive(Debug, Clone, Copy)]
+pub struct Partnership<'a> {
+    /// The partner's token.
+    pub token: &'a str,
+    /// The partner's name.
+    pub name: &'a str,
+    /// For a team invitation: the administrator's address.
+    pub master_email: Option<&'a str>,
+}
+
+/// A one-use link: what accepting it does.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The random id in `/_mock/links/{id}`.
+    pub id: String,
+    /// What it asks.
+    pub kind: LinkKind,
+    /// The user it concerns.
+    pub user_id: u64,
+    /// The user's address.
+    pub to: String,
+    /// The partner that asked.
+    pub partner: String,
+    /// The team administrator, for a team invitation.
+    pub master_id: Option<u64>,
+    /// The full URL.
+    pub url: String,
+    /// When it was used; a link works once.
+    pub used_at: Option<String>,
+}

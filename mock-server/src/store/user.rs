@@ -1,0 +1,127 @@
+//! The one user model, and the JSON view AR24 answers for it
+//! (ar24-protocol.md, "User object fields").
+
+use serde::Serialize;
+
+use crate::domain::{Gender, NewUser, Statut};
+
+/// An AR24 account as the mock stores it.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// AR24's integer id, never reused.
+    pub id: u64,
+    /// What was given at sign-up.
+    pub profile: NewUser,
+    /// Sign-up time, Paris local time, AR24 format.
+    pub creation: String,
+    /// Whether the user accepted AR24's terms.
+    pub cgu: bool,
+    /// Whether a CGU request email was sent.
+    pub notif_cgu: bool,
+    /// Whether the user registered a payment method of their own.
+    pub payment_method: bool,
+    /// The team administrator whose payment method this user may use.
+    pub team_master: Option<u64>,
+    /// The partner token that created the account (`None`: signed up on the website).
+    pub created_by: Option<String>,
+}
+
+/// The user object of AR24's answers: every field listed in ar24-protocol.md.
+///
+/// [ASSUMED] types: flags as integers `0`/`1` (as they are sent), the two payment
+/// fields as booleans, absent optional texts as `null`.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct UserView {
+    pub id: u64,
+    pub firstname: String,
+    pub lastname: String,
+    pub name: String,
+    pub email: String,
+    pub gender: Gender,
+    pub statut: Statut,
+    pub company: Option<String>,
+    pub company_siret: Option<String>,
+    pub company_tva: Option<String>,
+    pub company_activity: Option<String>,
+    pub country: String,
+    pub address1: String,
+    pub address2: Option<String>,
+    pub zipcode: String,
+    pub city: String,
+    pub notif_billing: u8,
+    pub billing_email: Option<String>,
+    pub billing_tva: Option<String>,
+    pub confirmed: u8,
+    pub cgu: u8,
+    pub notify_ev: u8,
+    pub notify_ar: u8,
+    pub notify_rf: u8,
+    pub notify_ng: u8,
+    pub notify_bc: u8,
+    pub notify_consent: u8,
+    pub notify_eidas_to_valid: u8,
+    pub notify_recipient_update: u8,
+    pub notify_waiting_ar_answer: u8,
+    pub notify_dp: u8,
+    pub is_legal_entity: u8,
+    pub custom_ref: Option<String>,
+    pub c_phone: Option<String>,
+    pub c_mobile: Option<String>,
+    pub payment_active: bool,
+    pub is_payment_possible: bool,
+    pub creation: String,
+    pub notif_cgu: u8,
+    pub notif_profil_uncomplete: u8,
+}
+
+impl User {
+    /// The answer for one partner: `payment_possible` depends on who asks
+    /// (global billing is a partner setting), so the caller computes it.
+    pub fn view(&self, payment_possible: bool) -> UserView {
+        let p = &self.profile;
+        let n = p.notify;
+        UserView {
+            id: self.id,
+            firstname: p.firstname.clone(),
+            lastname: p.lastname.clone(),
+            name: format!("{} {}", p.firstname, p.lastname),
+            email: p.email.as_str().to_owned(),
+            gender: p.gender,
+            statut: p.statut,
+            company: p.company.clone(),
+            company_siret: p.company_siret.clone(),
+            company_tva: p.company_tva.clone(),
+            company_activity: None,
+            country: p.country.as_str().to_owned(),
+            address1: p.address1.clone(),
+            address2: p.address2.clone(),
+            zipcode: p.zipcode.clone(),
+            city: p.city.clone(),
+            notif_billing: p.notif_billing.into(),
+            billing_email: p.billing_email.as_ref().map(|e| e.as_str().to_owned()),
+            billing_tva: None,
+            confirmed: p.confirmed.into(),
+            cgu: self.cgu.into(),
+            notify_ev: n.ev.into(),
+            notify_ar: n.ar.into(),
+            notify_rf: n.rf.into(),
+            notify_ng: n.ng.into(),
+            notify_bc: n.bc.into(),
+            notify_consent: n.consent.into(),
+            notify_eidas_to_valid: n.eidas_to_valid.into(),
+            notify_recipient_update: n.recipient_update.into(),
+            notify_waiting_ar_answer: n.waiting_ar_answer.into(),
+            notify_dp: n.dp.into(),
+            is_legal_entity: p.is_legal_entity.into(),
+            custom_ref: p.custom_ref.clone(),
+            c_phone: None,
+            c_mobile: None,
+            payment_active: self.payment_method,
+            is_payment_possible: payment_possible,
+            creation: self.creation.clone(),
+            notif_cgu: self.notif_cgu.into(),
+            notif_profil_uncomplete: 0,
+        }
+    }
+}
