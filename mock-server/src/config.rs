@@ -57,11 +57,11 @@ pub struct Config {
     /// Number of request journal entries kept (oldest dropped first).
     #[arg(long, env = "AR24_MOCK_JOURNAL_LIMIT", default_value_t = DEFAULT_JOURNAL_LIMIT)]
     pub journal_limit: usize,
-    /// The default partner may create users with the CGU pre-accepted (`cgu=1`).
-    #[arg(long, env = "AR24_MOCK_CGU_PREACCEPTED")]
+    /// The default partner may create users with the CGU pre-accepted (`cgu=1`); env: 1/0, true/false.
+    #[arg(long, env = "AR24_MOCK_CGU_PREACCEPTED", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub cgu_preaccepted: bool,
-    /// The default partner pays for all its users' API usage.
-    #[arg(long, env = "AR24_MOCK_GLOBAL_BILLING")]
+    /// The default partner pays for all its users' API usage; env: 1/0, true/false.
+    #[arg(long, env = "AR24_MOCK_GLOBAL_BILLING", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub global_billing: bool,
 }
 
@@ -96,5 +96,46 @@ impl Config {
             None if bound.ip().is_unspecified() => format!("http://localhost:{}", bound.port()),
             None => format!("http://{bound}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn flags_override_the_defaults() {
+        let config = Config::try_parse_from([
+            "ar24-mock",
+            "--port",
+            "9000",
+            "--auth",
+            "plain",
+            "--date-window",
+            "60",
+            "--global-billing",
+        ])
+        .unwrap();
+        assert_eq!(config.port, 9000);
+        assert_eq!(config.auth, AuthMode::Plain);
+        assert_eq!(config.date_window, 60);
+        assert!(config.global_billing);
+        assert!(!config.cgu_preaccepted);
+    }
+
+    #[test]
+    fn an_unknown_auth_mode_is_refused() {
+        assert!(Config::try_parse_from(["ar24-mock", "--auth", "loose"]).is_err());
+    }
+
+    #[test]
+    fn the_public_url_defaults_to_the_bound_address() {
+        let config = Config::default();
+        assert_eq!(config.public_url_for("127.0.0.1:4000".parse().unwrap()), "http://127.0.0.1:4000");
+        assert_eq!(config.public_url_for("0.0.0.0:4000".parse().unwrap()), "http://localhost:4000");
+        let set = Config { public_url: Some("http://mock:8080/".into()), ..Config::default() };
+        assert_eq!(set.public_url_for("0.0.0.0:8080".parse().unwrap()), "http://mock:8080");
     }
 }

@@ -8,6 +8,9 @@
 use serde::Serialize;
 
 /// Every error the mock can answer, API and control plane alike.
+///
+/// Each variant is documented by its row in [`Slug::entry`]'s table: wire name and message.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Slug {
@@ -132,6 +135,7 @@ impl Slug {
     ];
 
     /// The catalogue itself: wire slug, message, origin. One row per slug.
+    #[rustfmt::skip]
     fn entry(self) -> (&'static str, &'static str, Origin) {
         use Origin::{Assumed, Mock, Sources};
         match self {
@@ -243,11 +247,38 @@ mod tests {
         }
     }
 
+    const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+
+    #[test]
+    fn the_readme_lists_every_slug_with_its_message_and_origin() {
+        let rows: Vec<&str> = README.lines().filter(|l| l.starts_with("| `")).collect();
+        for slug in Slug::ALL {
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&format!("| `{}` |", slug.as_str())))
+                .unwrap_or_else(|| panic!("README has no row for {slug}"));
+            let message = slug.message().replace('|', "\\|");
+            assert!(row.contains(message.trim()), "README row for {slug} lacks its message: {row}");
+            let origin = row.rsplit('|').nth(1).unwrap_or_default();
+            match slug.entry().2 {
+                Origin::Assumed => assert!(origin.contains("assumed"), "{slug} must be marked assumed"),
+                Origin::Mock => assert!(origin.contains("control plane"), "{slug} must be marked control plane"),
+                Origin::Sources => assert!(origin.contains("AR24 sources"), "{slug} must be marked as from AR24"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_assumed_slug_is_explained_in_the_assumptions_table() {
+        let assumptions = README.split("## Assumptions").nth(1).expect("an Assumptions section");
+        let assumptions = assumptions.split("\n## ").next().unwrap_or_default();
+        for slug in Slug::ALL.iter().filter(|s| s.entry().2 == Origin::Assumed) {
+            assert!(assumptions.contains(&format!("`{}`", slug.as_str())), "no assumption row names {slug}");
+        }
+    }
+
     #[test]
     fn the_vat_message_keeps_ar24s_leading_space() {
-        assert_eq!(
-            Slug::MissingCompanyTva.message(),
-            " specify an company_tva (Required for a user in EU)"
-        );
+        assert_eq!(Slug::MissingCompanyTva.message(), " specify an company_tva (Required for a user in EU)");
     }
 }

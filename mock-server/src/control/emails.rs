@@ -18,7 +18,10 @@ struct EmailFilter {
 }
 
 /// `?to=EMAIL` (any case) and `?kind=cgu|access|team|payment` narrow the list.
-pub(crate) async fn list_emails(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<Vec<Email>>, ControlError> {
+pub(crate) async fn list_emails(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<Email>>, ControlError> {
     let bad_filter = || ControlError(StatusCode::BAD_REQUEST, Slug::InvalidFilter);
     let filter: EmailFilter = query(raw.as_deref(), Slug::InvalidFilter)?;
     let kind = match filter.kind.as_deref().filter(|k| !k.is_empty()) {

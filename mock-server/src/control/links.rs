@@ -55,7 +55,10 @@ fn failure(json: bool, error: LinkError) -> Response {
     if json {
         ControlError(status, slug).into_response()
     } else {
-        let body = format!("<p class=\"error\">{}</p><p><a href=\"/_mock/mailbox\">Back to the mailbox</a></p>", escape(slug.message()));
+        let body = format!(
+            "<p class=\"error\">{}</p><p><a href=\"/_mock/mailbox\">Back to the mailbox</a></p>",
+            escape(slug.message())
+        );
         (status, page("Link unavailable", &body)).into_response()
     }
 }

@@ -21,7 +21,10 @@ pub(crate) async fn create_partner(
 }
 
 /// `GET /_mock/partners/{token}`.
-pub(crate) async fn get_partner(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<PartnerView>, ControlError> {
+pub(crate) async fn get_partner(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<PartnerView>, ControlError> {
     let partner = state.store.partner(&token).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::PartnerNotFound))?;
     Ok(Json(partner.view()))
 }
@@ -32,9 +35,7 @@ pub(crate) async fn update_partner(
     Path(token): Path<String>,
     JsonBody(patch): JsonBody<PartnerPatch>,
 ) -> Result<Json<PartnerView>, ControlError> {
-    let partner = state
-        .store
-        .update_partner(&token, &patch)
-        .ok_or(ControlError(StatusCode::NOT_FOUND, Slug::PartnerNotFound))?;
+    let partner =
+        state.store.update_partner(&token, &patch).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::PartnerNotFound))?;
     Ok(Json(partner.view()))
 }

@@ -16,7 +16,10 @@ struct JournalFilter {
 }
 
 /// `?token=T` keeps one partner's calls.
-pub(crate) async fn list_requests(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<Vec<JournalEntry>>, ControlError> {
+pub(crate) async fn list_requests(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<JournalEntry>>, ControlError> {
     let filter: JournalFilter = query(raw.as_deref(), Slug::InvalidFilter)?;
     Ok(Json(state.store.requests(filter.token.as_deref().filter(|t| !t.is_empty()))))
 }

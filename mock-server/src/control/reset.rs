@@ -16,7 +16,10 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// Forgets only what one partner made, safe while other partners' tests run.
-pub(crate) async fn reset_partner(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<Value>, ControlError> {
+pub(crate) async fn reset_partner(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, ControlError> {
     if state.store.partner(&token).is_none() {
         return Err(ControlError(StatusCode::NOT_FOUND, Slug::PartnerNotFound));
     }

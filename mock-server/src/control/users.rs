@@ -31,13 +31,17 @@ pub(crate) async fn create_website_user(
     JsonBody(signup): JsonBody<WebsiteSignup>,
 ) -> Result<(StatusCode, Json<Value>), ControlError> {
     let profile = NewUser::try_from(signup.form).map_err(|slug| ControlError(StatusCode::BAD_REQUEST, slug))?;
-    let account = NewAccount { profile, created_by: None, cgu: signup.accepted_cgu, payment_method: signup.payment_method };
+    let account =
+        NewAccount { profile, created_by: None, cgu: signup.accepted_cgu, payment_method: signup.payment_method };
     let user = state.store.create_user(account).map_err(|slug| ControlError(StatusCode::CONFLICT, slug))?;
     Ok((StatusCode::CREATED, Json(json!({"id": user.id, "email": user.profile.email.as_str()}))))
 }
 
 /// `POST /_mock/users/{id}/payment_method`: the account holder adds a payment method.
-pub(crate) async fn add_payment_method(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ControlError> {
+pub(crate) async fn add_payment_method(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ControlError> {
     let not_found = ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist);
     let id: u64 = id.parse().map_err(|_| ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))?;
     let user = state.store.add_payment_method(id).ok_or(not_found)?;

@@ -16,9 +16,8 @@ impl Email {
         }
         // AR24 compares addresses without regard to case; the domain needs a dot
         // because AR24 mails the address from the public internet.
-        let has_dotted_domain = text
-            .rsplit_once('@')
-            .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
+        let has_dotted_domain =
+            text.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
         if has_dotted_domain && email_address::EmailAddress::is_valid(text) {
             Ok(Self(text.to_owned()))
         } else {
@@ -43,7 +42,10 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses_and_trims_them() {
-        assert_eq!(Email::parse(Some(" jean.dupont+ar24@example.fr ")).unwrap().as_str(), "jean.dupont+ar24@example.fr");
+        assert_eq!(
+            Email::parse(Some(" jean.dupont+ar24@example.fr ")).unwrap().as_str(),
+            "jean.dupont+ar24@example.fr"
+        );
     }
 
     #[test]
@@ -54,7 +56,15 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_address() {
-        for bad in ["jean", "jean@", "@example.fr", "jean@example", "jean dupont@example.fr", "jean@@example.fr", "jean@example."] {
+        for bad in [
+            "jean",
+            "jean@",
+            "@example.fr",
+            "jean@example",
+            "jean dupont@example.fr",
+            "jean@@example.fr",
+            "jean@example.",
+        ] {
             assert_eq!(Email::parse(Some(bad)), Err(Slug::EmailWrongFormat), "{bad}");
         }
     }

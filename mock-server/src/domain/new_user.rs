@@ -280,27 +280,53 @@ mod tests {
 
     #[test]
     fn the_first_failure_in_ar24_order_wins() {
-        assert_eq!(slug_of(|f| { f.city = None; f.firstname = None }), Some(Slug::MissingFirstname));
-        assert_eq!(slug_of(|f| { f.country = None; f.email = Some("x".into()) }), Some(Slug::EmailWrongFormat));
+        assert_eq!(
+            slug_of(|f| {
+                f.city = None;
+                f.firstname = None
+            }),
+            Some(Slug::MissingFirstname)
+        );
+        assert_eq!(
+            slug_of(|f| {
+                f.country = None;
+                f.email = Some("x".into())
+            }),
+            Some(Slug::EmailWrongFormat)
+        );
     }
 
     #[test]
     fn siret_is_required_for_french_professionals_and_administrations_only() {
         for statut in ["professionnel", "administration"] {
             assert_eq!(slug_of(|f| f.statut = Some(statut.into())), Some(Slug::MissingCompanySiret));
-            assert_eq!(slug_of(|f| { f.statut = Some(statut.into()); f.company_siret = Some("73282932000074".into()) }), None);
+            assert_eq!(
+                slug_of(|f| {
+                    f.statut = Some(statut.into());
+                    f.company_siret = Some("73282932000074".into())
+                }),
+                None
+            );
         }
         assert_eq!(slug_of(|f| f.statut = Some("association".into())), None);
     }
 
     #[test]
     fn vat_is_required_for_other_eu_professionals_only() {
-        let pro_in = |country: &'static str| move |f: &mut CreateUserForm| {
-            f.statut = Some("professionnel".into());
-            f.country = Some(country.into());
+        let pro_in = |country: &'static str| {
+            move |f: &mut CreateUserForm| {
+                f.statut = Some("professionnel".into());
+                f.country = Some(country.into());
+            }
         };
         assert_eq!(slug_of(pro_in("DE")), Some(Slug::MissingCompanyTva));
-        assert_eq!(slug_of(|f| { pro_in("BE")(f); f.company_tva = Some("BE0123456789".into()) }), None);
+        assert_eq!(
+            slug_of(|f| {
+                pro_in("BE")(f);
+                f.company_tva = Some("BE0123456789".into())
+            }),
+            None
+        );
         assert_eq!(slug_of(pro_in("CH")), None);
         assert_eq!(slug_of(|f| f.country = Some("DE".into())), None);
     }

@@ -7,10 +7,7 @@ use crate::slug::Slug;
 
 /// Parses a user id parameter: a positive whole number, else `missing`.
 pub fn parse_id(raw: Option<&str>, missing: Slug) -> Result<u64, Slug> {
-    raw.map(str::trim)
-        .and_then(|text| text.parse::<u64>().ok())
-        .filter(|id| *id > 0)
-        .ok_or(missing)
+    raw.map(str::trim).and_then(|text| text.parse::<u64>().ok()).filter(|id| *id > 0).ok_or(missing)
 }
 
 /// The `id_user` / `email` parameters of `user` info.

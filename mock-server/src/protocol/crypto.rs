@@ -50,11 +50,7 @@ impl PartnerKeys {
     pub fn new(private_key: &str) -> Self {
         let key_hex = sha256_hex(&[private_key.as_bytes()]);
         let iv_hex = sha256_hex(&[key_hex.as_bytes()]);
-        Self {
-            private_key: private_key.to_owned(),
-            signature_key: prefix(&key_hex),
-            iv: prefix(&iv_hex),
-        }
+        Self { private_key: private_key.to_owned(), signature_key: prefix(&key_hex), iv: prefix(&iv_hex) }
     }
 
     /// The `signature` header AR24 expects for this `date` string.
@@ -69,9 +65,7 @@ impl PartnerKeys {
             return false;
         };
         let cipher = Decryptor::new(&self.signature_key.into(), &self.iv.into());
-        cipher
-            .decrypt_padded_vec_mut::<Pkcs7>(&raw)
-            .is_ok_and(|plain| plain == date.as_bytes())
+        cipher.decrypt_padded_vec_mut::<Pkcs7>(&raw).is_ok_and(|plain| plain == date.as_bytes())
     }
 
     fn response_key(&self, date: &str) -> [u8; 32] {

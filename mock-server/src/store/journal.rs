@@ -65,12 +65,7 @@ impl Journal {
 
     /// The entries of one partner (or all), oldest first.
     pub fn entries(&self, token: Option<&str>) -> Vec<JournalEntry> {
-        self.lock()
-            .list
-            .iter()
-            .filter(|e| token.is_none_or(|t| e.token.as_deref() == Some(t)))
-            .cloned()
-            .collect()
+        self.lock().list.iter().filter(|e| token.is_none_or(|t| e.token.as_deref() == Some(t))).cloned().collect()
     }
 
     /// Forgets the entries of one partner (or all).

@@ -359,12 +359,8 @@ impl Store {
     /// partners' data stays, but for the accounts this partner created.
     pub fn reset_partner(&self, token: &str) {
         let _exclusive = self.gate.write().unwrap_or_else(PoisonError::into_inner);
-        let created: HashSet<u64> = self
-            .users
-            .iter()
-            .filter(|u| u.created_by.as_deref() == Some(token))
-            .map(|u| u.id)
-            .collect();
+        let created: HashSet<u64> =
+            self.users.iter().filter(|u| u.created_by.as_deref() == Some(token)).map(|u| u.id).collect();
         let mut forgotten_addresses = HashSet::new();
         for id in &created {
             if let Some((_, user)) = self.users.remove(id) {
@@ -380,8 +376,7 @@ impl Store {
         self.visible.remove(token);
         self.visible.iter_mut().for_each(|mut ids| ids.retain(|id| !created.contains(id)));
         self.links.retain(|_, l| l.partner != token && !created.contains(&l.user_id));
-        self.outbox()
-            .retain(|e| e.partner != token && !forgotten_addresses.contains(&e.to.to_lowercase()));
+        self.outbox().retain(|e| e.partner != token && !forgotten_addresses.contains(&e.to.to_lowercase()));
         self.journal.forget(Some(token));
     }
 }

@@ -101,10 +101,26 @@ pub struct Email {
 
 impl Email {
     /// Writes the email for `kind`.
-    pub fn compose(id: u64, kind: LinkKind, to: &str, partner: &Partnership<'_>, link: String, sent_at: String) -> Self {
+    pub fn compose(
+        id: u64,
+        kind: LinkKind,
+        to: &str,
+        partner: &Partnership<'_>,
+        link: String,
+        sent_at: String,
+    ) -> Self {
         let request = kind.request(partner.name, partner.master_email);
         let body = format!("Hello,\n\n{request}\n\n{}: {link}\n\nAR24", kind.action());
-        Self { id, to: to.to_owned(), kind, subject: kind.subject().to_owned(), body, link, sent_at, partner: partner.token.to_owned() }
+        Self {
+            id,
+            to: to.to_owned(),
+            kind,
+            subject: kind.subject().to_owned(),
+            body,
+            link,
+            sent_at,
+            partner: partner.token.to_owned(),
+        }
     }
 }
 

@@ -1,0 +1,107 @@
+//! Bad input gets AR24's envelope with a slug: never a panic, never a 5xx,
+//! never a change of state.
+
+use serde_json::Value;
+
+use crate::helpers::{spawn_mock, unique_email, user_form};
+
+async fn user_count(t: &crate::helpers::TestMock) -> usize {
+    t.api.get("user/list", &[("max", "1000".into())]).await.ok()["users"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn broken_bodies_answer_malformed_body_and_change_nothing() {
+    let t = spawn_mock().await;
+    t.api.create_user(&unique_email()).await;
+    let url = format!("{}user", t.api.base_url);
+    let date = ar24_mock::now_paris();
+    let bodies: [(&str, Vec<u8>); 3] = [
+        (
+            "multipart/form-data; boundary=XYZ",
+            b"--XYZ\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nabc".to_vec(),
+        ),
+        ("multipart/form-data", b"no boundary".to_vec()),
+        ("application/json", br#"{"firstname":"Jean"}"#.to_vec()),
+    ];
+    for (content_type, body) in bodies {
+        let response = t
+            .http
+            .post(&url)
+            .header("content-type", content_type)
+            .header("signature", t.api.keys.sign(&date))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{content_type}");
+        let json: Value = response.json().await.unwrap();
+        assert_eq!(json["slug"], "malformed_body", "{content_type}");
+    }
+    assert_eq!(user_count(&t).await, 1);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_answers_body_too_large() {
+    let t = spawn_mock().await;
+    let mut form = user_form(&unique_email());
+    form.push(("address2", "x".repeat(ar24_mock::config::DEFAULT_MAX_BODY + 1)));
+    let answer = t.api.post("user", &form).await;
+    answer.assert_error("body_too_large");
+    assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn non_utf8_and_odd_encodings_do_not_break_the_parser() {
+    let t = spawn_mock().await;
+    let date = ar24_mock::now_paris();
+    let body = format!("token={}&date={}&id_user=%FF%FE&x=%zz", t.api.token, date.replace(' ', "+"));
+    let response = t
+        .http
+        .get(format!("{}user?{body}", t.api.base_url))
+        .header("signature", t.api.keys.sign(&date))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["slug"], "missing_user_id");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_answer_the_envelope() {
+    let t = spawn_mock().await;
+    let unknown = t.api.get("user/does_not_exist", &[]).await;
+    assert_eq!(unknown.http, 404);
+    assert_eq!(unknown.slug(), Some("unknown_route"));
+    let outside = t.http.get(format!("{}/elsewhere", t.mock.root_url())).send().await.unwrap();
+    assert_eq!(outside.status(), 404);
+    assert_eq!(outside.json::<Value>().await.unwrap()["slug"], "unknown_route");
+    let wrong = t.http.delete(format!("{}user", t.api.base_url)).send().await.unwrap();
+    assert_eq!(wrong.status(), 405);
+    assert_eq!(wrong.json::<Value>().await.unwrap()["slug"], "method_not_allowed");
+    let control_wrong = t.http.delete(t.control("health")).send().await.unwrap();
+    assert_eq!(control_wrong.status(), 405);
+    let control_unknown = t.http.get(t.control("nothing")).send().await.unwrap();
+    assert_eq!(control_unknown.status(), 404);
+    assert_eq!(control_unknown.json::<Value>().await.unwrap()["slug"], "unknown_route");
+}
+
+#[tokio::test]
+async fn control_plane_bad_input_is_a_4xx_with_a_slug() {
+    let t = spawn_mock().await;
+    let broken = t
+        .http
+        .post(t.control("partners"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 400);
+    assert_eq!(broken.json::<Value>().await.unwrap()["slug"], "invalid_json");
+    let wrong_type = t.http.post(t.control("users")).body(r#"{"payment_method": "yes"}"#).send().await.unwrap();
+    assert_eq!(wrong_type.status(), 400);
+    let bad_id = t.http.post(t.control("users/abc/payment_method")).send().await.unwrap();
+    assert_eq!(bad_id.status(), 404);
+    let huge_id = t.http.post(t.control("users/99999999999999999999999/payment_method")).send().await.unwrap();
+    assert_eq!(huge_id.status(), 404);
+}

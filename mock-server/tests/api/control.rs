@@ -1,0 +1,164 @@
+//! The control plane: health, resets, partners, website accounts, outbox,
+//! mailbox, links, journal.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{spawn_mock, unique_email};
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let t = spawn_mock().await;
+    let response = t.http.get(t.control("health")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+}
+
+#[tokio::test]
+async fn partners_are_created_read_and_switched() {
+    let t = spawn_mock().await;
+    let created: Value = t.http.post(t.control("partners")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(created["token"].as_str().unwrap().len(), 32, "a generated token");
+    assert_eq!(created["private_key"].as_str().unwrap().len(), 32, "a generated key");
+    assert_eq!(created["global_billing"], false);
+
+    let named = t
+        .http
+        .post(t.control("partners"))
+        .json(&json!({"token": "acme-token", "private_key": "acme-key", "name": "Acme", "cgu_preaccepted": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), 201);
+    let read: Value = t.http.get(t.control("partners/acme-token")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        read,
+        json!({"token": "acme-token", "private_key": "acme-key", "name": "Acme", "cgu_preaccepted": true, "global_billing": false})
+    );
+
+    let patched: Value = t
+        .http
+        .patch(t.control("partners/acme-token"))
+        .json(&json!({"global_billing": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(patched["global_billing"], true);
+    assert_eq!(patched["cgu_preaccepted"], true, "untouched settings stay");
+
+    let taken = t.http.post(t.control("partners")).json(&json!({"token": "acme-token"})).send().await.unwrap();
+    assert_eq!(taken.status(), 409);
+    assert_eq!(taken.json::<Value>().await.unwrap()["slug"], "partner_already_exists");
+    assert_eq!(t.http.get(t.control("partners/nobody")).send().await.unwrap().status(), 404);
+    assert_eq!(t.http.patch(t.control("partners/nobody")).json(&json!({})).send().await.unwrap().status(), 404);
+    let unknown_field = t.http.post(t.control("partners")).json(&json!({"tokn": "typo"})).send().await.unwrap();
+    assert_eq!(unknown_field.status(), 400);
+    assert_eq!(unknown_field.json::<Value>().await.unwrap()["slug"], "invalid_json");
+}
+
+#[tokio::test]
+async fn website_accounts_are_validated_like_the_api_and_unique() {
+    let t = spawn_mock().await;
+    let email = unique_email();
+    t.website_user(&email, false).await;
+    let again = t.http.post(t.control("users")).json(&json!({"firstname": "A", "lastname": "B", "email": email, "gender": "M", "statut": "particulier", "address1": "x", "zipcode": "1", "city": "c", "country": "FR"})).send().await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert_eq!(again.json::<Value>().await.unwrap()["slug"], "user_already_exist");
+    let invalid = t.http.post(t.control("users")).json(&json!({"email": unique_email()})).send().await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    assert_eq!(invalid.json::<Value>().await.unwrap()["slug"], "missing_firstname");
+}
+
+#[tokio::test]
+async fn the_outbox_filters_by_recipient_and_kind() {
+    let t = spawn_mock().await;
+    let alice = unique_email();
+    let bob = unique_email();
+    let alice_id = t.api.create_user(&alice).await;
+    let bob_id = t.api.create_user(&bob).await;
+    t.api.post("user/request_cgu", &[("id_user", alice_id.to_string())]).await.ok();
+    t.api.post("user/payment_request", &[("id_user", alice_id.to_string())]).await.ok();
+    t.api.post("user/request_cgu", &[("id_user", bob_id.to_string())]).await.ok();
+
+    let all = t.emails(None, None).await;
+    assert_eq!(all.len(), 3);
+    assert!(all[0]["id"].as_u64() < all[1]["id"].as_u64(), "oldest first");
+    for field in ["id", "to", "kind", "subject", "body", "link", "sent_at", "partner"] {
+        assert!(all[0].get(field).is_some(), "email field {field}");
+    }
+    assert_eq!(t.emails(Some(&alice), None).await.len(), 2);
+    assert_eq!(t.emails(Some(&alice.to_uppercase()), Some("payment")).await.len(), 1);
+    assert_eq!(t.emails(None, Some("cgu")).await.len(), 2);
+    let bad = t.http.get(t.control("emails")).query(&[("kind", "spam")]).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn the_mailbox_page_lists_emails_newest_first_with_a_working_button() {
+    let t = spawn_mock().await;
+    let first = unique_email();
+    let second = unique_email();
+    let first_id = t.api.create_user(&first).await;
+    let second_id = t.api.create_user(&second).await;
+    t.api.post("user/request_cgu", &[("id_user", first_id.to_string())]).await.ok();
+    t.api.post("user/request_cgu", &[("id_user", second_id.to_string())]).await.ok();
+    let page = t.http.get(t.control("mailbox")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    let (at_first, at_second) = (html.find(&first).unwrap(), html.find(&second).unwrap());
+    assert!(at_second < at_first, "newest first");
+    let link = t.latest_link("cgu", &second).await;
+    let path = link.strip_prefix(&t.mock.root_url()).unwrap();
+    assert!(html.contains(&format!("action=\"{path}\"")), "a button posting to the link");
+
+    // A browser's form post (no JSON asked) gets an HTML confirmation.
+    let clicked = t.http.post(&link).send().await.unwrap();
+    assert_eq!(clicked.status(), 200);
+    assert!(clicked.text().await.unwrap().contains("terms of use are accepted"));
+    assert_eq!(t.api.user(second_id).await.ok()["cgu"], 1);
+    let after = t.http.get(t.control("mailbox")).send().await.unwrap().text().await.unwrap();
+    assert!(after.contains("terms of use are accepted"), "the page shows the state after acceptance");
+}
+
+#[tokio::test]
+async fn an_unknown_link_answers_404_and_changes_nothing() {
+    let t = spawn_mock().await;
+    let missing = t.accept(&t.control("links/0123456789abcdef")).await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>().await.unwrap()["slug"], "link_not_found");
+    assert_eq!(t.http.get(t.control("links/nope")).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn reset_forgets_users_emails_and_journal_but_keeps_partners() {
+    let t = spawn_mock().await;
+    let other = t.new_partner(json!({"token": "kept"})).await;
+    let email = unique_email();
+    let id = t.api.create_user(&email).await;
+    t.api.post("user/request_cgu", &[("id_user", id.to_string())]).await.ok();
+    let link = t.latest_link("cgu", &email).await;
+
+    let response = t.http.post(t.control("reset")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+
+    assert!(t.emails(None, None).await.is_empty());
+    assert!(t.journal(&t.api.token).await.is_empty());
+    assert_eq!(t.accept(&link).await.status(), 404);
+    t.api.user(id).await.assert_error("user_not_exist");
+    assert!(other.create_user(&email).await > id, "partners survive and ids are never reused");
+}
+
+#[tokio::test]
+async fn the_journal_is_filtered_by_token_and_bounded() {
+    let t = crate::helpers::spawn_mock_with(ar24_mock::Config { journal_limit: 3, ..Default::default() }).await;
+    for max in 1..=5 {
+        t.api.get("user/list", &[("max", max.to_string())]).await.ok();
+    }
+    let journal = t.journal(&t.api.token).await;
+    let maxes: Vec<&str> = journal.iter().map(|e| e["params"]["max"].as_str().unwrap()).collect();
+    assert_eq!(maxes, ["3", "4", "5"], "oldest dropped first");
+    assert!(t.journal("someone-else").await.is_empty());
+}

@@ -1,0 +1,44 @@
+//! Partners are isolated: a token sees only the users it created and those who
+//! granted it access.
+
+use serde_json::json;
+
+use crate::helpers::{spawn_mock, unique_email, user_form};
+
+#[tokio::test]
+async fn a_partner_cannot_see_or_act_on_another_partners_users() {
+    let t = spawn_mock().await;
+    let other = t.new_partner(json!({"name": "Other"})).await;
+    let email = unique_email();
+    let id = other.create_user(&email).await;
+
+    t.api.user(id).await.assert_error("user_unavailable");
+    t.api.get("user", &[("email", email.clone())]).await.assert_error("user_unavailable");
+    t.api.post("user/request_cgu", &[("id_user", id.to_string())]).await.assert_error("user_unavailable");
+    t.api.post("user/payment_request", &[("id_user", id.to_string())]).await.assert_error("user_unavailable");
+    t.api.post("user", &user_form(&email)).await.assert_error("user_already_exist");
+    let listed = t.api.get("user/list", &[("max", "1000".into())]).await;
+    assert!(listed.ok()["users"].as_array().unwrap().iter().all(|u| u["id"] != id));
+    assert_eq!(other.user(id).await.ok()["id"], id);
+}
+
+#[tokio::test]
+async fn resetting_one_partner_leaves_the_others_untouched() {
+    let t = spawn_mock().await;
+    let other = t.new_partner(json!({})).await;
+    let mine = t.api.create_user(&unique_email()).await;
+    let theirs_email = unique_email();
+    let theirs = other.create_user(&theirs_email).await;
+    other.post("user/request_cgu", &[("id_user", theirs.to_string())]).await.ok();
+
+    let reset = t.http.post(t.control(&format!("partners/{}/reset", other.token))).send().await.unwrap();
+    assert_eq!(reset.status(), 200);
+
+    assert!(t.journal(&other.token).await.is_empty());
+    assert!(t.emails(Some(&theirs_email), None).await.is_empty());
+    other.user(theirs).await.assert_error("user_not_exist");
+    assert_eq!(t.api.user(mine).await.ok()["id"], mine);
+    assert!(!t.journal(&t.api.token).await.is_empty());
+    // The partner itself survives its reset.
+    assert!(other.create_user(&theirs_email).await > theirs);
+}
