@@ -121,7 +121,7 @@ impl Store {
     pub fn add_partner(&self, new: NewPartner) -> Result<Arc<Partner>, Slug> {
         let token = new.token.filter(|t| !t.trim().is_empty()).unwrap_or_else(random_secret);
         let private_key = new.private_key.filter(|k| !k.is_empty()).unwrap_or_else(random_secret);
-        let name = new.name.unwrap_or_else(|| format!("Partner {}", &token[..token.len().min(8)]));
+        let name = new.name.unwrap_or_else(|| format!("Partner {}", token.chars().take(8).collect::<String>()));
         match self.partners.entry(token.clone()) {
             Entry::Occupied(_) => Err(Slug::PartnerAlreadyExists),
             Entry::Vacant(slot) => {

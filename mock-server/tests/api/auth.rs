@@ -84,6 +84,15 @@ async fn a_date_within_ten_minutes_either_way_is_accepted() {
 }
 
 #[tokio::test]
+async fn dates_are_read_as_paris_time_not_utc() {
+    let t = spawn_mock().await;
+    // Paris is one or two hours ahead of UTC: the UTC wall-clock time is that far in the past.
+    let utc_now = Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let answer = t.api.call(Method::GET, "user/list", &[], Signing { date: Some(utc_now), ..Default::default() }).await;
+    answer.assert_error("expired_date");
+}
+
+#[tokio::test]
 async fn the_date_window_is_configurable() {
     let t = spawn_mock_with(Config { date_window: 60, ..Config::default() }).await;
     let two_minutes_ago = Signing { date: Some(paris_in(-120)), ..Default::default() };

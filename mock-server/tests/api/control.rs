@@ -53,6 +53,17 @@ async fn partners_are_created_read_and_switched() {
     assert_eq!(taken.json::<Value>().await.unwrap()["slug"], "partner_already_exists");
     assert_eq!(t.http.get(t.control("partners/nobody")).send().await.unwrap().status(), 404);
     assert_eq!(t.http.patch(t.control("partners/nobody")).json(&json!({})).send().await.unwrap().status(), 404);
+    let unicode: Value = t
+        .http
+        .post(t.control("partners"))
+        .json(&json!({"token": "jeton-xéèà-ünïcode"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unicode["name"], "Partner jeton-xé", "a generated name cuts characters, not bytes");
     let unknown_field = t.http.post(t.control("partners")).json(&json!({"tokn": "typo"})).send().await.unwrap();
     assert_eq!(unknown_field.status(), 400);
     assert_eq!(unknown_field.json::<Value>().await.unwrap()["slug"], "invalid_json");
