@@ -41,3 +41,4 @@ pub use protocol::date::{format_paris, now_paris};
 pub use server::{MockServer, serve, shutdown_signal};
 pub use slug::Slug;
 pub use state::AppState;
+pub use store::user::USER_FIELDS;

@@ -26,6 +26,50 @@ pub struct User {
     pub created_by: Option<String>,
 }
 
+/// Every field of AR24's user object, in the order ar24-protocol.md lists them.
+pub const USER_FIELDS: [&str; 40] = [
+    "id",
+    "firstname",
+    "lastname",
+    "name",
+    "email",
+    "gender",
+    "statut",
+    "company",
+    "company_siret",
+    "company_tva",
+    "company_activity",
+    "country",
+    "address1",
+    "address2",
+    "zipcode",
+    "city",
+    "notif_billing",
+    "billing_email",
+    "billing_tva",
+    "confirmed",
+    "cgu",
+    "notify_ev",
+    "notify_ar",
+    "notify_rf",
+    "notify_ng",
+    "notify_bc",
+    "notify_consent",
+    "notify_eidas_to_valid",
+    "notify_recipient_update",
+    "notify_waiting_ar_answer",
+    "notify_dp",
+    "is_legal_entity",
+    "custom_ref",
+    "c_phone",
+    "c_mobile",
+    "payment_active",
+    "is_payment_possible",
+    "creation",
+    "notif_cgu",
+    "notif_profil_uncomplete",
+];
+
 /// The user object of AR24's answers: every field listed in ar24-protocol.md.
 ///
 /// [ASSUMED] types: flags as integers `0`/`1` (as they are sent), the two payment
@@ -123,5 +167,47 @@ impl User {
             notif_cgu: self.notif_cgu.into(),
             notif_profil_uncomplete: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CreateUserForm, NewUser};
+
+    #[test]
+    fn the_view_has_exactly_the_documented_fields_in_order() {
+        let form = CreateUserForm {
+            firstname: Some("Jean".into()),
+            lastname: Some("Dupont".into()),
+            email: Some("jean@example.fr".into()),
+            gender: Some("M".into()),
+            statut: Some("particulier".into()),
+            address1: Some("1 rue".into()),
+            zipcode: Some("75001".into()),
+            city: Some("Paris".into()),
+            country: Some("FR".into()),
+            ..Default::default()
+        };
+        let user = User {
+            id: 1,
+            profile: NewUser::try_from(form).unwrap(),
+            creation: "2021-05-26 14:00:00".into(),
+            cgu: false,
+            notif_cgu: false,
+            payment_method: false,
+            team_master: None,
+            created_by: None,
+        };
+        let json = serde_json::to_value(user.view(false)).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut documented = USER_FIELDS.to_vec();
+        keys.sort_unstable();
+        documented.sort_unstable();
+        assert_eq!(keys, documented);
+        // And on the wire, in the documented order.
+        let text = serde_json::to_string(&user.view(false)).unwrap();
+        let positions: Vec<usize> = USER_FIELDS.iter().map(|f| text.find(&format!("\"{f}\":")).unwrap()).collect();
+        assert!(positions.windows(2).all(|p| p[0] < p[1]), "{text}");
     }
 }

@@ -58,3 +58,30 @@ fn a_port_in_use_is_a_clear_error_not_a_panic() {
     assert!(stderr.contains("cannot listen on"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Once the banner is out, the mock writes nothing more to stdout (logs go to
+/// stderr), so a log collector that goes away cannot stop it.
+#[tokio::test]
+async fn a_closed_stdout_does_not_stop_the_mock() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let mut second = String::new();
+    reader.read_line(&mut second).unwrap();
+    drop(reader);
+    let api = second.split_once("API base URL : ").map(|(_, url)| url.trim().to_owned()).expect("the API line");
+    let root = api.trim_end_matches("api/").to_owned();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let health = reqwest::get(format!("{root}_mock/health")).await;
+    let alive = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(alive, "the mock died when its stdout closed");
+    assert_eq!(health.unwrap().status(), 200);
+}

@@ -7,49 +7,6 @@ use serde_json::json;
 
 use crate::helpers::{spawn_mock, unique_email, user_form, with, without};
 
-const USER_FIELDS: [&str; 40] = [
-    "id",
-    "firstname",
-    "lastname",
-    "name",
-    "email",
-    "gender",
-    "statut",
-    "company",
-    "company_siret",
-    "company_tva",
-    "company_activity",
-    "country",
-    "address1",
-    "address2",
-    "zipcode",
-    "city",
-    "notif_billing",
-    "billing_email",
-    "billing_tva",
-    "confirmed",
-    "cgu",
-    "notify_ev",
-    "notify_ar",
-    "notify_rf",
-    "notify_ng",
-    "notify_bc",
-    "notify_consent",
-    "notify_eidas_to_valid",
-    "notify_recipient_update",
-    "notify_waiting_ar_answer",
-    "notify_dp",
-    "is_legal_entity",
-    "custom_ref",
-    "c_phone",
-    "c_mobile",
-    "payment_active",
-    "is_payment_possible",
-    "creation",
-    "notif_cgu",
-    "notif_profil_uncomplete",
-];
-
 #[tokio::test]
 async fn creating_a_user_answers_the_user_object_with_every_field() {
     let t = spawn_mock().await;
@@ -57,7 +14,7 @@ async fn creating_a_user_answers_the_user_object_with_every_field() {
     let form = with(with(user_form(&email), "custom_ref", "CRM-42"), "notify_ev", "0");
     let user = t.api.post("user", &form).await.ok().clone();
     let keys: HashSet<&str> = user.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, USER_FIELDS.into_iter().collect::<HashSet<_>>());
+    assert_eq!(keys, ar24_mock::USER_FIELDS.into_iter().collect::<HashSet<_>>());
     assert!(user["id"].as_u64().unwrap() > 0);
     assert_eq!(user["name"], "Jeanne Martin");
     assert_eq!(user["email"], email.as_str());

@@ -1,0 +1,223 @@
+//! The runner as partners use it, started as a separate process: the sandbox
+//! path proven against a separately started mock binary, the JUnit report,
+//! skips that are visible, undefined steps that fail, and configuration
+//! mistakes that stop at once.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use ar24_contract_tests::Target;
+use ar24_contract_tests::skip::skip_reason;
+use cucumber::gherkin::{Feature, GherkinEnv};
+
+const RUNNER: &str = env!("CARGO_BIN_EXE_ar24-contract");
+const FEATURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../features");
+
+/// The runner with none of the suite's variables inherited from the caller's shell.
+fn runner(vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(RUNNER);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AR24_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(vars.iter().copied());
+    command
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The `ar24-mock` binary, running in strict mode on a port the OS picks.
+struct MockProcess {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_mock_binary() -> MockProcess {
+    // The mock's binary sits beside the runner once built; building it is a no-op when it is up to date.
+    let dir = Path::new(RUNNER).parent().expect("the runner lives in a target directory");
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "-p", "ar24-mock", "--bin", "ar24-mock"]);
+    if dir.file_name().is_some_and(|name| name == "release") {
+        build.arg("--release");
+    }
+    assert!(build.status().expect("cargo runs").success(), "building the ar24-mock binary");
+    let mut child = Command::new(dir.join("ar24-mock"))
+        .args(["--port", "0", "--auth", "strict"])
+        .env_remove("AR24_MOCK_AUTH")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the mock binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines().map_while(Result::ok);
+    let base_url = lines
+        .find_map(|line| line.split_once("API base URL : ").map(|(_, url)| url.trim().to_owned()))
+        .expect("the mock prints its API base URL");
+    // Keep reading whatever else it prints.
+    std::thread::spawn(move || lines.for_each(drop));
+    MockProcess { child, base_url }
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("ar24-contract-{}-{name}", uuid::Uuid::new_v4().simple()))
+}
+
+/// Every scenario of the features, with the tags that apply to it (feature's and its own).
+fn scenarios() -> Vec<(String, Vec<String>)> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(FEATURES).expect("the features directory") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_none_or(|ext| ext != "feature") {
+            continue;
+        }
+        let feature = Feature::parse_path(&path, GherkinEnv::default()).expect("a valid feature file");
+        let rules = feature.rules.iter().flat_map(|r| r.scenarios.iter().map(move |s| (s, r.tags.clone())));
+        for (scenario, rule_tags) in feature.scenarios.iter().map(|s| (s, Vec::new())).chain(rules) {
+            let tags = feature.tags.iter().chain(&rule_tags).chain(&scenario.tags).cloned().collect();
+            all.push((scenario.name.clone(), tags));
+        }
+    }
+    all
+}
+
+/// Test cases of a JUnit report: name and outcome (`passed`, `failed`, or the skip message).
+fn junit_cases(xml: &str) -> Vec<(String, String)> {
+    let doc = roxmltree::Document::parse(xml).expect("the JUnit report is well-formed XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|case| {
+            let name = case.attribute("name").unwrap_or_default().to_owned();
+            let child = |tag: &str| case.children().find(|c| c.has_tag_name(tag));
+            let outcome = if let Some(skipped) = child("skipped") {
+                format!("skipped: {}", skipped.attribute("message").unwrap_or_default())
+            } else if child("failure").is_some() || child("error").is_some() {
+                "failed".to_owned()
+            } else {
+                "passed".to_owned()
+            };
+            (name, outcome)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_sandbox_path_skips_out_of_band_scenarios_visibly_and_passes_all_others() {
+    let mock = start_mock_binary();
+    let control = mock.base_url.trim_end_matches("api/").to_owned() + "_mock/partners";
+    let second: serde_json::Value = reqwest::Client::new()
+        .post(control)
+        .json(&serde_json::json!({"name": "Second sandbox partner"}))
+        .send()
+        .await
+        .expect("the control plane answers")
+        .json()
+        .await
+        .expect("a partner");
+    let junit = temp_path("junit.xml");
+    let vars = [
+        ("AR24_TARGET", "sandbox"),
+        ("AR24_BASE_URL", mock.base_url.as_str()),
+        ("AR24_TOKEN", ar24_mock::config::DEFAULT_TOKEN),
+        ("AR24_PRIVATE_KEY", ar24_mock::config::DEFAULT_PRIVATE_KEY),
+        ("AR24_SECOND_TOKEN", second["token"].as_str().unwrap()),
+        ("AR24_SECOND_PRIVATE_KEY", second["private_key"].as_str().unwrap()),
+        ("AR24_JUNIT", junit.to_str().unwrap()),
+    ];
+
+    let output: Output = tokio::task::spawn_blocking({
+        let mut command = runner(&vars);
+        move || command.output().expect("the runner starts")
+    })
+    .await
+    .unwrap();
+    let console = text(&output.stdout);
+    assert!(output.status.success(), "the sandbox-path run passes:\n{console}\n{}", text(&output.stderr));
+
+    // What the target cannot run, by the same rules the runner applies.
+    let target = Target::from_vars(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())).unwrap();
+    let all = scenarios();
+    let expected_skips: BTreeSet<&str> =
+        all.iter().filter(|(_, tags)| skip_reason(tags, &target).is_some()).map(|(name, _)| name.as_str()).collect();
+    let out_of_band: Vec<&str> =
+        all.iter().filter(|(_, tags)| tags.iter().any(|t| t == "out_of_band")).map(|(n, _)| n.as_str()).collect();
+    assert!(out_of_band.len() >= 8, "the features have out-of-band scenarios: {out_of_band:?}");
+
+    let cases = junit_cases(&std::fs::read_to_string(&junit).expect("the JUnit report was written"));
+    let _ = std::fs::remove_file(&junit);
+    let skipped: BTreeSet<&str> = cases
+        .iter()
+        .filter(|(_, outcome)| outcome.starts_with("skipped"))
+        .map(|(name, _)| name.strip_prefix("Scenario: ").and_then(|n| n.rsplit_once(": ")).map_or("", |(n, _)| n))
+        .collect();
+    assert_eq!(skipped, expected_skips, "skipped scenarios in the JUnit report");
+    for name in &out_of_band {
+        assert!(skipped.contains(name), "out-of-band scenario {name:?} is skipped");
+        let (_, outcome) = cases.iter().find(|(case, _)| case.starts_with(&format!("Scenario: {name}: "))).unwrap();
+        assert!(outcome.contains("AR24_OPERATOR"), "{name:?} says why: {outcome}");
+        assert!(console.contains(&format!("Scenario: {name} (")), "the console lists {name:?}");
+    }
+    let failed: Vec<_> = cases.iter().filter(|(_, outcome)| outcome == "failed").collect();
+    assert!(failed.is_empty(), "no scenario fails: {failed:?}");
+    let passed = cases.iter().filter(|(_, outcome)| outcome == "passed").count();
+    assert!(passed >= 50, "everything else ran and passed ({passed})");
+    assert!(console.contains(&format!("{} scenario(s) skipped by this target", expected_skips.len())), "{console}");
+}
+
+#[test]
+fn a_step_without_definition_fails_the_run() {
+    let dir = temp_path("features");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("undefined.feature"),
+        "Feature: Undefined\n  Scenario: A step nobody wrote\n    When something nobody defined happens\n",
+    )
+    .unwrap();
+    let output = runner(&[("AR24_FEATURES", dir.to_str().unwrap())]).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!output.status.success(), "an undefined step must fail:\n{}", text(&output.stdout));
+    assert!(text(&output.stdout).contains("1 failed"), "{}", text(&output.stdout));
+}
+
+#[test]
+fn an_incomplete_sandbox_configuration_stops_at_once_saying_what_to_set() {
+    let output =
+        runner(&[("AR24_TARGET", "sandbox"), ("AR24_BASE_URL", "https://sandbox.ar24.fr/api/")]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("set AR24_TOKEN"), "{}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains("Feature"), "nothing ran");
+}
+
+#[test]
+fn the_production_host_is_refused() {
+    let vars = [
+        ("AR24_TARGET", "sandbox"),
+        ("AR24_BASE_URL", "https://app.ar24.fr/api/"),
+        ("AR24_TOKEN", "t"),
+        ("AR24_PRIVATE_KEY", "k"),
+    ];
+    let output = runner(&vars).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("refusing to run against AR24's production API"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_junit_report_is_written_only_when_asked() {
+    let path = temp_path("asked.xml");
+    let output = runner(&[("AR24_JUNIT", path.to_str().unwrap())]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stdout));
+    let cases = junit_cases(&std::fs::read_to_string(&path).unwrap());
+    let _ = std::fs::remove_file(&path);
+    assert!(cases.len() >= 80 && cases.iter().all(|(_, outcome)| outcome == "passed"), "{cases:?}");
+    assert!(!text(&output.stdout).contains("skipped by this target"), "a mock runs everything");
+}
