@@ -7,7 +7,8 @@
 //! | `sandbox` | AR24's sandbox | `AR24_BASE_URL`, `AR24_TOKEN`, `AR24_PRIVATE_KEY` |
 //!
 //! Optional: `AR24_OPERATOR` (a person who clicks emailed links, sandbox),
-//! `AR24_OPERATOR_TIMEOUT` (seconds, default 600), `AR24_SECOND_TOKEN` and
+//! `AR24_OPERATOR_TIMEOUT` (seconds, default 600), `AR24_OPERATOR_POLL`
+//! (seconds between looks at the API, default 5), `AR24_SECOND_TOKEN` and
 //! `AR24_SECOND_PRIVATE_KEY` (another partner, sandbox), `AR24_GLOBAL_BILLING`
 //! and `AR24_CGU_PREACCEPTED` (`1` when the sandbox token has that setting),
 //! `AR24_EMAIL_TEMPLATE` (addresses of created users, `{id}` replaced).
@@ -56,6 +57,8 @@ pub struct Operator {
     pub name: String,
     /// How long to wait for each action.
     pub timeout: Duration,
+    /// How often to look at the API for it.
+    pub poll_every: Duration,
 }
 
 /// What the suite runs against.
@@ -133,14 +136,16 @@ impl Target {
                 ));
             }
         };
-        let timeout = match var("AR24_OPERATOR_TIMEOUT") {
-            None => Duration::from_secs(600),
-            Some(text) => Duration::from_secs(
-                text.parse()
-                    .map_err(|_| ConfigError(format!("AR24_OPERATOR_TIMEOUT={text} is not a number of seconds")))?,
-            ),
+        let seconds = |name: &str, default: u64| match var(name) {
+            None => Ok(Duration::from_secs(default)),
+            Some(text) => text
+                .parse()
+                .map(Duration::from_secs)
+                .map_err(|_| ConfigError(format!("{name}={text} is not a whole number of seconds"))),
         };
-        let operator = var("AR24_OPERATOR").map(|name| Operator { name, timeout });
+        let timeout = seconds("AR24_OPERATOR_TIMEOUT", 600)?;
+        let poll_every = seconds("AR24_OPERATOR_POLL", 5)?;
+        let operator = var("AR24_OPERATOR").map(|name| Operator { name, timeout, poll_every });
         let email_template = var("AR24_EMAIL_TEMPLATE").unwrap_or_else(|| DEFAULT_EMAIL_TEMPLATE.into());
         if !email_template.contains("{id}") || !email_template.contains('@') {
             return Err(ConfigError(format!(
@@ -267,6 +272,9 @@ mod tests {
         assert!(target(&operator).unwrap_err().0.contains("AR24_EMAIL_TEMPLATE"));
         operator.push(("AR24_EMAIL_TEMPLATE", "qa+{id}@acme.fr"));
         assert_eq!(target(&operator).unwrap().operator.unwrap().name, "Claire");
+        let mut timeout = sandbox();
+        timeout.push(("AR24_OPERATOR_TIMEOUT", "ten"));
+        assert!(target(&timeout).unwrap_err().0.contains("AR24_OPERATOR_TIMEOUT=ten is not"));
         let mut billing = sandbox();
         billing.push(("AR24_GLOBAL_BILLING", "yes please"));
         assert!(target(&billing).unwrap_err().0.contains("use 1 or 0"));

@@ -221,3 +221,76 @@ fn a_junit_report_is_written_only_when_asked() {
     assert!(cases.len() >= 80 && cases.iter().all(|(_, outcome)| outcome == "passed"), "{cases:?}");
     assert!(!text(&output.stdout).contains("skipped by this target"), "a mock runs everything");
 }
+
+/// A stand-in for the person at the sandbox: it acts only when the runner's
+/// prompt (on stderr) tells it to, on the email or link the prompt names.
+async fn scripted_operator(root: String, mut prompts: tokio::sync::mpsc::UnboundedReceiver<String>) -> usize {
+    let http = reqwest::Client::new();
+    let mut acted = 0;
+    while let Some(line) = prompts.recv().await {
+        let Some((_, what)) = line.split_once("please act now: ") else { continue };
+        let link = match what.strip_prefix("open the AR24 email sent to ") {
+            Some(rest) => {
+                let to = rest.split(" and ").next().expect("an address");
+                let emails: Vec<serde_json::Value> = http
+                    .get(format!("{root}_mock/emails"))
+                    .query(&[("to", to)])
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                emails.last().and_then(|e| e["link"].as_str()).expect("the email the prompt names").to_owned()
+            }
+            None => what.strip_prefix("open ").and_then(|r| r.split_whitespace().next()).expect("a link").to_owned(),
+        };
+        let clicked = http.post(&link).header("accept", "application/json").send().await.unwrap();
+        assert_eq!(clicked.status(), 200, "the operator accepts {link}");
+        acted += 1;
+    }
+    acted
+}
+
+#[tokio::test]
+async fn with_an_operator_the_sandbox_path_runs_out_of_band_scenarios_by_prompting_and_polling() {
+    let mock = start_mock_binary();
+    let root = mock.base_url.trim_end_matches("api/").to_owned();
+    let second: serde_json::Value =
+        reqwest::Client::new().post(format!("{root}_mock/partners")).send().await.unwrap().json().await.unwrap();
+    let vars = [
+        ("AR24_TARGET", "sandbox"),
+        ("AR24_BASE_URL", mock.base_url.as_str()),
+        ("AR24_TOKEN", ar24_mock::config::DEFAULT_TOKEN),
+        ("AR24_PRIVATE_KEY", ar24_mock::config::DEFAULT_PRIVATE_KEY),
+        ("AR24_SECOND_TOKEN", second["token"].as_str().unwrap()),
+        ("AR24_SECOND_PRIVATE_KEY", second["private_key"].as_str().unwrap()),
+        ("AR24_OPERATOR", "Scripted operator"),
+        ("AR24_OPERATOR_TIMEOUT", "30"),
+        ("AR24_OPERATOR_POLL", "1"),
+        ("AR24_EMAIL_TEMPLATE", "operator+{id}@example.com"),
+    ];
+    let mut child = runner(&vars)
+        .args(["--tags", "@out_of_band"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the runner starts");
+    let (prompts, received) = tokio::sync::mpsc::unbounded_channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        BufReader::new(stderr).lines().map_while(Result::ok).for_each(|l| drop(prompts.send(l)))
+    });
+    let stdout = child.stdout.take().unwrap();
+    let console = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
+    let operator = tokio::spawn(scripted_operator(root, received));
+
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let console = console.join().unwrap().join("\n");
+    let acted = operator.await.unwrap();
+    assert!(status.success(), "out-of-band scenarios pass with an operator:\n{console}");
+    let out_of_band = scenarios().iter().filter(|(_, tags)| tags.iter().any(|t| t == "out_of_band")).count();
+    assert!(console.contains(&format!("{out_of_band} scenarios ({out_of_band} passed)")), "{console}");
+    assert!(acted >= out_of_band, "the operator acted on every prompt ({acted})");
+    assert!(!console.contains("skipped by this target"), "nothing skipped: {console}");
+}

@@ -6,7 +6,6 @@ mod users;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use ar24_contract_tests::out_of_band::{ControlPlane, instruct, poll_until};
 use ar24_contract_tests::target::{Credentials, Target};
@@ -34,9 +33,6 @@ pub fn init(context: Context) {
 fn context() -> &'static Context {
     CONTEXT.get().expect("the runner sets the context before running scenarios")
 }
-
-/// How often the operator's action is looked for.
-const POLL_EVERY: Duration = Duration::from_secs(5);
 
 /// One scenario's state.
 #[derive(cucumber::World, Debug)]
@@ -162,7 +158,7 @@ impl Ar24World {
         };
         instruct(operator, &what);
         let by_email = [("email", email.clone())];
-        let result = poll_until(operator.timeout, POLL_EVERY, &what, || async {
+        let result = poll_until(operator.timeout, operator.poll_every, &what, || async {
             match self.us.get("user", &by_email).await {
                 Ok(Answer::Success { result: Some(user), .. }) => done(&user),
                 _ => false,
