@@ -30,6 +30,9 @@ pub enum AuthMode {
 #[derive(clap::Parser, Debug, Clone)]
 #[command(name = "ar24-mock", version, about = "An in-memory AR24 API with a mailbox and a control plane")]
 pub struct Config {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Port to listen on.
     #[arg(long, env = "AR24_MOCK_PORT", default_value_t = DEFAULT_PORT)]
     pub port: u16,
@@ -65,9 +68,21 @@ pub struct Config {
     pub global_billing: bool,
 }
 
+/// Subcommands of the binary.
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Exit 0 when a mock answers `/_mock/health` (for container health checks), else 1.
+    Healthcheck {
+        /// The health URL [default: http://127.0.0.1:PORT/_mock/health, PORT from --port / AR24_MOCK_PORT].
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
+            command: None,
             port: DEFAULT_PORT,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             public_url: None,

@@ -27,6 +27,7 @@ pub mod config;
 mod control;
 mod domain;
 mod error;
+pub mod healthcheck;
 pub mod protocol;
 mod routes;
 mod server;
@@ -35,7 +36,7 @@ mod state;
 mod store;
 
 pub use app::app;
-pub use config::{AuthMode, Config};
+pub use config::{AuthMode, Command, Config};
 pub use protocol::crypto::PartnerKeys;
 pub use protocol::date::{format_paris, now_paris};
 pub use server::{MockServer, serve, shutdown_signal};

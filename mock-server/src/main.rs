@@ -5,11 +5,14 @@ use std::io::Write;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use ar24_mock::{AppState, Config, serve, shutdown_signal};
+use ar24_mock::{AppState, Command, Config, healthcheck, serve, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
+    if let Some(Command::Healthcheck { url }) = &config.command {
+        return healthcheck::run(url.as_deref(), config.port);
+    }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("ar24_mock=info,tower_http=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 

@@ -24,18 +24,28 @@ pub(crate) fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-/// The outbox, newest first: what each email asks and a button for its link.
+/// The outbox, newest first: what each email asks, a button for its link, and
+/// once accepted, the outcome.
 pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
     let mut emails = state.store.emails(None, None);
     emails.reverse();
-    let mut body = String::new();
+    let mut body = format!(
+        "<p class=\"meta\">{} email(s), newest first. <a href=\"/_mock/mailbox\">Refresh</a></p>\n",
+        emails.len()
+    );
     if emails.is_empty() {
-        body.push_str("<p>No email yet.</p>");
+        body.push_str(
+            "<p>No email yet: AR24 sends one for request_cgu, request_access, join_team and payment_request.</p>",
+        );
     }
     for email in &emails {
         let link_id = email.link.rsplit('/').next().unwrap_or_default();
-        let action = match state.store.link(link_id).and_then(|l| l.used_at) {
-            Some(at) => format!("<p class=\"done\">{} ({})</p>", escape(email.kind.outcome()), escape(&at)),
+        let link = state.store.link(link_id);
+        let partner = state.store.partner(&email.partner).map_or_else(|| email.partner.clone(), |p| p.name.clone());
+        let master = link.as_ref().and_then(|l| l.master_id).and_then(|id| state.store.user(id));
+        let asks = email.kind.request(&partner, master.as_ref().map(|m| m.profile.email.as_str()));
+        let action = match link.and_then(|l| l.used_at) {
+            Some(at) => format!("<p class=\"done\">✔ {} ({})</p>", escape(email.kind.outcome()), escape(&at)),
             None => format!(
                 "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
                 escape(link_id),
@@ -44,12 +54,15 @@ pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
         };
         body.push_str(&format!(
             "<article data-kind=\"{kind}\" data-to=\"{to}\"><h2>{subject}</h2>\
-             <p class=\"meta\">To {to} · {sent} · partner {partner}</p><pre>{text}</pre>{action}</article>\n",
+             <p class=\"meta\">To <strong>{to}</strong> · {sent} · from {partner} ({token})</p>\
+             <p>{asks}</p>{action}<details><summary>Email text</summary><pre>{text}</pre></details></article>\n",
             kind = email.kind.as_str(),
             to = escape(&email.to),
             subject = escape(&email.subject),
             sent = escape(&email.sent_at),
-            partner = escape(&email.partner),
+            partner = escape(&partner),
+            token = escape(&email.partner),
+            asks = escape(&asks),
             text = escape(&email.body),
         ));
     }

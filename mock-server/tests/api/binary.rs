@@ -85,3 +85,29 @@ async fn a_closed_stdout_does_not_stop_the_mock() {
     assert!(alive, "the mock died when its stdout closed");
     assert_eq!(health.unwrap().status(), 200);
 }
+
+// Multi-threaded: the in-process mock must answer while this thread waits on the subcommand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_exits_0_only_when_a_mock_answers() {
+    let mock = crate::helpers::spawn_mock().await;
+    let port = mock.mock.address().port().to_string();
+    let healthy =
+        Command::new(env!("CARGO_BIN_EXE_ar24-mock")).args(["--port", &port, "healthcheck"]).output().unwrap();
+    assert!(healthy.status.success(), "{}", String::from_utf8_lossy(&healthy.stderr));
+    let by_env =
+        Command::new(env!("CARGO_BIN_EXE_ar24-mock")).arg("healthcheck").env("AR24_MOCK_PORT", &port).output().unwrap();
+    assert!(by_env.status.success(), "AR24_MOCK_PORT is read");
+
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let nothing =
+        Command::new(env!("CARGO_BIN_EXE_ar24-mock")).args(["--port", &free, "healthcheck"]).output().unwrap();
+    assert!(!nothing.status.success());
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("cannot reach"));
+
+    // Something that is not a mock answers: unhealthy too.
+    let other = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+        .args(["healthcheck", "--url", &format!("http://127.0.0.1:{port}/api/user/list")])
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+}

@@ -8,6 +8,7 @@ mod cgu;
 mod control;
 mod helpers;
 mod isolation;
+mod mailbox_browser;
 mod payment;
 mod team;
 mod user;

@@ -1,0 +1,112 @@
+//! The mailbox page in a real headless Chromium, driven over WebDriver: a
+//! person opens it, clicks the button of an email, and the account changes.
+//!
+//! Ignored by default (a fresh machine has no Chromium); `.ci/run` installs
+//! Debian's `chromium` and `chromium-driver` and runs it. Screenshots are kept
+//! under `target/browser/`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{spawn_mock, unique_email};
+
+/// chromedriver on a free local port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_chromedriver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (Debian package chromium-driver)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver { child, url: format!("http://127.0.0.1:{port}") }
+}
+
+async fn headless_chromium(driver: &Driver, profile: &std::path::Path) -> Client {
+    // The flags keep Chromium off the network this machine does not have.
+    let options = json!({
+        "binary": "/usr/bin/chromium",
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--window-size=1100,900", format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver (Debian chromium, chromium-driver); .ci/run installs them and runs it"]
+async fn a_person_accepts_the_cgu_from_the_mailbox_page_in_a_browser() {
+    let t = spawn_mock().await;
+    let email = unique_email();
+    let id = t.api.create_user(&email).await;
+    let other = t.api.create_user(&unique_email()).await;
+    t.api.post("user/payment_request", &[("id_user", other.to_string())]).await.ok();
+    t.api.post("user/request_cgu", &[("id_user", id.to_string())]).await.ok();
+
+    let driver = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!("ar24-mock-chromium-{}", uuid::Uuid::new_v4().simple()));
+    let browser = headless_chromium(&driver, &profile).await;
+    let shots = artifacts();
+
+    browser.goto(&t.control("mailbox")).await.unwrap();
+    let cards = browser.find_all(Locator::Css("article")).await.unwrap();
+    assert_eq!(cards.len(), 2, "two emails on the page");
+    let newest = cards[0].text().await.unwrap();
+    assert!(newest.contains(&email) && newest.contains("terms of use"), "newest first: {newest}");
+    std::fs::write(shots.join("mailbox.png"), browser.screenshot().await.unwrap()).unwrap();
+
+    let button = format!("article[data-to=\"{email}\"] button");
+    browser.find(Locator::Css(&button)).await.unwrap().click().await.unwrap();
+    let confirmation = browser.wait().for_element(Locator::Css(".done")).await.unwrap().text().await.unwrap();
+    assert!(confirmation.contains("terms of use are accepted"), "{confirmation}");
+    std::fs::write(shots.join("accepted.png"), browser.screenshot().await.unwrap()).unwrap();
+
+    // Through the API, as the partner sees it.
+    assert_eq!(t.api.user(id).await.ok()["cgu"], 1);
+
+    // Back on the mailbox, the email shows its new state and no button.
+    browser.goto(&t.control("mailbox")).await.unwrap();
+    let card = browser.find(Locator::Css(&format!("article[data-to=\"{email}\"]"))).await.unwrap();
+    assert!(card.text().await.unwrap().contains("accepted"));
+    assert!(card.find(Locator::Css("button")).await.is_err(), "a used link has no button");
+    std::fs::write(shots.join("mailbox-after.png"), browser.screenshot().await.unwrap()).unwrap();
+
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
