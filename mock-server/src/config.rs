@@ -15,6 +15,8 @@ pub const DEFAULT_DATE_WINDOW: u64 = 600;
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 /// Default number of journal entries kept.
 pub const DEFAULT_JOURNAL_LIMIT: usize = 10_000;
+/// Default seconds between two writes of the state file.
+pub const DEFAULT_STATE_INTERVAL: u64 = 5;
 
 /// How strictly the API authenticates and whether it encrypts.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,6 +65,12 @@ pub struct Config {
     /// The default partner may create users with the CGU pre-accepted (`cgu=1`); env: 1/0, true/false.
     #[arg(long, env = "AR24_MOCK_CGU_PREACCEPTED", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub cgu_preaccepted: bool,
+    /// Keep users, partners, teams, emails and links in this file across restarts.
+    #[arg(long, env = "AR24_MOCK_STATE_FILE", value_name = "PATH")]
+    pub state_file: Option<std::path::PathBuf>,
+    /// Seconds between two writes of the state file.
+    #[arg(long, env = "AR24_MOCK_STATE_INTERVAL", default_value_t = DEFAULT_STATE_INTERVAL)]
+    pub state_interval: u64,
     /// The default partner pays for all its users' API usage; env: 1/0, true/false.
     #[arg(long, env = "AR24_MOCK_GLOBAL_BILLING", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub global_billing: bool,
@@ -94,6 +102,8 @@ impl Default for Config {
             journal_limit: DEFAULT_JOURNAL_LIMIT,
             cgu_preaccepted: false,
             global_billing: false,
+            state_file: None,
+            state_interval: DEFAULT_STATE_INTERVAL,
         }
     }
 }

@@ -18,6 +18,9 @@ pub enum Ar24Error {
     /// An error AR24 names by a slug.
     #[error("{0}")]
     Slug(Slug),
+    /// AR24 is down for maintenance: `{"status":"maintenance"}`.
+    #[error("maintenance")]
+    Maintenance,
     /// A fault of the mock itself: logged, answered as `internal_error`.
     #[error("internal error: {0}")]
     Internal(String),
@@ -32,11 +35,13 @@ impl From<Slug> for Ar24Error {
     }
 }
 
-/// Set on error responses so the journal and the log layer can read what was answered.
+/// Set on error and maintenance responses so the journal and the log layer can read what was answered.
 #[derive(Debug, Clone)]
 pub struct Answered {
-    /// The slug in the body.
-    pub slug: Slug,
+    /// `ERROR` or `maintenance`.
+    pub status: &'static str,
+    /// The slug in the body, for an error.
+    pub slug: Option<Slug>,
     /// For an internal error: what went wrong, for the log only.
     pub detail: Option<String>,
 }
@@ -52,7 +57,7 @@ struct ErrorBody {
 pub fn error_response(status: StatusCode, slug: Slug) -> Response {
     let body = ErrorBody { status: "ERROR", message: slug.message(), slug: slug.as_str() };
     let mut response = (status, Json(body)).into_response();
-    response.extensions_mut().insert(Answered { slug, detail: None });
+    response.extensions_mut().insert(Answered { status: "ERROR", slug: Some(slug), detail: None });
     response
 }
 
@@ -67,9 +72,15 @@ impl IntoResponse for Ar24Error {
                 };
                 error_response(status, slug)
             }
+            Ar24Error::Maintenance => {
+                let mut response = (StatusCode::OK, Json(serde_json::json!({"status": "maintenance"}))).into_response();
+                response.extensions_mut().insert(Answered { status: "maintenance", slug: None, detail: None });
+                response
+            }
             Ar24Error::Internal(detail) => {
                 let mut response = error_response(StatusCode::OK, Slug::InternalError);
-                response.extensions_mut().insert(Answered { slug: Slug::InternalError, detail: Some(detail) });
+                let answered = Answered { status: "ERROR", slug: Some(Slug::InternalError), detail: Some(detail) };
+                response.extensions_mut().insert(answered);
                 response
             }
         }

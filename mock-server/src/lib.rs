@@ -5,7 +5,8 @@
 //! # Layout
 //! - [`config`]: the start-up configuration (flags and `AR24_MOCK_*` variables).
 //! - `app`: [`app()`], the one composition of routes and layers.
-//! - `server`: [`serve()`], [`shutdown_signal()`] and the in-process [`MockServer`].
+//! - `server`: [`run()`] (the binary), [`serve()`], [`shutdown_signal()`] and the in-process [`MockServer`].
+//! - `persist`: the state file.
 //! - `protocol`: AR24's wire rules: parameters, authentication, dates, crypto, envelope.
 //! - `domain`: wire input turned into valid values, in AR24's order of checks.
 //! - `store`: all state, behind intention-revealing methods.
@@ -28,6 +29,7 @@ mod control;
 mod domain;
 mod error;
 pub mod healthcheck;
+mod persist;
 pub mod protocol;
 mod routes;
 mod server;
@@ -39,7 +41,7 @@ pub use app::app;
 pub use config::{AuthMode, Command, Config};
 pub use protocol::crypto::PartnerKeys;
 pub use protocol::date::{format_paris, now_paris};
-pub use server::{MockServer, serve, shutdown_signal};
+pub use server::{MockServer, run, serve, shutdown_signal};
 pub use slug::Slug;
 pub use state::AppState;
 pub use store::user::USER_FIELDS;

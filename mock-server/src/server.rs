@@ -4,12 +4,109 @@
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::app::app;
-use crate::config::Config;
+use crate::config::{Command, Config};
 use crate::state::AppState;
+use crate::{healthcheck, persist};
+
+/// After a shutdown signal, how long requests in flight may take before the mock exits anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The binary: runs a subcommand, or serves until Ctrl-C / SIGTERM, keeping
+/// the state file if one is configured. Every failure is a sentence on stderr
+/// and a non-zero exit, never a panic.
+pub async fn run(config: Config) -> ExitCode {
+    if let Some(Command::Healthcheck { url }) = &config.command {
+        return healthcheck::run(url.as_deref(), config.port);
+    }
+    let state_file = config.state_file.clone();
+    let saved = match state_file.as_deref().map(persist::load).transpose() {
+        Ok(saved) => saved.flatten(),
+        Err(err) => {
+            eprintln!("ar24-mock: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match TcpListener::bind(config.socket_addr()).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("ar24-mock: cannot listen on {}: {err}", config.socket_addr());
+            return ExitCode::FAILURE;
+        }
+    };
+    let public_url = config.public_url_for(listener.local_addr().unwrap_or(config.socket_addr()));
+    let interval = Duration::from_secs(config.state_interval.max(1));
+    let banner = format!(
+        "AR24 mock ready ({:?} auth)\n  API base URL : {public_url}/api/\n  token        : {}\n  private key  : {}\n  mailbox      : {public_url}/_mock/mailbox",
+        config.auth, config.token, config.private_key
+    );
+    let state = AppState::new(config, &public_url);
+    if let Some(snapshot) = saved
+        && let Err(slug) = state.restore(snapshot)
+    {
+        let file = state_file.as_deref().map(Path::display).map(|p| p.to_string()).unwrap_or_default();
+        eprintln!("ar24-mock: the state file {file} is not a valid state: {} (it is left as it is)", slug.message());
+        return ExitCode::FAILURE;
+    }
+    // A closed stdout (a log collector gone) must not stop the mock: write errors are ignored.
+    let _ = writeln!(std::io::stdout().lock(), "{banner}");
+
+    let saver = state_file.clone().map(|path| {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                save_state(&state, &path).await;
+            }
+        })
+    });
+    let (signalled, grace) = oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing the requests in flight");
+        let _ = signalled.send(());
+    };
+    tokio::select! {
+        served = serve(listener, state.clone(), shutdown) => {
+            if let Err(err) = served {
+                eprintln!("ar24-mock: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+        () = async { let _ = grace.await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}: exiting anyway");
+        }
+    }
+    if let Some(saver) = saver {
+        saver.abort();
+    }
+    if let Some(path) = state_file {
+        save_state(&state, &path).await;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes the state file; a failure is logged and the previous file stays whole.
+async fn save_state(state: &AppState, path: &Path) {
+    let snapshot = state.store.snapshot();
+    let path = path.to_owned();
+    let written = tokio::task::spawn_blocking(move || persist::save(&path, &snapshot).map_err(|e| (path, e))).await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err((path, err))) => tracing::error!(%err, path = %path.display(), "cannot write the state file"),
+        Err(err) => tracing::error!(%err, "the state file writer stopped"),
+    }
+}
 
 /// Serves the mock on `listener` until `shutdown` completes, then lets
 /// requests in flight finish.

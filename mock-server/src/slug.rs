@@ -63,6 +63,10 @@ pub enum Slug {
     LinkObsolete,
     InvalidJson,
     InvalidFilter,
+    InvalidFault,
+    InvalidState,
+    TooManyParameters,
+    ParameterTooLong,
 }
 
 impl Slug {
@@ -74,6 +78,11 @@ impl Slug {
     /// The exact human-readable `message` AR24 sends with this slug.
     pub fn message(self) -> &'static str {
         self.entry().1
+    }
+
+    /// The slug spelled `text` on the wire, if any.
+    pub fn parse(text: &str) -> Option<Slug> {
+        Slug::ALL.iter().copied().find(|slug| slug.as_str() == text)
     }
 
     /// Whether an AR24 source shows this slug (`false`: the mock chose it).
@@ -132,6 +141,10 @@ impl Slug {
         Slug::LinkObsolete,
         Slug::InvalidJson,
         Slug::InvalidFilter,
+        Slug::InvalidFault,
+        Slug::InvalidState,
+        Slug::TooManyParameters,
+        Slug::ParameterTooLong,
     ];
 
     /// The catalogue itself: wire slug, message, origin. One row per slug.
@@ -207,6 +220,12 @@ impl Slug {
             Slug::LinkObsolete => ("link_obsolete", "What this link asks can no longer be done: the user or team administrator is gone", Mock),
             Slug::InvalidJson => ("invalid_json", "The request body is not the JSON this route expects", Mock),
             Slug::InvalidFilter => ("invalid_filter", "Unknown filter value (kind is one of cgu, access, team, payment)", Mock),
+            Slug::InvalidFault => ("invalid_fault", "A fault needs a kind (maintenance, error with a known slug, delay with delay_ms up to 60000, drop) and times of 1 or more", Mock),
+            Slug::InvalidState => ("invalid_state", "This is not a state the mock can load (duplicate ids or emails, or unknown references)", Mock),
+            // [ASSUMED] more parameters than the mock accepts.
+            Slug::TooManyParameters => ("too_many_parameters", "The request carries too many parameters", Assumed),
+            // [ASSUMED] a parameter name or value longer than the mock accepts.
+            Slug::ParameterTooLong => ("parameter_too_long", "A parameter is too long", Assumed),
         }
     }
 }

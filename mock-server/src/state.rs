@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::slug::Slug;
 use crate::store::Store;
 use crate::store::partner::Partner;
+use crate::store::snapshot::Snapshot;
 
 /// Shared by every handler through `State`.
 #[derive(Clone, Debug)]
@@ -20,17 +22,28 @@ pub struct AppState {
 impl AppState {
     /// A fresh state with the configured default partner, for a mock reached at `public_url`.
     pub fn new(config: Config, public_url: &str) -> Self {
-        let default_partner = Partner::new(
-            config.token.clone(),
-            config.private_key.clone(),
-            "Default partner".into(),
-            config.cgu_preaccepted,
-            config.global_billing,
-        );
         Self {
-            store: Arc::new(Store::new(public_url, config.journal_limit, [default_partner])),
+            store: Arc::new(Store::new(public_url, config.journal_limit, [default_partner(&config)])),
             config: Arc::new(config),
             public_url: public_url.trim_end_matches('/').into(),
         }
+    }
+}
+
+/// The partner the configuration names.
+fn default_partner(config: &Config) -> Partner {
+    Partner::new(
+        config.token.clone(),
+        config.private_key.clone(),
+        "Default partner".into(),
+        config.cgu_preaccepted,
+        config.global_billing,
+    )
+}
+
+impl AppState {
+    /// Replaces the whole state by `snapshot`, keeping the configured partner if it lacks it.
+    pub fn restore(&self, snapshot: Snapshot) -> Result<usize, Slug> {
+        self.store.restore(snapshot, [default_partner(&self.config)])
     }
 }

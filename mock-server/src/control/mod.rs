@@ -2,12 +2,15 @@
 //! It lets tests and people see and steer what AR24 would do out of band.
 
 mod emails;
+mod faults;
 mod health;
 mod links;
 mod mailbox;
+mod openapi;
 mod partners;
 mod requests;
 mod reset;
+mod state;
 mod users;
 
 use axum::Router;
@@ -35,6 +38,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/mailbox", get(mailbox::mailbox))
         .route("/links/{id}", get(links::show_link).post(links::accept_link))
         .route("/requests", get(requests::list_requests))
+        .route("/openapi.yaml", get(openapi::openapi))
+        .route("/faults", get(faults::list_faults).post(faults::add_fault).delete(faults::clear_faults))
+        .route("/state", get(state::export_state).put(state::import_state))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
 }

@@ -31,6 +31,7 @@ pub struct CreateUserForm {
     pub billing_email: Option<String>,
     pub confirmed: Option<String>,
     pub cgu: Option<String>,
+    /// Accepted and never stored: nothing in the mock signs in.
     pub password: Option<String>,
     pub custom_ref: Option<String>,
     pub notify_ev: Option<String>,
@@ -135,7 +136,6 @@ pub struct NewUser {
     pub confirmed: bool,
     /// What the caller asked for with `cgu=1`; whether it is honoured is the partner's setting.
     pub cgu_requested: bool,
-    pub password: Option<String>,
     pub custom_ref: Option<String>,
     pub notify: NotifyFlags,
 }
@@ -202,7 +202,6 @@ impl TryFrom<CreateUserForm> for NewUser {
             billing_email,
             confirmed: off_by_default(&form.confirmed)?,
             cgu_requested: off_by_default(&form.cgu)?,
-            password: text(&form.password),
             custom_ref: text(&form.custom_ref),
             notify: NotifyFlags {
                 ev: notify(&form.notify_ev)?,

@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let params = parts
             .extensions
-            .get::<Params>()
+            .get::<Arc<Params>>()
             .ok_or_else(|| Ar24Error::Internal("parameters were not read before authentication".into()))?;
         let signature = parts.headers.get("signature").map(|v| v.to_str().unwrap_or("\u{0}"));
         authenticate(state, params, signature).map_err(Into::into)

@@ -6,6 +6,8 @@
 //! in the request's extensions; [`Ar24Params`] and the `Caller` extractor read
 //! them from there.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::{Method, header, request::Parts};
@@ -16,25 +18,43 @@ use crate::error::Ar24Error;
 use crate::slug::Slug;
 
 /// The parameters of one call, in the order they came; a repeated name's last value wins, as in PHP.
+///
+/// Read once per call and shared (`Arc`) by authentication, the handler and the journal.
 #[derive(Debug, Clone, Default)]
-pub struct Params(Vec<(String, String)>);
+pub struct Params {
+    pairs: Vec<(String, String)>,
+    /// The same pairs, form-encoded once, for typed extraction.
+    encoded: String,
+}
 
 impl Params {
+    fn new(pairs: Vec<(String, String)>) -> Self {
+        let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        Self { pairs, encoded }
+    }
+
     /// The value of `name`, if sent.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Every name and value, in arrival order.
     pub fn pairs(&self) -> &[(String, String)] {
-        &self.0
+        &self.pairs
     }
 }
+
+/// Most parameters one call may carry (`too_many_parameters` beyond).
+pub const MAX_PARAMS: usize = 200;
+/// Longest parameter name or value, in bytes (`parameter_too_long` beyond).
+pub const MAX_PARAM_LEN: usize = 10_000;
 
 /// Reads the parameters of `request`, leaving it without a body.
 ///
 /// `max_body` bounds the body; a larger one is `body_too_large`. A body that
 /// is neither form encoding, or a broken multipart body, is `malformed_body`.
+/// More than [`MAX_PARAMS`] parameters, or one longer than [`MAX_PARAM_LEN`],
+/// is refused with its own slug.
 pub async fn read(request: Request, max_body: usize) -> Result<(Request, Params), Slug> {
     let (parts, body) = request.into_parts();
     let mut pairs = parse_urlencoded(parts.uri.query().unwrap_or_default().as_bytes())?;
@@ -46,7 +66,13 @@ pub async fn read(request: Request, max_body: usize) -> Result<(Request, Params)
         let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         pairs.extend(parse_body(content_type, bytes).await?);
     }
-    Ok((Request::from_parts(parts, Body::empty()), Params(pairs)))
+    if pairs.len() > MAX_PARAMS {
+        return Err(Slug::TooManyParameters);
+    }
+    if pairs.iter().any(|(k, v)| k.len() > MAX_PARAM_LEN || v.len() > MAX_PARAM_LEN) {
+        return Err(Slug::ParameterTooLong);
+    }
+    Ok((Request::from_parts(parts, Body::empty()), Params::new(pairs)))
 }
 
 fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, Slug> {
@@ -87,10 +113,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Ar24Params<T> 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let params = parts
             .extensions
-            .get::<Params>()
+            .get::<Arc<Params>>()
             .ok_or_else(|| Ar24Error::Internal("parameters were not read before the handler".into()))?;
-        // Round-trip through the form encoding: one well-tested decoder for every field type.
-        let encoded = serde_urlencoded::to_string(params.pairs()).map_err(|e| Ar24Error::Internal(e.to_string()))?;
-        serde_urlencoded::from_str(&encoded).map(Ar24Params).map_err(|_| Slug::MalformedBody.into())
+        // The form decoder reads every field type the same way, whatever the body's encoding was.
+        serde_urlencoded::from_str(&params.encoded).map(Ar24Params).map_err(|_| Slug::MalformedBody.into())
     }
 }

@@ -7,7 +7,7 @@ mod payment;
 mod team;
 mod user;
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -17,9 +17,10 @@ use axum::routing::MethodRouter;
 
 use crate::app::{unknown_route, wrong_method};
 use crate::error::{Answered, Ar24Error};
-use crate::protocol::date::now_paris;
 use crate::protocol::params::{self, Params};
+use crate::slug::Slug;
 use crate::state::AppState;
+use crate::store::faults::Fault;
 use crate::store::journal::JournalEntry;
 
 /// Every AR24 route, with the envelope for unknown paths and wrong methods.
@@ -40,42 +41,54 @@ fn route(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) 
     router.route(path, methods.clone()).route(&format!("{path}/"), methods)
 }
 
-/// Parameters whose values never reach the journal.
-const SECRET_PARAMS: [&str; 1] = ["password"];
-
 /// Reads the parameters once, runs the route, and journals the call before
 /// the answer leaves.
 pub(crate) async fn front_door(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let route = request.uri().path().trim_start_matches('/').to_owned();
-    let (params, response) = match params::read(request, state.config.max_body).await {
-        Ok((mut request, params)) => {
-            request.extensions_mut().insert(params.clone());
-            (params, next.run(request).await)
+    let (params, read) = match params::read(request, state.config.max_body).await {
+        Ok((request, params)) => (Arc::new(params), Ok(request)),
+        Err(slug) => (Arc::new(Params::default()), Err(slug)),
+    };
+    // Faults come before anything else, as a real outage would.
+    let fault = state.store.faults.take(&route, params.get("token"));
+    let response = match (fault, read) {
+        (Some(Fault::Maintenance), _) => Ar24Error::Maintenance.into_response(),
+        (Some(Fault::Error(slug)), _) => Ar24Error::Slug(slug).into_response(),
+        (Some(Fault::Drop), _) => dropped_connection(),
+        (_, Err(slug)) => Ar24Error::Slug(slug).into_response(),
+        (delay, Ok(mut request)) => {
+            if let Some(Fault::Delay(pause)) = delay {
+                tokio::time::sleep(pause).await;
+            }
+            request.extensions_mut().insert(Arc::clone(&params));
+            next.run(request).await
         }
-        Err(slug) => (Params::default(), Ar24Error::Slug(slug).into_response()),
     };
     let answered = response.extensions().get::<Answered>();
-    if let Some(Answered { slug, detail: Some(detail) }) = answered {
+    if let Some(Answered { slug: Some(slug), detail: Some(detail), .. }) = answered {
         tracing::error!(%slug, %detail, %route, "the mock failed to answer a call");
     }
     state.store.record_request(JournalEntry {
         seq: 0,
-        time: now_paris(),
+        time: chrono::Utc::now(),
         method,
         route,
         token: params.get("token").map(str::to_owned),
-        params: params
-            .pairs()
-            .iter()
-            .map(|(k, v)| {
-                let value = if SECRET_PARAMS.contains(&k.as_str()) { "********".to_owned() } else { v.clone() };
-                (k.clone(), value)
-            })
-            .collect::<BTreeMap<_, _>>(),
         http_status: response.status().as_u16(),
-        status: if answered.is_some() { "ERROR" } else { "SUCCESS" }.to_owned(),
-        slug: answered.map(|a| a.slug.as_str().to_owned()),
+        status: if fault == Some(Fault::Drop) { "dropped" } else { answered.map_or("SUCCESS", |a| a.status) },
+        slug: answered.and_then(|a| a.slug).map(Slug::as_str),
+        fault: fault.map(Fault::name),
+        params,
     });
     response
+}
+
+/// A response whose body fails before its first byte: the server closes the
+/// connection and the client sees it dropped, with no answer.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<bytes::Bytes, _>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected fault: drop"))
+    });
+    Response::new(axum::body::Body::from_stream(failing))
 }

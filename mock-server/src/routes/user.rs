@@ -15,7 +15,7 @@ use crate::protocol::envelope::Ar24Ok;
 use crate::protocol::params::Ar24Params;
 use crate::slug::Slug;
 use crate::state::AppState;
-use crate::store::user::UserView;
+use crate::store::user::UserAnswer;
 use crate::store::{NewAccount, Order};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -30,7 +30,7 @@ async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
     Ar24Params(form): Ar24Params<CreateUserForm>,
-) -> Result<Ar24Ok<UserView>> {
+) -> Result<Ar24Ok<UserAnswer>> {
     let profile = NewUser::try_from(form)?;
     let cgu = profile.cgu_requested && caller.partner.cgu_preaccepted;
     let account = NewAccount { profile, created_by: Some(caller.partner.token.clone()), cgu, payment_method: false };
@@ -44,7 +44,7 @@ async fn get_user(
     State(state): State<AppState>,
     caller: Caller,
     Ar24Params(form): Ar24Params<UserRefForm>,
-) -> Result<Ar24Ok<UserView>> {
+) -> Result<Ar24Ok<UserAnswer>> {
     let by = UserRef::try_from(form)?;
     let user = state.store.user_for(&caller.partner, &by)?;
     Ok(caller.ok(state.store.view(&user, &caller.partner)))
@@ -60,7 +60,7 @@ struct ListForm {
 /// The answer of `user/list`.
 #[derive(Debug, Serialize)]
 struct UserList {
-    users: Vec<UserView>,
+    users: Vec<UserAnswer>,
 }
 
 /// Largest page ([ASSUMED]).

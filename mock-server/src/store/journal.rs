@@ -1,31 +1,57 @@
 //! The request journal: what each API call asked and what it was answered.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
 
-/// One API call, without secrets (no signature; a `password` is masked).
+use crate::protocol::date::format_paris;
+use crate::protocol::params::Params;
+
+/// Parameters whose values never leave the journal.
+const SECRET_PARAMS: [&str; 1] = ["password"];
+
+/// One API call. It keeps the call's parameters as they came (shared, not
+/// copied) and masks secrets when read: there is no signature among them, and
+/// a `password` shows as `********`.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
     /// Increasing number, in arrival order of answers.
     pub seq: u64,
-    /// When it was answered, Paris local time.
-    pub time: String,
+    /// When it was answered, shown in Paris local time.
+    #[serde(serialize_with = "paris_time")]
+    pub time: DateTime<Utc>,
     /// HTTP method.
     pub method: String,
     /// Path below `/api/`, e.g. `user/list`.
     pub route: String,
     /// The `token` parameter, if any.
     pub token: Option<String>,
-    /// The parameters, secrets masked.
-    pub params: BTreeMap<String, String>,
+    /// The parameters.
+    #[serde(serialize_with = "masked")]
+    pub params: Arc<Params>,
     /// The HTTP status answered.
     pub http_status: u16,
-    /// `SUCCESS`, `ERROR` or `maintenance`.
-    pub status: String,
+    /// `SUCCESS`, `ERROR`, `maintenance` or `dropped`.
+    pub status: &'static str,
     /// The error slug, for an error.
-    pub slug: Option<String>,
+    pub slug: Option<&'static str>,
+    /// The injected fault that answered, if any (`maintenance`, `error`, `delay`, `drop`).
+    pub fault: Option<&'static str>,
+}
+
+fn paris_time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_paris(*time))
+}
+
+fn masked<S: Serializer>(params: &Arc<Params>, serializer: S) -> Result<S::Ok, S::Error> {
+    let shown: BTreeMap<&str, &str> = params
+        .pairs()
+        .iter()
+        .map(|(k, v)| (k.as_str(), if SECRET_PARAMS.contains(&k.as_str()) { "********" } else { v.as_str() }))
+        .collect();
+    shown.serialize(serializer)
 }
 
 /// A bounded journal: the oldest entries go first.

@@ -9,9 +9,11 @@
 //! - resets take the `gate` for writing, every other change takes it for
 //!   reading, so a reset never interleaves with a half-done change.
 
+pub mod faults;
 pub mod journal;
 pub mod outbox;
 pub mod partner;
+pub mod snapshot;
 pub mod user;
 
 use std::collections::{BTreeSet, HashSet};
@@ -27,7 +29,7 @@ use crate::slug::Slug;
 use journal::{Journal, JournalEntry};
 use outbox::{Email, Link, LinkKind, Partnership};
 use partner::{NewPartner, Partner, PartnerPatch};
-use user::{User, UserView};
+use user::{User, UserAnswer};
 
 /// How an account comes to exist.
 #[derive(Debug, Clone)]
@@ -70,7 +72,8 @@ pub struct Store {
     public_url: String,
     next_user_id: AtomicU64,
     next_email_id: AtomicU64,
-    users: DashMap<u64, User>,
+    /// Users behind `Arc`: reads share them, changes copy on write, and the map stays small to grow.
+    users: DashMap<u64, Arc<User>>,
     by_email: DashMap<String, u64>,
     /// Per partner token, the users it may see (created or granted).
     visible: DashMap<String, BTreeSet<u64>>,
@@ -78,6 +81,8 @@ pub struct Store {
     outbox: Mutex<Vec<Email>>,
     links: DashMap<String, Link>,
     journal: Journal,
+    /// Injected faults.
+    pub faults: faults::Faults,
 }
 
 impl Store {
@@ -95,6 +100,7 @@ impl Store {
             outbox: Mutex::new(Vec::new()),
             links: DashMap::new(),
             journal: Journal::new(journal_limit),
+            faults: faults::Faults::default(),
         };
         for partner in partners {
             store.partners.insert(partner.token.clone(), Arc::new(partner));
@@ -143,13 +149,13 @@ impl Store {
     // ----- users -----
 
     /// Creates an account; `user_already_exist` if its email has one.
-    pub fn create_user(&self, account: NewAccount) -> Result<User, Slug> {
+    pub fn create_user(&self, account: NewAccount) -> Result<Arc<User>, Slug> {
         let _shared = self.shared();
         match self.by_email.entry(account.profile.email.key()) {
             Entry::Occupied(_) => Err(Slug::UserAlreadyExist),
             Entry::Vacant(slot) => {
                 let id = self.next_user_id.fetch_add(1, Ordering::Relaxed);
-                let user = User {
+                let user = Arc::new(User {
                     id,
                     profile: account.profile,
                     creation: now_paris(),
@@ -158,10 +164,10 @@ impl Store {
                     payment_method: account.payment_method,
                     team_master: None,
                     created_by: account.created_by,
-                };
+                });
                 // The user exists before its email points at it, so a lookup
                 // by email never finds an id without a user.
-                self.users.insert(id, user.clone());
+                self.users.insert(id, Arc::clone(&user));
                 if let Some(token) = &user.created_by {
                     self.visible.entry(token.clone()).or_default().insert(id);
                 }
@@ -171,12 +177,12 @@ impl Store {
         }
     }
 
-    /// A copy of the user, if it exists.
-    pub fn user(&self, id: u64) -> Option<User> {
-        self.users.get(&id).map(|u| u.clone())
+    /// The user, if it exists.
+    pub fn user(&self, id: u64) -> Option<Arc<User>> {
+        self.users.get(&id).map(|u| Arc::clone(&u))
     }
 
-    fn find(&self, by: &UserRef) -> Option<User> {
+    fn find(&self, by: &UserRef) -> Option<Arc<User>> {
         let id = match by {
             UserRef::Id(id) => *id,
             UserRef::Email(email) => *self.by_email.get(&email.key())?,
@@ -184,8 +190,8 @@ impl Store {
         self.user(id)
     }
 
-    /// A copy of the user with this email, if any.
-    pub fn user_by_email(&self, email: &Address) -> Option<User> {
+    /// The user with this email, if any.
+    pub fn user_by_email(&self, email: &Address) -> Option<Arc<User>> {
         self.find(&UserRef::Email(email.clone()))
     }
 
@@ -195,7 +201,7 @@ impl Store {
     }
 
     /// The user as `partner` may reach it: `user_not_exist` or `user_unavailable` otherwise.
-    pub fn user_for(&self, partner: &Partner, by: &UserRef) -> Result<User, Slug> {
+    pub fn user_for(&self, partner: &Partner, by: &UserRef) -> Result<Arc<User>, Slug> {
         let user = self.find(by).ok_or(Slug::UserNotExist)?;
         if self.is_visible(partner, user.id) { Ok(user) } else { Err(Slug::UserUnavailable) }
     }
@@ -209,12 +215,12 @@ impl Store {
     }
 
     /// The user object as `partner` is answered it.
-    pub fn view(&self, user: &User, partner: &Partner) -> UserView {
-        user.view(self.can_pay(user, Some(partner)))
+    pub fn view(&self, user: &Arc<User>, partner: &Partner) -> UserAnswer {
+        UserAnswer { payment_possible: self.can_pay(user, Some(partner)), user: Arc::clone(user) }
     }
 
     /// A page of the users `partner` sees, sorted by id.
-    pub fn list_for(&self, partner: &Partner, max: usize, start: usize, order: Order) -> Vec<UserView> {
+    pub fn list_for(&self, partner: &Partner, max: usize, start: usize, order: Order) -> Vec<UserAnswer> {
         let ids: Vec<u64> = match self.visible.get(&partner.token) {
             None => Vec::new(),
             Some(set) => match order {
@@ -226,11 +232,16 @@ impl Store {
     }
 
     /// The account holder registers a payment method on the website.
-    pub fn add_payment_method(&self, id: u64) -> Option<User> {
+    pub fn add_payment_method(&self, id: u64) -> Option<Arc<User>> {
         let _shared = self.shared();
-        let mut user = self.users.get_mut(&id)?;
-        user.payment_method = true;
-        Some(user.clone())
+        self.change_user(id, |u| u.payment_method = true)
+    }
+
+    /// Changes a stored user (copy on write: answers being sent keep what they read).
+    fn change_user(&self, id: u64, change: impl FnOnce(&mut User)) -> Option<Arc<User>> {
+        let mut stored = self.users.get_mut(&id)?;
+        change(Arc::make_mut(&mut stored));
+        Some(Arc::clone(&stored))
     }
 
     // ----- emails and links -----
@@ -261,10 +272,8 @@ impl Store {
     pub fn send_email(&self, kind: LinkKind, user: &User, partner: &Partner, master: Option<&User>) -> Email {
         let _shared = self.shared();
         let link = self.new_link(kind, user, partner, master);
-        if kind == LinkKind::Cgu
-            && let Some(mut stored) = self.users.get_mut(&user.id)
-        {
-            stored.notif_cgu = true;
+        if kind == LinkKind::Cgu {
+            self.change_user(user.id, |u| u.notif_cgu = true);
         }
         let from = Partnership {
             token: &partner.token,
@@ -309,8 +318,12 @@ impl Store {
     fn apply(&self, link: &Link) -> Result<(), LinkError> {
         let obsolete = LinkError::Obsolete;
         match link.kind {
-            LinkKind::Cgu => self.users.get_mut(&link.user_id).ok_or(obsolete)?.cgu = true,
-            LinkKind::Payment => self.users.get_mut(&link.user_id).ok_or(obsolete)?.payment_method = true,
+            LinkKind::Cgu => {
+                self.change_user(link.user_id, |u| u.cgu = true).ok_or(obsolete)?;
+            }
+            LinkKind::Payment => {
+                self.change_user(link.user_id, |u| u.payment_method = true).ok_or(obsolete)?;
+            }
             LinkKind::Access => {
                 if !self.users.contains_key(&link.user_id) {
                     return Err(obsolete);
@@ -323,7 +336,7 @@ impl Store {
                 if !master_can_pay {
                     return Err(obsolete);
                 }
-                self.users.get_mut(&link.user_id).ok_or(obsolete)?.team_master = Some(master);
+                self.change_user(link.user_id, |u| u.team_master = Some(master)).ok_or(obsolete)?;
             }
         }
         Ok(())
@@ -352,6 +365,7 @@ impl Store {
         self.links.clear();
         self.outbox().clear();
         self.journal.forget(None);
+        self.faults.clear(None);
     }
 
     /// Forgets what one partner made: the users it created (everywhere), its
@@ -370,7 +384,7 @@ impl Store {
         }
         self.users.iter_mut().for_each(|mut u| {
             if u.team_master.is_some_and(|m| created.contains(&m)) {
-                u.team_master = None;
+                Arc::make_mut(&mut u).team_master = None;
             }
         });
         self.visible.remove(token);
@@ -378,6 +392,7 @@ impl Store {
         self.links.retain(|_, l| l.partner != token && !created.contains(&l.user_id));
         self.outbox().retain(|e| e.partner != token && !forgotten_addresses.contains(&e.to.to_lowercase()));
         self.journal.forget(Some(token));
+        self.faults.clear(Some(token));
     }
 }
 

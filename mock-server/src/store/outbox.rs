@@ -1,9 +1,9 @@
 //! The emails AR24 would send, and the one-use links they carry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What an email asks of its reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkKind {
     /// Accept AR24's terms (`request_cgu`).
@@ -79,7 +79,7 @@ impl LinkKind {
 }
 
 /// One email in the outbox.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Email {
     /// Increasing id.
     pub id: u64,
@@ -136,7 +136,7 @@ pub struct Partnership<'a> {
 }
 
 /// A one-use link: what accepting it does.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Link {
     /// The random id in `/_mock/links/{id}`.
     pub id: String,

@@ -1,12 +1,14 @@
 //! The one user model, and the JSON view AR24 answers for it
 //! (ar24-protocol.md, "User object fields").
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::domain::{Gender, NewUser, Statut};
 
-/// An AR24 account as the mock stores it.
-#[derive(Debug, Clone)]
+/// An AR24 account as the mock stores it (and as the state file keeps it).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct User {
     /// AR24's integer id, never reused.
     pub id: u64,
@@ -76,26 +78,26 @@ pub const USER_FIELDS: [&str; 40] = [
 /// fields as booleans, absent optional texts as `null`.
 #[derive(Debug, Clone, Serialize)]
 #[allow(missing_docs)]
-pub struct UserView {
+pub struct UserView<'a> {
     pub id: u64,
-    pub firstname: String,
-    pub lastname: String,
+    pub firstname: &'a str,
+    pub lastname: &'a str,
     pub name: String,
-    pub email: String,
+    pub email: &'a str,
     pub gender: Gender,
     pub statut: Statut,
-    pub company: Option<String>,
-    pub company_siret: Option<String>,
-    pub company_tva: Option<String>,
-    pub company_activity: Option<String>,
-    pub country: String,
-    pub address1: String,
-    pub address2: Option<String>,
-    pub zipcode: String,
-    pub city: String,
+    pub company: Option<&'a str>,
+    pub company_siret: Option<&'a str>,
+    pub company_tva: Option<&'a str>,
+    pub company_activity: Option<&'a str>,
+    pub country: &'a str,
+    pub address1: &'a str,
+    pub address2: Option<&'a str>,
+    pub zipcode: &'a str,
+    pub city: &'a str,
     pub notif_billing: u8,
-    pub billing_email: Option<String>,
-    pub billing_tva: Option<String>,
+    pub billing_email: Option<&'a str>,
+    pub billing_tva: Option<&'a str>,
     pub confirmed: u8,
     pub cgu: u8,
     pub notify_ev: u8,
@@ -109,12 +111,12 @@ pub struct UserView {
     pub notify_waiting_ar_answer: u8,
     pub notify_dp: u8,
     pub is_legal_entity: u8,
-    pub custom_ref: Option<String>,
-    pub c_phone: Option<String>,
-    pub c_mobile: Option<String>,
+    pub custom_ref: Option<&'a str>,
+    pub c_phone: Option<&'a str>,
+    pub c_mobile: Option<&'a str>,
     pub payment_active: bool,
     pub is_payment_possible: bool,
-    pub creation: String,
+    pub creation: &'a str,
     pub notif_cgu: u8,
     pub notif_profil_uncomplete: u8,
 }
@@ -122,28 +124,28 @@ pub struct UserView {
 impl User {
     /// The answer for one partner: `payment_possible` depends on who asks
     /// (global billing is a partner setting), so the caller computes it.
-    pub fn view(&self, payment_possible: bool) -> UserView {
+    pub fn view(&self, payment_possible: bool) -> UserView<'_> {
         let p = &self.profile;
         let n = p.notify;
         UserView {
             id: self.id,
-            firstname: p.firstname.clone(),
-            lastname: p.lastname.clone(),
+            firstname: &p.firstname,
+            lastname: &p.lastname,
             name: format!("{} {}", p.firstname, p.lastname),
-            email: p.email.as_str().to_owned(),
+            email: p.email.as_str(),
             gender: p.gender,
             statut: p.statut,
-            company: p.company.clone(),
-            company_siret: p.company_siret.clone(),
-            company_tva: p.company_tva.clone(),
+            company: p.company.as_deref(),
+            company_siret: p.company_siret.as_deref(),
+            company_tva: p.company_tva.as_deref(),
             company_activity: None,
-            country: p.country.as_str().to_owned(),
-            address1: p.address1.clone(),
-            address2: p.address2.clone(),
-            zipcode: p.zipcode.clone(),
-            city: p.city.clone(),
+            country: p.country.as_str(),
+            address1: &p.address1,
+            address2: p.address2.as_deref(),
+            zipcode: &p.zipcode,
+            city: &p.city,
             notif_billing: p.notif_billing.into(),
-            billing_email: p.billing_email.as_ref().map(|e| e.as_str().to_owned()),
+            billing_email: p.billing_email.as_ref().map(|e| e.as_str()),
             billing_tva: None,
             confirmed: p.confirmed.into(),
             cgu: self.cgu.into(),
@@ -158,15 +160,31 @@ impl User {
             notify_waiting_ar_answer: n.waiting_ar_answer.into(),
             notify_dp: n.dp.into(),
             is_legal_entity: p.is_legal_entity.into(),
-            custom_ref: p.custom_ref.clone(),
+            custom_ref: p.custom_ref.as_deref(),
             c_phone: None,
             c_mobile: None,
             payment_active: self.payment_method,
             is_payment_possible: payment_possible,
-            creation: self.creation.clone(),
+            creation: &self.creation,
             notif_cgu: self.notif_cgu.into(),
             notif_profil_uncomplete: 0,
         }
+    }
+}
+
+/// A user as one partner is answered it: serialized straight from the stored
+/// user, without copying it.
+#[derive(Debug, Clone)]
+pub struct UserAnswer {
+    /// The stored user.
+    pub user: Arc<User>,
+    /// Whether the asking partner sees it able to pay.
+    pub payment_possible: bool,
+}
+
+impl Serialize for UserAnswer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.user.view(self.payment_possible).serialize(serializer)
     }
 }
 

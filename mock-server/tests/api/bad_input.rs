@@ -105,3 +105,14 @@ async fn control_plane_bad_input_is_a_4xx_with_a_slug() {
     let huge_id = t.http.post(t.control("users/99999999999999999999999/payment_method")).send().await.unwrap();
     assert_eq!(huge_id.status(), 404);
 }
+
+#[tokio::test]
+async fn too_many_or_too_long_parameters_answer_their_slug() {
+    let t = spawn_mock().await;
+    let many: Vec<(&str, String)> =
+        (0..ar24_mock::protocol::params::MAX_PARAMS).map(|_| ("x", "1".to_owned())).collect();
+    t.api.get("user/list", &many).await.assert_error("too_many_parameters");
+    let long = "a".repeat(ar24_mock::protocol::params::MAX_PARAM_LEN + 1);
+    t.api.post("user", &[("firstname", long)]).await.assert_error("parameter_too_long");
+    assert_eq!(user_count(&t).await, 0);
+}

@@ -111,3 +111,119 @@ async fn healthcheck_exits_0_only_when_a_mock_answers() {
         .unwrap();
     assert!(!other.status.success());
 }
+
+/// The binary started with `args`, and its root URL (`http://127.0.0.1:PORT/`).
+fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    let api = lines.find_map(|l| l.split_once("API base URL : ").map(|(_, u)| u.trim().to_owned())).expect("a banner");
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, api.trim_end_matches("api/").to_owned())
+}
+
+fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < limit, "the mock did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn temp_file(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ar24-mock-test-{}-{name}", uuid::Uuid::new_v4().simple()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_requests_in_flight_writes_the_state_and_exits_0() {
+    let file = temp_file("state.json");
+    let (mut child, root) = spawn_binary(&["--auth", "plain", "--state-file", file.to_str().unwrap()]);
+    let http = reqwest::Client::new();
+    let form = crate::helpers::user_form("survivor@example.fr");
+    let mut params = vec![("token", "ar24-mock-token".to_owned())];
+    params.extend(form);
+    let created: serde_json::Value =
+        http.post(format!("{root}api/user")).form(&params).send().await.unwrap().json().await.unwrap();
+    assert_eq!(created["status"], "SUCCESS", "{created}");
+    let rule = serde_json::json!({"kind": "delay", "delay_ms": 700, "route": "user/list", "times": 1});
+    http.post(format!("{root}_mock/faults")).json(&rule).send().await.unwrap();
+
+    // A slow call is in flight when SIGTERM arrives: it still gets its answer.
+    let in_flight = tokio::spawn({
+        let url = format!("{root}api/user/list?token=ar24-mock-token");
+        async move { reqwest::get(url).await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let answer = in_flight.await.unwrap();
+    assert_eq!(answer["status"], "SUCCESS", "the request in flight was finished");
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert!(status.success(), "exit 0 on SIGTERM: {status:?}");
+
+    // The state file holds the user; a new mock starts from it.
+    let (mut again, root) = spawn_binary(&["--auth", "plain", "--state-file", file.to_str().unwrap()]);
+    let user: serde_json::Value =
+        reqwest::get(format!("{root}api/user?token=ar24-mock-token&email=survivor@example.fr"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let _ = again.kill();
+    let _ = again.wait();
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(user["result"]["email"], "survivor@example.fr", "{user}");
+}
+
+#[test]
+fn the_state_is_written_at_the_interval_so_a_crash_loses_at_most_one_interval() {
+    let file = temp_file("interval.json");
+    let (mut child, root) =
+        spawn_binary(&["--auth", "plain", "--state-file", file.to_str().unwrap(), "--state-interval", "1"]);
+    let url = format!("{root}api/user");
+    let form = crate::helpers::user_form("interval@example.fr");
+    let body = serde_urlencoded::to_string(
+        std::iter::once(("token", "ar24-mock-token".to_owned()))
+            .chain(form.iter().map(|(k, v)| (*k, v.clone())))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let sent =
+            client.post(&url).header("content-type", "application/x-www-form-urlencoded").body(body).send().await;
+        assert_eq!(sent.unwrap().status(), 200);
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    // A crash: SIGKILL, no clean shutdown.
+    let _ = child.kill();
+    let _ = child.wait();
+    let saved = std::fs::read_to_string(&file).expect("the state file was written at the interval");
+    let _ = std::fs::remove_file(&file);
+    assert!(saved.contains("interval@example.fr"), "{saved}");
+}
+
+#[test]
+fn a_corrupt_state_file_stops_the_start_and_is_left_as_it_is() {
+    let file = temp_file("corrupt.json");
+    std::fs::write(&file, b"{ this is not a state").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+        .args(["--port", "0", "--state-file", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let kept = std::fs::read(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not a valid ar24-mock state") && stderr.contains("left as it is"), "{stderr}");
+    assert_eq!(kept, b"{ this is not a state", "never overwritten");
+}

@@ -1,0 +1,33 @@
+//! `/_mock/faults`: outages and errors to rehearse against (see `store/faults.rs`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::error::ControlError;
+use crate::slug::Slug;
+use crate::state::AppState;
+use crate::store::faults::{FaultRequest, FaultRule};
+
+/// `POST /_mock/faults`: a new rule (201), or 400 `invalid_fault` / `invalid_json`.
+pub(crate) async fn add_fault(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<FaultRule>), ControlError> {
+    let request: FaultRequest =
+        serde_json::from_slice(&body).map_err(|_| ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson))?;
+    let rule = state.store.faults.add(request).map_err(|slug| ControlError(StatusCode::BAD_REQUEST, slug))?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+/// `GET /_mock/faults`: the rules in force, oldest first.
+pub(crate) async fn list_faults(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
+    Json(state.store.faults.list())
+}
+
+/// `DELETE /_mock/faults`: removes every rule.
+pub(crate) async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
+    state.store.faults.clear(None);
+    Json(json!({"status": "ok"}))
+}
