@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks the mock against Stoplight Prism and prints a table with the targets.
-#   scripts/bench.sh           the full run (a few minutes)
+#   scripts/bench.sh           the full run (about four minutes)
 #   scripts/bench.sh --quick   a short smoke run (CI runs this so the benchmark cannot rot)
+# Measures the static release binary, the one the container ships.
 # Installs what it needs: wrk (Debian) and Prism (npm, pinned in bench/prism).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,6 @@ fi
 if [ ! -x bench/prism/node_modules/.bin/prism ]; then
   (cd bench/prism && npm ci --no-audit --no-fund --loglevel=error)
 fi
-cargo build --release --locked -p ar24-mock -p ar24-bench
-exec target/release/ar24-bench --mock target/release/ar24-mock \
+dir=$(scripts/build-static.sh | tail -n 1)
+exec "$dir/ar24-bench" --mock "$dir/ar24-mock" \
   --prism bench/prism/node_modules/.bin/prism --openapi openapi.yaml "$@"

@@ -329,4 +329,79 @@ mod tests {
         assert_eq!(slug_of(pro_in("CH")), None);
         assert_eq!(slug_of(|f| f.country = Some("DE".into())), None);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Anything a client might send for a field: nothing, blanks, valid and invalid values, any text.
+        fn field() -> impl Strategy<Value = Option<String>> {
+            prop_oneof![
+                Just(None),
+                Just(Some(String::new())),
+                Just(Some("  ".to_owned())),
+                prop::sample::select(vec![
+                    "M",
+                    "F",
+                    "x",
+                    "FR",
+                    "DE",
+                    "ZZ",
+                    "particulier",
+                    "professionnel",
+                    "0",
+                    "1",
+                    "a@b.fr"
+                ])
+                .prop_map(|s| Some(s.to_owned())),
+                any::<String>().prop_map(Some),
+            ]
+        }
+
+        prop_compose! {
+            fn any_form()(f in prop::collection::vec(field(), 30)) -> CreateUserForm {
+                let mut it = f.into_iter();
+                let mut next = || it.next().flatten();
+                CreateUserForm {
+                    firstname: next(), lastname: next(), email: next(), gender: next(), statut: next(), address1: next(),
+                    address2: next(), zipcode: next(), city: next(), country: next(), company: next(),
+                    company_siret: next(), company_tva: next(), is_legal_entity: next(), notif_billing: next(),
+                    billing_email: next(), confirmed: next(), cgu: next(), password: next(), custom_ref: next(),
+                    notify_ev: next(), notify_ar: next(), notify_rf: next(), notify_ng: next(), notify_bc: next(),
+                    notify_consent: next(), notify_eidas_to_valid: next(), notify_recipient_update: next(),
+                    notify_waiting_ar_answer: next(), notify_dp: next(),
+                }
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn validation_never_panics_and_answers_a_create_user_slug_or_a_complete_user(form in any_form()) {
+                match NewUser::try_from(form) {
+                    Ok(user) => {
+                        prop_assert!(!user.firstname.is_empty() && !user.lastname.is_empty());
+                        prop_assert!(!user.address1.is_empty() && !user.zipcode.is_empty() && !user.city.is_empty());
+                        prop_assert_eq!(user.firstname.trim(), user.firstname.as_str());
+                    }
+                    Err(slug) => prop_assert!(matches!(slug,
+                        Slug::MissingFirstname | Slug::MissingLastname | Slug::MissingEmail | Slug::EmailWrongFormat
+                        | Slug::ErrorGender | Slug::ErrorStatut | Slug::MissingAddress | Slug::MissingZipcode
+                        | Slug::MissingCity | Slug::MissingCountry | Slug::ErrorCountry | Slug::MissingCompanySiret
+                        | Slug::MissingCompanyTva | Slug::InvalidFlag), "unexpected {slug:?}"),
+                }
+            }
+
+            #[test]
+            fn emails_flags_and_dates_never_panic(text in any::<String>()) {
+                if let Ok(email) = crate::domain::Email::parse(Some(&text)) {
+                    prop_assert!(email.as_str().contains('@'));
+                    prop_assert_eq!(email.key(), email.as_str().to_lowercase());
+                }
+                let _ = crate::domain::flag::parse(Some(&text));
+                let _ = crate::protocol::date::parse_paris(&text);
+                let _ = crate::domain::parse_id(Some(&text), Slug::MissingUserId);
+            }
+        }
+    }
 }

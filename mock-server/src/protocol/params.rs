@@ -119,3 +119,54 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Ar24Params<T> 
         serde_urlencoded::from_str(&params.encoded).map(Ar24Params).map_err(|_| Slug::MalformedBody.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn read_now(method: Method, content_type: &str, body: Vec<u8>) -> Result<Params, Slug> {
+        let request = Request::builder()
+            .method(method)
+            .uri("/user?token=t")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(read(request, 4096)).map(|(_, params)| params)
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_under_any_content_type_is_read_or_refused_with_a_slug(
+            content_type in prop_oneof![
+                Just("application/x-www-form-urlencoded".to_owned()),
+                Just("multipart/form-data; boundary=X".to_owned()),
+                Just("multipart/form-data".to_owned()),
+                Just(String::new()),
+                "[ -~]{0,40}",
+            ],
+            body in prop::collection::vec(any::<u8>(), 0..6000),
+        ) {
+            match read_now(Method::POST, &content_type, body) {
+                Ok(params) => prop_assert_eq!(params.get("token"), Some("t")),
+                Err(slug) => prop_assert!(matches!(slug,
+                    Slug::MalformedBody | Slug::BodyTooLarge | Slug::TooManyParameters | Slug::ParameterTooLong)),
+            }
+        }
+
+        #[test]
+        fn urlencoded_pairs_come_back_as_sent(pairs in prop::collection::vec(("[a-z_]{1,12}", any::<String>()), 0..20)) {
+            let body = serde_urlencoded::to_string(&pairs).unwrap();
+            let params = read_now(Method::POST, "application/x-www-form-urlencoded", body.into_bytes());
+            match params {
+                Ok(params) => {
+                    let sent: Vec<(String, String)> = std::iter::once(("token".to_owned(), "t".to_owned())).chain(pairs).collect();
+                    prop_assert_eq!(params.pairs(), sent.as_slice());
+                }
+                Err(slug) => prop_assert!(matches!(slug, Slug::BodyTooLarge | Slug::ParameterTooLong), "{slug:?}"),
+            }
+        }
+    }
+}

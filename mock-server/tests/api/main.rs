@@ -9,6 +9,7 @@ mod control;
 mod faults;
 mod helpers;
 mod isolation;
+mod load;
 mod mailbox_browser;
 mod openapi;
 mod payment;
