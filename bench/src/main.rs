@@ -266,7 +266,7 @@ async fn main() {
         return;
     }
     let (starts, prism_starts, seconds, memory_users) =
-        if options.quick { (5, 1, 1, 2_000) } else { (20, 3, 10, 100_000) };
+        if options.quick { (5, 1, 1, 20_000) } else { (20, 3, 10, 100_000) };
     let na = || "n/a".to_owned();
     let mut rows = Vec::new();
 

@@ -4,6 +4,8 @@
 use ar24_mock::{PartnerKeys, now_paris};
 use serde_json::Value;
 
+use crate::record::Recorder;
+
 /// What AR24 answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
@@ -76,6 +78,8 @@ pub struct Ar24Client {
     token: String,
     keys: PartnerKeys,
     http: reqwest::Client,
+    /// Where calls are recorded for drift reports, and who this client is there.
+    recorder: Option<(Recorder, String)>,
 }
 
 impl std::fmt::Debug for Ar24Client {
@@ -102,7 +106,18 @@ impl Ar24Client {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("an HTTP client with a timeout can be built");
-        Self { base_url, token: token.to_owned(), keys: PartnerKeys::new(private_key), http }
+        Self { base_url, token: token.to_owned(), keys: PartnerKeys::new(private_key), http, recorder: None }
+    }
+
+    /// The same client, recording its calls into `recorder` as `by`.
+    pub fn recording(mut self, recorder: Recorder, by: &str) -> Self {
+        self.recorder = Some((recorder, by.to_owned()));
+        self
+    }
+
+    /// The same client, recording nothing (for polling, whose number of calls varies).
+    pub fn unrecorded(&self) -> Self {
+        Self { recorder: None, ..self.clone() }
     }
 
     /// The API base URL.
@@ -148,6 +163,7 @@ impl Ar24Client {
         }
         all.extend(params.iter().cloned());
         let url = format!("{}{route}", self.base_url);
+        let method_name = method.to_string();
         let mut request = if method == reqwest::Method::GET {
             self.http.get(&url).query(&all)
         } else {
@@ -161,7 +177,11 @@ impl Ar24Client {
         let response = request.send().await.map_err(|source| TransportError { url: url.clone(), source })?;
         let http = response.status().as_u16();
         let body = response.text().await.map_err(|source| TransportError { url, source })?;
-        Ok(self.read(http, &body, &date))
+        let answer = self.read(http, &body, &date);
+        if let Some((recorder, by)) = &self.recorder {
+            recorder.record(by, &method_name, route, &all, &answer);
+        }
+        Ok(answer)
     }
 
     /// Reads an answer as AR24 clients do: JSON first, else decrypt with the date sent.

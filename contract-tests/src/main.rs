@@ -14,6 +14,7 @@
 mod steps;
 mod world;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use ar24_contract_tests::out_of_band::ControlPlane;
+use ar24_contract_tests::record::{ScenarioRecord, Snapshot};
 use ar24_contract_tests::report::{self, SkippedScenario};
 use ar24_contract_tests::skip::skip_reason;
 use ar24_contract_tests::{Target, TargetKind};
@@ -38,7 +40,18 @@ struct Options {
     /// Where the `.feature` files are.
     #[arg(long, env = "AR24_FEATURES", value_name = "DIR")]
     features_dir: Option<PathBuf>,
+    /// Record every scenario's calls into this snapshot file, for drift reports.
+    #[arg(long, env = "AR24_RECORD", value_name = "FILE")]
+    record: Option<PathBuf>,
 }
+
+/// The key of a scenario in snapshots: stable across runs and targets.
+fn scenario_key(feature: &cucumber::gherkin::Feature, scenario: &cucumber::gherkin::Scenario) -> String {
+    format!("{} / {} (line {})", feature.name, scenario.name, scenario.position.line)
+}
+
+/// The recorded scenarios of this run.
+static RECORDED: Mutex<BTreeMap<String, ScenarioRecord>> = Mutex::new(BTreeMap::new());
 
 type Opts = cli::Opts<
     cucumber::parser::basic::Cli,
@@ -94,6 +107,7 @@ async fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../features")));
     let junit_path = opts.custom.junit.clone();
+    let record_path = opts.custom.record.clone();
     let junit_out = match &junit_path {
         None => JunitOut::Nowhere,
         Some(path) => match File::create(path) {
@@ -138,8 +152,13 @@ async fn main() -> ExitCode {
                         feature: feature.name.clone(),
                         scenario: scenario.name.clone(),
                         location,
-                        reason,
+                        reason: reason.clone(),
                     };
+                    let skipped_record = ScenarioRecord { skipped: Some(reason), calls: Vec::new() };
+                    RECORDED
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(scenario_key(feature, scenario), skipped_record);
                     skipped.lock().unwrap_or_else(PoisonError::into_inner).push(entry);
                     false
                 }
@@ -159,6 +178,18 @@ async fn main() -> ExitCode {
         )
         // After `with_writer`, which would otherwise replace it: an undefined step fails the run.
         .fail_on_skipped()
+        .after(|feature, _rule, scenario, _finished, world| {
+            if let Some(world) = world {
+                let record = ScenarioRecord { skipped: None, calls: world.recorder.calls() };
+                let mut recorded = RECORDED.lock().unwrap_or_else(PoisonError::into_inner);
+                // Outline examples share a key: their calls follow one another in example order.
+                let entry = recorded
+                    .entry(scenario_key(feature, scenario))
+                    .or_insert(ScenarioRecord { skipped: None, calls: Vec::new() });
+                entry.calls.extend(record.calls);
+            }
+            Box::pin(async {})
+        })
         .with_cli(opts)
         .filter_run(features, filter)
         .await;
@@ -172,6 +203,16 @@ async fn main() -> ExitCode {
             eprintln!("ar24-contract: cannot add skipped scenarios to {}: {err}", path.display());
             return ExitCode::FAILURE;
         }
+    }
+    if let Some(path) = record_path {
+        let scenarios = std::mem::take(&mut *RECORDED.lock().unwrap_or_else(PoisonError::into_inner));
+        let snapshot = Snapshot { format: ar24_contract_tests::record::FORMAT, scenarios };
+        let json = serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n";
+        if let Err(err) = std::fs::write(&path, json) {
+            eprintln!("ar24-contract: cannot write the snapshot {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("snapshot of {} scenario(s) written to {}", snapshot.scenarios.len(), path.display());
     }
     if writer.execution_has_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

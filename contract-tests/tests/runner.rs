@@ -294,3 +294,63 @@ async fn with_an_operator_the_sandbox_path_runs_out_of_band_scenarios_by_prompti
     assert!(acted >= out_of_band, "the operator acted on every prompt ({acted})");
     assert!(!console.contains("skipped by this target"), "nothing skipped: {console}");
 }
+
+const DRIFT: &str = env!("CARGO_BIN_EXE_ar24-drift");
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../features/snapshots/mock.json");
+
+fn record(path: &Path) {
+    let output = runner(&[("AR24_RECORD", path.to_str().unwrap())]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stdout));
+}
+
+#[test]
+fn placeholders_make_two_recorded_runs_identical() {
+    let (first, second) = (temp_path("first.json"), temp_path("second.json"));
+    record(&first);
+    record(&second);
+    let (a, b) = (std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap());
+    let _ = (std::fs::remove_file(&first), std::fs::remove_file(&second));
+    assert!(a.len() > 10_000, "a real snapshot");
+    assert!(a == b, "two runs of the same suite give identical snapshots");
+}
+
+#[test]
+fn the_mock_answers_in_the_shape_of_the_committed_snapshot() {
+    let actual = temp_path("actual.json");
+    record(&actual);
+    let output = Command::new(DRIFT).args([REFERENCE, actual.to_str().unwrap()]).output().unwrap();
+    let _ = std::fs::remove_file(&actual);
+    assert!(
+        output.status.success(),
+        "the mock's answers changed shape. If that is intended, update the reference:\n  \
+         AR24_RECORD=features/snapshots/mock.json cargo run -p ar24-contract-tests --bin ar24-contract\n{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn ar24_drift_exits_1_on_a_difference_and_2_on_a_file_it_cannot_read() {
+    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(REFERENCE).unwrap()).unwrap();
+    let mut changed = reference.clone();
+    let first = changed["scenarios"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .find(|s| s["calls"].as_array().is_some_and(|c| !c.is_empty()))
+        .unwrap();
+    first["calls"][0]["route"] = serde_json::json!("user/elsewhere");
+    let path = temp_path("changed.json");
+    let markdown = temp_path("report.md");
+    std::fs::write(&path, changed.to_string()).unwrap();
+    let output = Command::new(DRIFT)
+        .args([REFERENCE, path.to_str().unwrap(), "--markdown", markdown.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report = std::fs::read_to_string(&markdown).unwrap_or_default();
+    let _ = (std::fs::remove_file(&path), std::fs::remove_file(&markdown));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stdout).contains("call changed"), "{}", text(&output.stdout));
+    assert!(report.contains("| scenario | call | difference |"), "{report}");
+    let missing = Command::new(DRIFT).args([REFERENCE, "/nonexistent/snapshot.json"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

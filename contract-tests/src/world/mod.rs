@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ar24_contract_tests::out_of_band::{ControlPlane, instruct, poll_until};
+use ar24_contract_tests::record::Recorder;
 use ar24_contract_tests::target::{Credentials, Target};
 use ar24_contract_tests::{Answer, Ar24Client, Signing};
 use serde_json::Value;
@@ -50,18 +51,28 @@ pub struct Ar24World {
     pub last: Option<Answer>,
     /// The users of the last list, in order.
     pub listed: Vec<Value>,
+    /// The scenario's calls, for drift reports.
+    pub recorder: Recorder,
 }
 
 impl Ar24World {
-    fn new() -> Self {
+    /// On a mock each scenario is a partner of its own, so that what it lists
+    /// is its own users only; on the sandbox it is the token AR24 gave.
+    async fn new() -> Self {
         let target = &context().target;
+        let recorder = Recorder::default();
+        let partner = match &context().control {
+            Some(control) => control.new_partner(false, false).await.unwrap_or_else(|e| panic!("{e}")),
+            None => target.partner.clone(),
+        };
         Self {
             tag: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
-            us: client(target, &target.partner),
+            us: client(target, &partner).recording(recorder.clone(), "us"),
             second: None,
             users: HashMap::new(),
             last: None,
             listed: Vec::new(),
+            recorder,
         }
     }
 
@@ -104,7 +115,7 @@ impl Ar24World {
     pub async fn use_partner_with(&mut self, global_billing: bool, cgu_preaccepted: bool) {
         if let Some(control) = &context().control {
             let partner = control.new_partner(global_billing, cgu_preaccepted).await.unwrap_or_else(|e| panic!("{e}"));
-            self.us = client(self.target(), &partner);
+            self.us = client(self.target(), &partner).recording(self.recorder.clone(), "us");
         }
     }
 
@@ -116,7 +127,7 @@ impl Ar24World {
                 (None, Some(credentials)) => credentials.clone(),
                 (None, None) => panic!("this scenario needs AR24_SECOND_TOKEN and AR24_SECOND_PRIVATE_KEY"),
             };
-            self.second = Some(client(self.target(), &credentials));
+            self.second = Some(client(self.target(), &credentials).recording(self.recorder.clone(), "another partner"));
         }
         self.second.clone().expect("set just above")
     }
@@ -158,8 +169,9 @@ impl Ar24World {
         };
         instruct(operator, &what);
         let by_email = [("email", email.clone())];
+        let polling = self.us.unrecorded();
         let result = poll_until(operator.timeout, operator.poll_every, &what, || async {
-            match self.us.get("user", &by_email).await {
+            match polling.get("user", &by_email).await {
                 Ok(Answer::Success { result: Some(user), .. }) => done(&user),
                 _ => false,
             }
