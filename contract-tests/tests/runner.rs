@@ -16,15 +16,38 @@ const RUNNER: &str = env!("CARGO_BIN_EXE_ar24-contract");
 const FEATURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../features");
 
 /// The runner with none of the suite's variables inherited from the caller's shell.
-fn runner(vars: &[(&str, &str)]) -> Command {
+fn runner<V: AsRef<str>>(vars: &[(&str, V)]) -> Command {
     let mut command = Command::new(RUNNER);
     for (name, _) in std::env::vars() {
         if name.starts_with("AR24_") {
             command.env_remove(name);
         }
     }
-    command.envs(vars.iter().copied());
+    command.envs(vars.iter().map(|(k, v)| (*k, v.as_ref())));
     command
+}
+
+/// The settings of a sandbox run against `mock`: our token is the mock's default, and a
+/// second partner is made through the control plane (as a partner would have a second token).
+async fn sandbox_vars(mock: &MockProcess) -> Vec<(&'static str, String)> {
+    let control = mock.base_url.trim_end_matches("api/").to_owned() + "_mock/partners";
+    let second: serde_json::Value = reqwest::Client::new()
+        .post(control)
+        .json(&serde_json::json!({"name": "Second sandbox partner"}))
+        .send()
+        .await
+        .expect("the control plane answers")
+        .json()
+        .await
+        .expect("a partner");
+    vec![
+        ("AR24_TARGET", "sandbox".into()),
+        ("AR24_BASE_URL", mock.base_url.clone()),
+        ("AR24_TOKEN", ar24_mock::config::DEFAULT_TOKEN.into()),
+        ("AR24_PRIVATE_KEY", ar24_mock::config::DEFAULT_PRIVATE_KEY.into()),
+        ("AR24_SECOND_TOKEN", second["token"].as_str().expect("a token").into()),
+        ("AR24_SECOND_PRIVATE_KEY", second["private_key"].as_str().expect("a key").into()),
+    ]
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -114,26 +137,9 @@ fn junit_cases(xml: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_sandbox_path_skips_out_of_band_scenarios_visibly_and_passes_all_others() {
     let mock = start_mock_binary();
-    let control = mock.base_url.trim_end_matches("api/").to_owned() + "_mock/partners";
-    let second: serde_json::Value = reqwest::Client::new()
-        .post(control)
-        .json(&serde_json::json!({"name": "Second sandbox partner"}))
-        .send()
-        .await
-        .expect("the control plane answers")
-        .json()
-        .await
-        .expect("a partner");
     let junit = temp_path("junit.xml");
-    let vars = [
-        ("AR24_TARGET", "sandbox"),
-        ("AR24_BASE_URL", mock.base_url.as_str()),
-        ("AR24_TOKEN", ar24_mock::config::DEFAULT_TOKEN),
-        ("AR24_PRIVATE_KEY", ar24_mock::config::DEFAULT_PRIVATE_KEY),
-        ("AR24_SECOND_TOKEN", second["token"].as_str().unwrap()),
-        ("AR24_SECOND_PRIVATE_KEY", second["private_key"].as_str().unwrap()),
-        ("AR24_JUNIT", junit.to_str().unwrap()),
-    ];
+    let mut vars = sandbox_vars(&mock).await;
+    vars.push(("AR24_JUNIT", junit.to_str().unwrap().to_owned()));
 
     let output: Output = tokio::task::spawn_blocking({
         let mut command = runner(&vars);
@@ -145,7 +151,7 @@ async fn the_sandbox_path_skips_out_of_band_scenarios_visibly_and_passes_all_oth
     assert!(output.status.success(), "the sandbox-path run passes:\n{console}\n{}", text(&output.stderr));
 
     // What the target cannot run, by the same rules the runner applies.
-    let target = Target::from_vars(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())).unwrap();
+    let target = Target::from_vars(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())).unwrap();
     let all = scenarios();
     let expected_skips: BTreeSet<&str> =
         all.iter().filter(|(_, tags)| skip_reason(tags, &target).is_some()).map(|(name, _)| name.as_str()).collect();
@@ -256,20 +262,13 @@ async fn scripted_operator(root: String, mut prompts: tokio::sync::mpsc::Unbound
 async fn with_an_operator_the_sandbox_path_runs_out_of_band_scenarios_by_prompting_and_polling() {
     let mock = start_mock_binary();
     let root = mock.base_url.trim_end_matches("api/").to_owned();
-    let second: serde_json::Value =
-        reqwest::Client::new().post(format!("{root}_mock/partners")).send().await.unwrap().json().await.unwrap();
-    let vars = [
-        ("AR24_TARGET", "sandbox"),
-        ("AR24_BASE_URL", mock.base_url.as_str()),
-        ("AR24_TOKEN", ar24_mock::config::DEFAULT_TOKEN),
-        ("AR24_PRIVATE_KEY", ar24_mock::config::DEFAULT_PRIVATE_KEY),
-        ("AR24_SECOND_TOKEN", second["token"].as_str().unwrap()),
-        ("AR24_SECOND_PRIVATE_KEY", second["private_key"].as_str().unwrap()),
-        ("AR24_OPERATOR", "Scripted operator"),
-        ("AR24_OPERATOR_TIMEOUT", "30"),
-        ("AR24_OPERATOR_POLL", "1"),
-        ("AR24_EMAIL_TEMPLATE", "operator+{id}@example.com"),
-    ];
+    let mut vars = sandbox_vars(&mock).await;
+    vars.extend([
+        ("AR24_OPERATOR", "Scripted operator".to_owned()),
+        ("AR24_OPERATOR_TIMEOUT", "30".to_owned()),
+        ("AR24_OPERATOR_POLL", "1".to_owned()),
+        ("AR24_EMAIL_TEMPLATE", "operator+{id}@example.com".to_owned()),
+    ]);
     let mut child = runner(&vars)
         .args(["--tags", "@out_of_band"])
         .stdout(Stdio::piped())
