@@ -80,13 +80,16 @@ impl Journal {
 
     /// Appends, numbering the entry and dropping the oldest beyond the limit.
     pub fn push(&self, mut entry: JournalEntry) {
-        let mut entries = self.lock();
-        entries.last_seq += 1;
-        entry.seq = entries.last_seq;
-        entries.list.push_back(entry);
-        while entries.list.len() > self.limit {
-            entries.list.pop_front();
-        }
+        let dropped = {
+            let mut entries = self.lock();
+            entries.last_seq += 1;
+            entry.seq = entries.last_seq;
+            entries.list.push_back(entry);
+            let excess = entries.list.len().saturating_sub(self.limit);
+            entries.list.drain(..excess).collect::<Vec<_>>()
+        };
+        // Old entries are freed after the lock is released: other calls need not wait for it.
+        drop(dropped);
     }
 
     /// The entries of one partner (or all), oldest first.

@@ -31,6 +31,9 @@ use outbox::{Email, Link, LinkKind, Partnership};
 use partner::{NewPartner, Partner, PartnerPatch};
 use user::{User, UserAnswer};
 
+/// Shards of the user maps (a power of two).
+const SHARDS: usize = 64;
+
 /// How an account comes to exist.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -93,8 +96,10 @@ impl Store {
             public_url: public_url.trim_end_matches('/').to_owned(),
             next_user_id: AtomicU64::new(1),
             next_email_id: AtomicU64::new(1),
-            users: DashMap::new(),
-            by_email: DashMap::new(),
+            // Many small shards: a shard that grows is rehashed under its lock, and
+            // smaller shards make that pause shorter for the creations waiting on it.
+            users: DashMap::with_shard_amount(SHARDS),
+            by_email: DashMap::with_shard_amount(SHARDS),
             visible: DashMap::new(),
             partners: DashMap::new(),
             outbox: Mutex::new(Vec::new()),
