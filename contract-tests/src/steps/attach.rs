@@ -11,11 +11,8 @@ async fn given_foreign_account(w: &mut Ar24World, name: User) {
     let User(name) = name;
     let other = w.second_partner().await;
     let form = w.user_form(&name);
-    let params: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    let answer = other.post("user", &params).await.unwrap_or_else(|e| panic!("{e}"));
-    let id = answer.result().and_then(|r| r["id"].as_u64());
-    let id = id.unwrap_or_else(|| panic!("another partner creating {name}: {}", answer.outcome()));
-    w.user_entry(&name).id = Some(id);
+    w.create_user_as(&other, &name, &form).await;
+    assert!(w.user(&name).id.is_some(), "another partner creating {name}: {}", w.last().outcome());
 }
 
 #[when(expr = "we ask {user} for access to their account")]

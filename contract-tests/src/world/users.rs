@@ -1,5 +1,7 @@
 //! The users a scenario names ("Alice"), with the address and id AR24 gave them.
 
+use ar24_contract_tests::Ar24Client;
+
 use super::Ar24World;
 
 /// A user the scenario knows.
@@ -55,8 +57,14 @@ impl Ar24World {
 
     /// Creates `name` with `form` as us; remembers the id on success.
     pub async fn create_user(&mut self, name: &str, form: &[(String, String)]) {
+        let us = self.us.clone();
+        self.create_user_as(&us, name, form).await;
+    }
+
+    /// Creates `name` with `form` as the partner `by`; remembers the id on success.
+    pub async fn create_user_as(&mut self, by: &Ar24Client, name: &str, form: &[(String, String)]) {
         let params: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        let answer = self.us.post("user", &params).await;
+        let answer = by.post("user", &params).await;
         let id = self.answered(answer).result().and_then(|r| r["id"].as_u64());
         if let Some(id) = id {
             self.user_entry(name).id = Some(id);

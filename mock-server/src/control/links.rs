@@ -30,9 +30,7 @@ struct LinkState {
 }
 
 fn describe(state: &AppState, link: Link) -> LinkState {
-    let partner_name = state.store.partner(&link.partner).map_or_else(|| link.partner.clone(), |p| p.name.clone());
-    let master = link.master_id.and_then(|id| state.store.user(id));
-    let asks = link.kind.request(&partner_name, master.as_ref().map(|m| m.profile.email.as_str()));
+    let asks = state.store.request_of(&link);
     LinkState {
         state: if link.used_at.is_some() { "used" } else { "pending" },
         asks,

@@ -41,9 +41,8 @@ pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
     for email in &emails {
         let link_id = email.link.rsplit('/').next().unwrap_or_default();
         let link = state.store.link(link_id);
-        let partner = state.store.partner(&email.partner).map_or_else(|| email.partner.clone(), |p| p.name.clone());
-        let master = link.as_ref().and_then(|l| l.master_id).and_then(|id| state.store.user(id));
-        let asks = email.kind.request(&partner, master.as_ref().map(|m| m.profile.email.as_str()));
+        let partner = state.store.partner_name(&email.partner);
+        let asks = link.as_ref().map_or_else(|| email.kind.request(&partner, None), |l| state.store.request_of(l));
         let action = match link.and_then(|l| l.used_at) {
             Some(at) => format!("<p class=\"done\">✔ {} ({})</p>", escape(email.kind.outcome()), escape(&at)),
             None => format!(

@@ -18,7 +18,7 @@ pub mod user;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
@@ -115,6 +115,20 @@ impl Store {
 
     fn shared(&self) -> RwLockReadGuard<'_, ()> {
         self.gate.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Held by resets, exports and imports: no change interleaves with them.
+    fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
+        self.gate.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets every user, visibility, link and email (the caller holds `exclusive`).
+    fn clear_data(&self) {
+        self.users.clear();
+        self.by_email.clear();
+        self.visible.clear();
+        self.links.clear();
+        self.outbox().clear();
     }
 
     fn outbox(&self) -> MutexGuard<'_, Vec<Email>> {
@@ -301,6 +315,17 @@ impl Store {
             .collect()
     }
 
+    /// A partner's name, or its token when no partner has it any more.
+    pub fn partner_name(&self, token: &str) -> String {
+        self.partner(token).map_or_else(|| token.to_owned(), |p| p.name.clone())
+    }
+
+    /// What a link asks, in a sentence naming the partner and any team administrator.
+    pub fn request_of(&self, link: &Link) -> String {
+        let master = link.master_id.and_then(|id| self.user(id));
+        link.kind.request(&self.partner_name(&link.partner), master.as_ref().map(|m| m.profile.email.as_str()))
+    }
+
     /// A copy of the link, if it exists.
     pub fn link(&self, id: &str) -> Option<Link> {
         self.links.get(id).map(|l| l.clone())
@@ -363,12 +388,8 @@ impl Store {
 
     /// Forgets all users, emails, links, teams and the journal; keeps partners.
     pub fn reset(&self) {
-        let _exclusive = self.gate.write().unwrap_or_else(PoisonError::into_inner);
-        self.users.clear();
-        self.by_email.clear();
-        self.visible.clear();
-        self.links.clear();
-        self.outbox().clear();
+        let _exclusive = self.exclusive();
+        self.clear_data();
         self.journal.forget(None);
         self.faults.clear(None);
     }
@@ -377,7 +398,7 @@ impl Store {
     /// access to other users, its emails and links, its journal. Other
     /// partners' data stays, but for the accounts this partner created.
     pub fn reset_partner(&self, token: &str) {
-        let _exclusive = self.gate.write().unwrap_or_else(PoisonError::into_inner);
+        let _exclusive = self.exclusive();
         let created: HashSet<u64> =
             self.users.iter().filter(|u| u.created_by.as_deref() == Some(token)).map(|u| u.id).collect();
         let mut forgotten_addresses = HashSet::new();

@@ -68,7 +68,7 @@ impl Snapshot {
 impl Store {
     /// The state now, consistent: changes wait while it is taken.
     pub fn snapshot(&self) -> Snapshot {
-        let _exclusive = self.gate.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _exclusive = self.exclusive();
         let mut users: Vec<User> = self.users.iter().map(|u| User::clone(&u)).collect();
         users.sort_by_key(|u| u.id);
         let mut partners: Vec<PartnerView> = self.partners.iter().map(|p| p.view()).collect();
@@ -91,11 +91,8 @@ impl Store {
     /// that it lacks. Nothing changes when it is `invalid_state`.
     pub fn restore(&self, snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
         snapshot.check()?;
-        let _exclusive = self.gate.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.users.clear();
-        self.by_email.clear();
-        self.visible.clear();
-        self.links.clear();
+        let _exclusive = self.exclusive();
+        self.clear_data();
         self.partners.clear();
         let count = snapshot.users.len();
         let max_id = snapshot.users.iter().map(|u| u.id).max().unwrap_or(0);
