@@ -4,15 +4,21 @@ Feature: Partner isolation
 
   @needs_second_partner
   Scenario: Another partner's user cannot be read by id
-    Given Dana has an AR24 account that is not attached to us
+    Given the user Alice was created
+    And Dana has an AR24 account that is not attached to us
     When we read Dana by id
     Then the call fails with "user_unavailable"
+    When we read Alice by id
+    Then the answer is Alice's account
 
   @needs_second_partner
   Scenario: Another partner's user cannot be read by email
-    Given Dana has an AR24 account that is not attached to us
+    Given the user Alice was created
+    And Dana has an AR24 account that is not attached to us
     When we read Dana by email
     Then the call fails with "user_unavailable"
+    When we read Alice by email
+    Then the answer is Alice's account
 
   @needs_second_partner
   Scenario: Another partner's user is not in our list
@@ -23,14 +29,20 @@ Feature: Partner isolation
 
   @needs_second_partner
   Scenario: We cannot send the CGU to another partner's user
-    Given Dana has an AR24 account that is not attached to us
+    Given the user Alice was created
+    And Dana has an AR24 account that is not attached to us
+    When we ask AR24 to send Alice the CGU
+    Then the call succeeds
     When we ask AR24 to send Dana the CGU
     Then the call fails with "user_unavailable"
     And Dana stays unavailable to us
 
   @needs_second_partner
   Scenario: We cannot ask another partner's user for a payment method
-    Given Dana has an AR24 account that is not attached to us
+    Given the user Alice was created
+    And Dana has an AR24 account that is not attached to us
+    When we ask Alice to add a payment method
+    Then the call succeeds
     When we ask Dana to add a payment method
     Then the call fails with "user_unavailable"
 

@@ -19,6 +19,16 @@ Feature: Payment methods
     Then the call succeeds
     And the answer contains a link
 
+  @mock_only
+  Scenario: Asking for a link sends no email; asking by email sends one
+    Given the user Alice was created
+    When we ask for a link for Alice to add a payment method
+    Then the call succeeds
+    And Alice has received 0 emails
+    When we ask Alice to add a payment method
+    Then the call succeeds
+    And Alice has received 1 email
+
   @out_of_band
   Scenario: The user adds a payment method from the email
     Given the user Alice was created

@@ -23,6 +23,7 @@ Feature: Creating a user
       | lastname  | missing_lastname  |
       | email     | missing_email     |
       | gender    | error_gender      |
+      | statut    | error_statut      |
       | address1  | missing_address   |
       | zipcode   | missing_zipcode   |
       | city      | missing_city      |
@@ -37,6 +38,7 @@ Feature: Creating a user
       | email   | not-an-address | email_wrong_format |
       | email   | jean@          | email_wrong_format |
       | gender  | X              | error_gender       |
+      | statut  | entreprise     | error_statut       |
       | country | ZZ             | error_country      |
       | country | France         | error_country      |
 
@@ -61,10 +63,51 @@ Feature: Creating a user
       | association    | FR      |                |               | SUCCESS               |
       | particulier    | DE      |                |               | SUCCESS               |
 
+  Scenario Outline: A French professional's SIRET must be a registered company's
+    When we create the user Alice with these details:
+      | statut        | professionnel |
+      | country       | FR            |
+      | company       | ACME          |
+      | company_siret | <siret>       |
+    Then the answer is "<answer>"
+
+    # The valid SIRETs are real, registered establishments (public data), so
+    # that AR24's sandbox, which looks the SIRET up, answers the same.
+    Examples:
+      | siret          | answer              |
+      | 73282932000074 | SUCCESS             |
+      | 44306184100047 | SUCCESS             |
+      | 35600000000048 | SUCCESS             |
+      | 73282932000075 | error_company_siret |
+      | 7328293200007  | error_company_siret |
+      | 732829320000740 | error_company_siret |
+      | 7328293200007A | error_company_siret |
+      | 35600000000049 | error_company_siret |
+
   Scenario: An email address that already has an account cannot get another
     Given the user Alice was created
     When we create another user with Alice's email
     Then the call fails with "user_already_exist"
+
+  Scenario: Email addresses are the same whatever their case
+    Given the user Alice was created
+    When we create another user with Alice's email in capitals
+    Then the call fails with "user_already_exist"
+
+  Scenario Outline: The same user can be created with either form encoding, with or without a trailing slash
+    When we create the user Alice sending the form <encoding> to "<route>"
+    Then the call succeeds
+    And Alice has an AR24 id
+    And the answer is a user object with every documented field
+    When we read Alice by id
+    Then the answer is Alice's account
+
+    Examples:
+      | encoding   | route |
+      | urlencoded | user  |
+      | urlencoded | user/ |
+      | multipart  | user  |
+      | multipart  | user/ |
 
   @needs_no_cgu_preaccepted
   Scenario: The CGU cannot be accepted at creation unless AR24 enabled it for us

@@ -53,6 +53,20 @@ Feature: Reading and listing users
     When we list our users sorted "DESC" with at most 2
     Then the list has 2 users
 
+  Scenario Outline: Paging parameters AR24 cannot read are refused
+    Given the user Alice was created
+    When we list our users with "<parameter>" set to "<value>"
+    Then the call fails with "<slug>"
+
+    Examples:
+      | parameter | value | slug          |
+      | max       | 0     | invalid_max   |
+      | max       | 1001  | invalid_max   |
+      | max       | ten   | invalid_max   |
+      | start     | -1    | invalid_start |
+      | start     | first | invalid_start |
+      | sort      | UP    | invalid_sort  |
+
   Scenario: start moves through the pages
     Given the users Alice, Bob, Carol and Dave were created
     When we list our users from 0 with at most 4

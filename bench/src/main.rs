@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ar24_mock::{PartnerKeys, now_paris};
+use ar24_client::{Answer, Call, Client, ControlPlane, Keys, now_paris};
 use clap::Parser;
 
-const TOKEN: &str = ar24_mock::config::DEFAULT_TOKEN;
-const KEY: &str = ar24_mock::config::DEFAULT_PRIVATE_KEY;
+/// The mock's documented default partner.
+const TOKEN: &str = "ar24-mock-token";
+const KEY: &str = "ar24-mock-private-key";
 
 #[derive(Parser, Debug)]
 #[command(about = "Benchmarks the AR24 mock against Stoplight Prism")]
@@ -56,6 +57,14 @@ impl Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    fn api(&self) -> Client {
+        Client::new(&self.url("/api/"), TOKEN, KEY)
+    }
+
+    fn control(&self) -> ControlPlane {
+        ControlPlane::new(&self.url("/"))
+    }
+
     /// Resident memory of the process and its children, in bytes.
     fn rss(&self) -> u64 {
         rss_tree(self.child.id())
@@ -78,32 +87,32 @@ fn free_port() -> u16 {
 }
 
 /// Starts a server and times it until `/_mock/health` answers 200.
-fn start(command: &mut Command, port: u16, limit: Duration) -> (Server, Duration) {
+async fn start(command: &mut Command, port: u16, limit: Duration) -> (Server, Duration) {
     let started = Instant::now();
     let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the server starts");
     let server = Server { child, port };
-    let health = server.url("/_mock/health");
+    let control = server.control();
     loop {
-        if ar24_mock::healthcheck::check(&health).is_ok() {
+        if control.health().await.is_ok() {
             return (server, started.elapsed());
         }
-        assert!(started.elapsed() < limit, "{health} did not answer within {limit:?}");
-        std::thread::sleep(Duration::from_micros(200));
+        assert!(started.elapsed() < limit, "{} did not answer within {limit:?}", control.url("health"));
+        tokio::time::sleep(Duration::from_micros(200)).await;
     }
 }
 
-fn start_mock(binary: &Path) -> (Server, Duration) {
+async fn start_mock(binary: &Path) -> (Server, Duration) {
     let port = free_port();
     let mut command = Command::new(binary);
     command.args(["--port", &port.to_string(), "--journal-limit", "10000"]).env_remove("AR24_MOCK_AUTH");
-    start(&mut command, port, Duration::from_secs(10))
+    start(&mut command, port, Duration::from_secs(10)).await
 }
 
-fn start_prism(prism: &Path, openapi: &Path) -> (Server, Duration) {
+async fn start_prism(prism: &Path, openapi: &Path) -> (Server, Duration) {
     let port = free_port();
     let mut command = Command::new(prism);
     command.args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()]).arg(openapi);
-    start(&mut command, port, Duration::from_secs(120))
+    start(&mut command, port, Duration::from_secs(120)).await
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {
@@ -122,7 +131,7 @@ struct Load {
 /// A wrk Lua script for one kind of call, signed once for the whole run.
 fn script(kind: &str, user_id: u64) -> String {
     let date = now_paris();
-    let signature = PartnerKeys::new(KEY).sign(&date);
+    let signature = Keys::new(KEY).sign(&date);
     let auth = format!("token={TOKEN}&date={}", date.replace(' ', "+"));
     let head = format!("wrk.headers[\"signature\"] = \"{signature}\"\n");
     match kind {
@@ -182,18 +191,13 @@ fn parse_ms(text: &str) -> Option<f64> {
 
 /// Creates `count` users through the signed API, 64 at a time; answers the first id.
 async fn create_users(server: &Server, count: usize, tag: &str) -> u64 {
-    let client = reqwest::Client::new();
-    let keys = PartnerKeys::new(KEY);
-    let url = server.url("/api/user");
+    let api = server.api();
     let mut next = 0;
     while next < count {
         let batch: Vec<_> = (next..count.min(next + 64))
             .map(|i| {
-                let date = now_paris();
-                let form = [
-                    ("token", TOKEN.to_owned()),
-                    ("date", date.clone()),
-                    ("firstname", "Bench".into()),
+                let call = Call::post("user").params([
+                    ("firstname", "Bench".to_owned()),
                     ("lastname", "Mark".into()),
                     ("email", format!("memory-{tag}-{i}@example.com")),
                     ("gender", "F".into()),
@@ -202,38 +206,27 @@ async fn create_users(server: &Server, count: usize, tag: &str) -> u64 {
                     ("zipcode", "75002".into()),
                     ("city", "Paris".into()),
                     ("country", "FR".into()),
-                ];
-                client.post(&url).header("signature", keys.sign(&date)).form(&form).send()
+                ]);
+                let api = api.clone();
+                async move { api.send(&call).await }
             })
             .collect();
-        for response in batch {
-            let body = response.await.expect("the mock answers").text().await.unwrap_or_default();
-            // Errors come as plain JSON; a success is encrypted text.
-            assert!(!body.starts_with('{'), "creating a user failed: {body}");
+        for answer in futures_util::future::join_all(batch).await {
+            let answer = answer.expect("the mock answers");
+            assert!(answer.is_success(), "creating a user failed: {}", answer.outcome());
         }
         next += 64;
     }
     // The first id, read back through the list (ids increase).
-    let date = now_paris();
-    let list = client
-        .get(server.url("/api/user/list"))
-        .query(&[("token", TOKEN), ("date", date.as_str()), ("max", "1")])
-        .header("signature", keys.sign(&date))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let json: serde_json::Value =
-        serde_json::from_slice(&keys.decrypt_response(&date, &list).expect("a success")).unwrap();
-    json["result"]["users"][0]["id"].as_u64().expect("a user id")
+    match api.send(&Call::get("user/list").param("max", 1)).await.expect("the mock answers") {
+        Answer::Success { result: Some(list), .. } => list["users"][0]["id"].as_u64().expect("a user id"),
+        other => panic!("listing users failed: {}", other.outcome()),
+    }
 }
 
 /// How many of the last journalled calls failed (the journal keeps the last 10 000).
 async fn journalled_errors(server: &Server) -> usize {
-    let entries: Vec<serde_json::Value> =
-        reqwest::get(server.url("/_mock/requests")).await.unwrap().json().await.unwrap_or_default();
+    let entries = server.control().requests(None).await.unwrap_or_default();
     entries.iter().filter(|e| e["status"] != "SUCCESS").count()
 }
 
@@ -271,9 +264,21 @@ async fn main() {
     let mut rows = Vec::new();
 
     // Start to healthy.
-    let mock_start = median((0..starts).map(|_| start_mock(&options.mock).1).collect());
-    let prism_start =
-        options.prism.as_ref().map(|p| median((0..prism_starts).map(|_| start_prism(p, &options.openapi).1).collect()));
+    let mut mock_starts = Vec::new();
+    for _ in 0..starts {
+        mock_starts.push(start_mock(&options.mock).await.1);
+    }
+    let mock_start = median(mock_starts);
+    let prism_start = match &options.prism {
+        Some(p) => {
+            let mut times = Vec::new();
+            for _ in 0..prism_starts {
+                times.push(start_prism(p, &options.openapi).await.1);
+            }
+            Some(median(times))
+        }
+        None => None,
+    };
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     rows.push(row(
         &format!("start to first healthy /_mock/health (median of {starts}; Prism {prism_starts})"),
@@ -285,7 +290,7 @@ async fn main() {
     ));
 
     // Signed, encrypted calls in strict mode, 64 connections.
-    let (mock, _) = start_mock(&options.mock);
+    let (mock, _) = start_mock(&options.mock).await;
     let idle = mock.rss();
     let first = create_users(&mock, 100, "list").await;
     let info = wrk(&mock, &script("info", first), seconds);
@@ -293,7 +298,10 @@ async fn main() {
     let create = wrk(&mock, &script("create", first), seconds);
     let create_errors = journalled_errors(&mock).await;
     drop(mock);
-    let prism = options.prism.as_ref().map(|p| start_prism(p, &options.openapi).0);
+    let prism = match &options.prism {
+        Some(p) => Some(start_prism(p, &options.openapi).await.0),
+        None => None,
+    };
     let prism_idle = prism.as_ref().map(Server::rss);
     let prism_load = |kind: &str| prism.as_ref().map(|p| wrk(p, &script(kind, 1), seconds));
     let (p_info, p_list, p_create) = (prism_load("info"), prism_load("list"), prism_load("create"));
@@ -336,7 +344,7 @@ async fn main() {
     ));
 
     // Memory: idle, and per stored user, on a fresh mock.
-    let (fresh, _) = start_mock(&options.mock);
+    let (fresh, _) = start_mock(&options.mock).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let fresh_idle = fresh.rss();
     create_users(&fresh, memory_users, "memory").await;

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use ar24_contract_tests::out_of_band::ControlPlane;
+use ar24_client::ControlPlane;
 use ar24_contract_tests::record::{ScenarioRecord, Snapshot};
 use ar24_contract_tests::report::{self, SkippedScenario};
 use ar24_contract_tests::skip::skip_reason;
@@ -166,7 +166,7 @@ async fn main() -> ExitCode {
         }
     };
 
-    let concurrency = if target.kind == TargetKind::Sandbox { 4 } else { 64 };
+    let concurrency = target.max_concurrent_scenarios();
     world::init(world::Context { control: target.control_url().map(|url| ControlPlane::new(&url)), target });
     let writer = world::Ar24World::cucumber()
         .max_concurrent_scenarios(concurrency)

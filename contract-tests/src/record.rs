@@ -7,10 +7,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use ar24_client::{Answer, Call, Client, SignatureIn, TransportError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use crate::client::Answer;
 
 /// The snapshot format this suite writes.
 pub const FORMAT: u32 = 1;
@@ -93,9 +92,21 @@ fn placeholder(text: &str) -> &'static str {
 pub struct Recorder(Arc<Mutex<Vec<CallRecord>>>);
 
 impl Recorder {
-    /// Records one call.
-    pub fn record(&self, by: &str, method: &str, route: &str, params: &[(&str, String)], answer: &Answer) {
-        let mut names: Vec<String> = params.iter().map(|(k, _)| (*k).to_owned()).collect();
+    /// Records one call: the parameter names that went on the wire, not their values.
+    pub fn record(&self, by: &str, call: &Call, answer: &Answer) {
+        let signing = call.signing();
+        let sent = [
+            (!signing.omit_token).then_some("token"),
+            (!signing.omit_date).then_some("date"),
+            (signing.signature_in == SignatureIn::Parameter).then_some("signature"),
+        ];
+        let mut names: Vec<String> = sent
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .chain(call.parameters().iter().map(|(k, _)| k.clone()))
+            .chain(call.files().iter().map(|f| f.name.clone()))
+            .collect();
         names.sort();
         names.dedup();
         let (status, slug, result) = match answer {
@@ -106,8 +117,8 @@ impl Recorder {
         };
         let call = CallRecord {
             by: by.to_owned(),
-            method: method.to_owned(),
-            route: route.trim_end_matches('/').to_owned(),
+            method: call.method().as_str().to_owned(),
+            route: call.route().trim_end_matches('/').to_owned(),
             params: names,
             status: status.to_owned(),
             slug,
@@ -119,6 +130,55 @@ impl Recorder {
     /// The calls recorded so far.
     pub fn calls(&self) -> Vec<CallRecord> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+/// A partner's AR24 client whose calls are recorded for drift reports.
+#[derive(Debug, Clone)]
+pub struct RecordingClient {
+    client: Client,
+    recorder: Option<(Recorder, String)>,
+}
+
+impl RecordingClient {
+    /// `client`, recording nothing yet.
+    pub fn new(client: Client) -> Self {
+        Self { client, recorder: None }
+    }
+
+    /// The same client, recording its calls into `recorder` as `by`.
+    pub fn recording(mut self, recorder: Recorder, by: &str) -> Self {
+        self.recorder = Some((recorder, by.to_owned()));
+        self
+    }
+
+    /// The same client, recording nothing (for polling, whose number of calls varies).
+    pub fn unrecorded(&self) -> Self {
+        Self { client: self.client.clone(), recorder: None }
+    }
+
+    /// The AR24 client underneath.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends `call`, recording it.
+    pub async fn send(&self, call: &Call) -> Result<Answer, TransportError> {
+        let answer = self.client.send(call).await?;
+        if let Some((recorder, by)) = &self.recorder {
+            recorder.record(by, call, &answer);
+        }
+        Ok(answer)
+    }
+
+    /// A signed GET.
+    pub async fn get(&self, route: &str, params: &[(&str, String)]) -> Result<Answer, TransportError> {
+        self.send(&Call::get(route).params(params.iter().cloned())).await
+    }
+
+    /// A signed, urlencoded POST.
+    pub async fn post(&self, route: &str, params: &[(&str, String)]) -> Result<Answer, TransportError> {
+        self.send(&Call::post(route).params(params.iter().cloned())).await
     }
 }
 

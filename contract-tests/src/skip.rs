@@ -9,6 +9,7 @@
 //! | `@needs_no_global_billing` | yes | `AR24_GLOBAL_BILLING` is not `1` |
 //! | `@needs_cgu_preaccepted` | yes (a partner with it is made) | `AR24_CGU_PREACCEPTED=1` |
 //! | `@needs_no_cgu_preaccepted` | yes | `AR24_CGU_PREACCEPTED` is not `1` |
+//! | `@mock_only` | yes | never: it reads the mock's outbox, which AR24 has not |
 
 use crate::target::Target;
 
@@ -19,6 +20,11 @@ pub fn skip_reason<S: AsRef<str>>(tags: &[S], target: &Target) -> Option<String>
         return None;
     }
     let has = |tag: &str| tags.iter().any(|t| t.as_ref().trim_start_matches('@') == tag);
+    if has("mock_only") {
+        return Some(
+            "checks what AR24 emails by reading the mock's outbox; the sandbox's mail reaches real inboxes only".into(),
+        );
+    }
     if has("out_of_band") && target.operator.is_none() {
         return Some(
             "a person must act on an AR24 email or the AR24 website, and no operator is declared (set AR24_OPERATOR)"

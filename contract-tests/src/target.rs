@@ -12,14 +12,22 @@
 //! `AR24_SECOND_PRIVATE_KEY` (another partner, sandbox), `AR24_GLOBAL_BILLING`
 //! and `AR24_CGU_PREACCEPTED` (`1` when the sandbox token has that setting),
 //! `AR24_EMAIL_TEMPLATE` (addresses of created users, `{id}` replaced).
-//! The suite refuses AR24's production host.
+//! The suite refuses every AR24 host but the sandbox.
 
 use std::time::Duration;
 
-use ar24_mock::config::{DEFAULT_PRIVATE_KEY, DEFAULT_TOKEN};
+/// The one AR24 host the suite may call: it creates accounts and sends real
+/// emails, so never production or any other host of AR24's domain.
+pub const SANDBOX_HOST: &str = "sandbox.ar24.fr";
 
-/// AR24's production host: the suite creates accounts and sends real emails, so never there.
-pub const PRODUCTION_HOST: &str = "app.ar24.fr";
+/// AR24's domain.
+pub const AR24_DOMAIN: &str = "ar24.fr";
+
+/// The token ar24-mock's default partner has (documented in its README).
+pub const MOCK_DEFAULT_TOKEN: &str = "ar24-mock-token";
+
+/// The private key of ar24-mock's default partner (documented in its README).
+pub const MOCK_DEFAULT_PRIVATE_KEY: &str = "ar24-mock-private-key";
 
 /// Where created users' addresses go by default: a reserved domain nobody receives mail for.
 pub const DEFAULT_EMAIL_TEMPLATE: &str = "ar24-contract+{id}@example.com";
@@ -123,8 +131,8 @@ impl Target {
                 private_key: require("AR24_PRIVATE_KEY", "the private key that goes with AR24_TOKEN")?,
             },
             _ => Credentials {
-                token: var("AR24_TOKEN").unwrap_or_else(|| DEFAULT_TOKEN.into()),
-                private_key: var("AR24_PRIVATE_KEY").unwrap_or_else(|| DEFAULT_PRIVATE_KEY.into()),
+                token: var("AR24_TOKEN").unwrap_or_else(|| MOCK_DEFAULT_TOKEN.into()),
+                private_key: var("AR24_PRIVATE_KEY").unwrap_or_else(|| MOCK_DEFAULT_PRIVATE_KEY.into()),
             },
         };
         let second_partner = match (var("AR24_SECOND_TOKEN"), var("AR24_SECOND_PRIVATE_KEY")) {
@@ -169,6 +177,17 @@ impl Target {
         })
     }
 
+    /// How many scenarios may run at once. An operator acts on one prompt at
+    /// a time, and a poll must see their action, not another scenario's: with
+    /// an operator, one. The sandbox gets a few; a mock many.
+    pub fn max_concurrent_scenarios(&self) -> usize {
+        match self.kind {
+            _ if self.operator.is_some() => 1,
+            TargetKind::Sandbox => 4,
+            TargetKind::InProcess | TargetKind::Mock => 64,
+        }
+    }
+
     /// Whether the target has the mock's control plane (mailbox, partners).
     pub fn is_mock(&self) -> bool {
         self.kind != TargetKind::Sandbox
@@ -189,14 +208,19 @@ fn flag(value: Option<String>, name: &str) -> Result<bool, ConfigError> {
 }
 
 fn normalize(url: &str) -> Result<String, ConfigError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| ConfigError(format!("AR24_BASE_URL={url} must start with http:// or https://")))?;
-    let host = rest.split(['/', ':']).next().unwrap_or_default().to_ascii_lowercase();
-    if host == PRODUCTION_HOST {
+    let parsed = reqwest::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| {
+            ConfigError(format!("AR24_BASE_URL={url} must start with http:// or https:// and name a host"))
+        })?;
+    // The parser lowercases the host and keeps user info and port apart; a
+    // trailing dot names the same host.
+    let host = parsed.host_str().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
+    let is_ar24 = host == AR24_DOMAIN || host.ends_with(&format!(".{AR24_DOMAIN}"));
+    if is_ar24 && host != SANDBOX_HOST {
         return Err(ConfigError(format!(
-            "refusing to run against AR24's production API ({PRODUCTION_HOST}): the suite creates accounts and sends real emails. Use https://sandbox.ar24.fr/api/"
+            "refusing to run against {host}: of AR24's hosts only the sandbox ({SANDBOX_HOST}) may be used, since the suite creates accounts and sends real emails. Use https://{SANDBOX_HOST}/api/"
         )));
     }
     Ok(if url.ends_with('/') { url.to_owned() } else { format!("{url}/") })
@@ -226,7 +250,7 @@ mod tests {
     fn nothing_set_is_the_in_process_mock_with_its_defaults() {
         let t = target(&[]).unwrap();
         assert_eq!(t.kind, TargetKind::InProcess);
-        assert_eq!(t.partner.token, DEFAULT_TOKEN);
+        assert_eq!(t.partner.token, MOCK_DEFAULT_TOKEN);
         assert!(t.operator.is_none());
     }
 
@@ -250,15 +274,86 @@ mod tests {
         assert_eq!(t.control_url(), None);
     }
 
+    fn with_url(url: &str) -> Result<Target, ConfigError> {
+        let mut vars = sandbox();
+        vars.retain(|(k, _)| *k != "AR24_BASE_URL");
+        vars.push(("AR24_BASE_URL", url));
+        target(&vars)
+    }
+
+    #[track_caller]
+    fn refused(url: &str) {
+        let err = with_url(url).unwrap_err();
+        assert!(err.0.starts_with("refusing"), "{url}: {err}");
+    }
+
     #[test]
-    fn production_is_refused_whatever_the_spelling() {
-        for url in ["https://app.ar24.fr/api/", "https://APP.ar24.fr:443/api", "http://app.ar24.fr"] {
-            let mut vars = sandbox();
-            vars.retain(|(k, _)| *k != "AR24_BASE_URL");
-            vars.push(("AR24_BASE_URL", url));
-            let err = target(&vars).unwrap_err();
-            assert!(err.0.contains("refusing"), "{url}: {err}");
+    fn production_is_refused() {
+        refused("https://app.ar24.fr/api/");
+    }
+
+    #[test]
+    fn production_is_refused_in_capitals() {
+        refused("https://APP.AR24.FR/api/");
+    }
+
+    #[test]
+    fn production_is_refused_with_a_port() {
+        refused("https://app.ar24.fr:443/api");
+    }
+
+    #[test]
+    fn production_is_refused_over_plain_http() {
+        refused("http://app.ar24.fr");
+    }
+
+    #[test]
+    fn production_is_refused_behind_user_info() {
+        refused("https://x@app.ar24.fr/api/");
+        refused("https://user:pass@app.ar24.fr/api/");
+    }
+
+    #[test]
+    fn production_is_refused_with_a_trailing_dot() {
+        refused("https://app.ar24.fr./api/");
+    }
+
+    #[test]
+    fn the_website_and_the_bare_domain_are_refused() {
+        refused("https://www.ar24.fr/api/");
+        refused("https://ar24.fr/api/");
+        refused("https://ar24.fr./api/");
+    }
+
+    #[test]
+    fn any_other_host_of_the_domain_is_refused() {
+        refused("https://api.ar24.fr/api/");
+        refused("https://sandbox.ar24.fr.app.ar24.fr/api/");
+    }
+
+    #[test]
+    fn the_sandbox_is_allowed_however_it_is_written() {
+        for url in ["https://sandbox.ar24.fr/api/", "https://SANDBOX.ar24.fr/api", "https://sandbox.ar24.fr./api/"] {
+            assert!(with_url(url).is_ok(), "{url}");
         }
+    }
+
+    #[test]
+    fn hosts_that_only_look_like_ar24_are_not_ar24() {
+        for url in ["https://ar24.fr.example.com/api/", "https://notar24.fr/api/", "http://127.0.0.1:8080/api/"] {
+            assert!(with_url(url).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_operator_means_one_scenario_at_a_time() {
+        assert_eq!(target(&sandbox()).unwrap().max_concurrent_scenarios(), 4);
+        let mut operator = sandbox();
+        operator.extend([("AR24_OPERATOR", "Claire"), ("AR24_EMAIL_TEMPLATE", "qa+{id}@acme.fr")]);
+        assert_eq!(target(&operator).unwrap().max_concurrent_scenarios(), 1);
+        let mock = [("AR24_TARGET", "mock"), ("AR24_BASE_URL", "http://m/api/"), ("AR24_OPERATOR", "Claire")];
+        assert_eq!(target(&mock).unwrap().max_concurrent_scenarios(), 1);
+        assert_eq!(target(&[]).unwrap().max_concurrent_scenarios(), 64);
     }
 
     #[test]

@@ -8,8 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use ar24_client::{ControlPlane, NewPartner};
 use ar24_contract_tests::Target;
 use ar24_contract_tests::skip::skip_reason;
+use ar24_contract_tests::target::{MOCK_DEFAULT_PRIVATE_KEY, MOCK_DEFAULT_TOKEN};
 use cucumber::gherkin::{Feature, GherkinEnv};
 
 const RUNNER: &str = env!("CARGO_BIN_EXE_ar24-contract");
@@ -30,23 +32,15 @@ fn runner<V: AsRef<str>>(vars: &[(&str, V)]) -> Command {
 /// The settings of a sandbox run against `mock`: our token is the mock's default, and a
 /// second partner is made through the control plane (as a partner would have a second token).
 async fn sandbox_vars(mock: &MockProcess) -> Vec<(&'static str, String)> {
-    let control = mock.base_url.trim_end_matches("api/").to_owned() + "_mock/partners";
-    let second: serde_json::Value = reqwest::Client::new()
-        .post(control)
-        .json(&serde_json::json!({"name": "Second sandbox partner"}))
-        .send()
-        .await
-        .expect("the control plane answers")
-        .json()
-        .await
-        .expect("a partner");
+    let new = NewPartner { name: Some("Second sandbox partner".into()), ..Default::default() };
+    let second = ControlPlane::new(&mock.base_url).new_partner(&new).await.expect("the control plane makes a partner");
     vec![
         ("AR24_TARGET", "sandbox".into()),
         ("AR24_BASE_URL", mock.base_url.clone()),
-        ("AR24_TOKEN", ar24_mock::config::DEFAULT_TOKEN.into()),
-        ("AR24_PRIVATE_KEY", ar24_mock::config::DEFAULT_PRIVATE_KEY.into()),
-        ("AR24_SECOND_TOKEN", second["token"].as_str().expect("a token").into()),
-        ("AR24_SECOND_PRIVATE_KEY", second["private_key"].as_str().expect("a key").into()),
+        ("AR24_TOKEN", MOCK_DEFAULT_TOKEN.into()),
+        ("AR24_PRIVATE_KEY", MOCK_DEFAULT_PRIVATE_KEY.into()),
+        ("AR24_SECOND_TOKEN", second.token),
+        ("AR24_SECOND_PRIVATE_KEY", second.private_key),
     ]
 }
 
@@ -214,7 +208,7 @@ fn the_production_host_is_refused() {
     ];
     let output = runner(&vars).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("refusing to run against AR24's production API"), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("refusing to run against app.ar24.fr"), "{}", text(&output.stderr));
 }
 
 #[test]
@@ -231,28 +225,19 @@ fn a_junit_report_is_written_only_when_asked() {
 /// A stand-in for the person at the sandbox: it acts only when the runner's
 /// prompt (on stderr) tells it to, on the email or link the prompt names.
 async fn scripted_operator(root: String, mut prompts: tokio::sync::mpsc::UnboundedReceiver<String>) -> usize {
-    let http = reqwest::Client::new();
+    let control = ControlPlane::new(&root);
     let mut acted = 0;
     while let Some(line) = prompts.recv().await {
         let Some((_, what)) = line.split_once("please act now: ") else { continue };
         let link = match what.strip_prefix("open the AR24 email sent to ") {
             Some(rest) => {
                 let to = rest.split(" and ").next().expect("an address");
-                let emails: Vec<serde_json::Value> = http
-                    .get(format!("{root}_mock/emails"))
-                    .query(&[("to", to)])
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                emails.last().and_then(|e| e["link"].as_str()).expect("the email the prompt names").to_owned()
+                let emails = control.emails(Some(to), None).await.expect("the outbox");
+                emails.last().map(|e| e.link.clone()).expect("the email the prompt names")
             }
             None => what.strip_prefix("open ").and_then(|r| r.split_whitespace().next()).expect("a link").to_owned(),
         };
-        let clicked = http.post(&link).header("accept", "application/json").send().await.unwrap();
-        assert_eq!(clicked.status(), 200, "the operator accepts {link}");
+        control.accept_link(&link).await.unwrap_or_else(|e| panic!("the operator accepts {link}: {e}"));
         acted += 1;
     }
     acted

@@ -35,6 +35,7 @@ pub enum Slug {
     ErrorStatut,
     InvalidFlag,
     MissingCompanySiret,
+    ErrorCompanySiret,
     MissingCompanyTva,
     UserNotCreated,
     UserAlreadyExist,
@@ -113,6 +114,7 @@ impl Slug {
         Slug::ErrorStatut,
         Slug::InvalidFlag,
         Slug::MissingCompanySiret,
+        Slug::ErrorCompanySiret,
         Slug::MissingCompanyTva,
         Slug::UserNotCreated,
         Slug::UserAlreadyExist,
@@ -177,6 +179,7 @@ impl Slug {
             // [ASSUMED] booleans travel as 0/1; no source names the error for other values.
             Slug::InvalidFlag => ("invalid_flag", "Boolean parameters must be 0 or 1", Assumed),
             Slug::MissingCompanySiret => ("missing_company_siret", "Please specify an company_siret (Required for a user in FR)", Sources),
+            Slug::ErrorCompanySiret => ("error_company_siret", "Please specify a valid company_siret (No company has been found with this company_siret)", Sources),
             // The leading space is AR24's own text, as the sources show it.
             Slug::MissingCompanyTva => ("missing_company_tva", " specify an company_tva (Required for a user in EU)", Sources),
             Slug::UserNotCreated => ("user_not_created", "An error occurred", Sources),

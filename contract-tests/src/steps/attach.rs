@@ -25,7 +25,7 @@ async fn when_request_access(w: &mut Ar24World, name: User) {
 #[when(expr = "{user} accepts the access request sent by email")]
 async fn when_accepts_access(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    w.accept_emailed(&name, "access", None, "accept to attach the account to the partner's API", |_| true).await;
+    w.accept_emailed(&name, "access", None, "accept to attach the account to the partner's API", None).await;
 }
 
 async fn read_by_email(w: &Ar24World, name: &str) -> Answer {
@@ -37,7 +37,14 @@ async fn read_by_email(w: &Ar24World, name: &str) -> Answer {
 async fn then_can_read(w: &mut Ar24World, name: User) {
     let User(name) = name;
     let answer = read_by_email(w, &name).await;
-    assert_eq!(answer.outcome(), "SUCCESS", "reading {name} by email");
+    let user = w.user(&name);
+    let result = answer.result().unwrap_or_else(|| panic!("reading {name} by email: {}", answer.outcome()));
+    assert_eq!(result["id"].as_u64(), Some(user.id()), "the account read is {name}'s: {result}");
+    assert_eq!(
+        result["email"].as_str().map(str::to_lowercase),
+        Some(user.email.to_lowercase()),
+        "the account read is {name}'s: {result}"
+    );
 }
 
 #[then(expr = "we still cannot read {user} by email")]

@@ -3,7 +3,7 @@
 use cucumber::{given, then, when};
 
 use super::User;
-use crate::world::{Ar24World, is_on};
+use crate::world::Ar24World;
 
 #[given(expr = "we ask AR24 to send {user} the CGU")]
 #[when(expr = "we ask AR24 to send {user} the CGU")]
@@ -22,19 +22,17 @@ async fn when_request_cgu_id(w: &mut Ar24World, id: String) {
 #[when(expr = "{user} accepts the CGU sent by email")]
 async fn when_accepts_cgu(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    w.accept_emailed(&name, "cgu", None, "accept AR24's terms of use (CGU)", |u| is_on(&u["cgu"])).await;
+    w.accept_emailed(&name, "cgu", None, "accept AR24's terms of use (CGU)", Some("cgu")).await;
 }
 
 #[then(expr = "{user} has accepted the CGU")]
 async fn then_cgu(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    let account = w.account(&name).await;
-    assert!(is_on(&account["cgu"]), "{name} has accepted the CGU: cgu = {}", account["cgu"]);
+    assert!(w.flag_of(&name, "cgu").await, "{name} has accepted the CGU, yet cgu is off");
 }
 
 #[then(expr = "{user} has not accepted the CGU")]
 async fn then_no_cgu(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    let account = w.account(&name).await;
-    assert!(!is_on(&account["cgu"]), "{name} has not accepted the CGU: cgu = {}", account["cgu"]);
+    assert!(!w.flag_of(&name, "cgu").await, "{name} has not accepted the CGU, yet cgu is on");
 }

@@ -4,7 +4,7 @@ use ar24_contract_tests::Answer;
 use cucumber::{given, then, when};
 
 use super::User;
-use crate::world::{Ar24World, is_on};
+use crate::world::Ar24World;
 
 /// The link of the last `get_link` answer.
 fn handed_link(w: &Ar24World) -> String {
@@ -42,14 +42,14 @@ const ADD_PAYMENT: &str = "add a payment method to the AR24 account";
 #[when(expr = "{user} adds a payment method from the email")]
 async fn when_adds_from_email(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    w.accept_emailed(&name, "payment", None, ADD_PAYMENT, |u| is_on(&u["payment_active"])).await;
+    w.accept_emailed(&name, "payment", None, ADD_PAYMENT, Some("payment_active")).await;
 }
 
 #[when(expr = "{user} adds a payment method through the link we handed over")]
 async fn when_adds_from_link(w: &mut Ar24World, name: User) {
     let User(name) = name;
     let link = handed_link(w);
-    w.accept_emailed(&name, "payment", Some(&link), ADD_PAYMENT, |u| is_on(&u["payment_active"])).await;
+    w.accept_emailed(&name, "payment", Some(&link), ADD_PAYMENT, Some("payment_active")).await;
 }
 
 #[given(expr = "{user} has added a payment method")]
@@ -63,13 +63,20 @@ async fn given_has_payment(w: &mut Ar24World, name: User) {
 #[then(expr = "{user} has a payment method of their own")]
 async fn then_own_payment(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    let account = w.account(&name).await;
-    assert!(is_on(&account["payment_active"]), "{name}'s payment_active = {}", account["payment_active"]);
+    assert!(w.flag_of(&name, "payment_active").await, "{name}'s payment_active is off");
 }
 
 #[then(expr = "{user} has no payment method of their own")]
 async fn then_no_own_payment(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    let account = w.account(&name).await;
-    assert!(!is_on(&account["payment_active"]), "{name}'s payment_active = {}", account["payment_active"]);
+    assert!(!w.flag_of(&name, "payment_active").await, "{name}'s payment_active is on");
+}
+
+#[then(expr = "{user} has received {int} email(s)")]
+async fn then_emails_received(w: &mut Ar24World, name: User, count: usize) {
+    let User(name) = name;
+    let email = w.user(&name).email.clone();
+    let received = w.control().emails(Some(&email), None).await.unwrap_or_else(|e| panic!("{e}"));
+    let subjects: Vec<&str> = received.iter().map(|e| e.subject.as_str()).collect();
+    assert_eq!(received.len(), count, "emails sent to {name}: {subjects:?}");
 }

@@ -3,7 +3,7 @@
 use cucumber::{given, when};
 
 use super::User;
-use crate::world::{Ar24World, is_on};
+use crate::world::Ar24World;
 
 async fn invite(w: &mut Ar24World, member: &str, master: String) {
     let id = w.user(member).id();
@@ -43,5 +43,5 @@ async fn when_invite_id(w: &mut Ar24World, member: User, master: String) {
 #[when(expr = "{user} accepts the team invitation sent by email")]
 async fn when_accepts_team(w: &mut Ar24World, name: User) {
     let User(name) = name;
-    w.accept_emailed(&name, "team", None, "accept the team invitation", |u| is_on(&u["is_payment_possible"])).await;
+    w.accept_emailed(&name, "team", None, "accept the team invitation", Some("is_payment_possible")).await;
 }

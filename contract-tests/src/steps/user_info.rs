@@ -52,9 +52,19 @@ async fn then_answer_is_account(w: &mut Ar24World, name: User) {
     assert_eq!(result["email"].as_str().map(str::to_lowercase), Some(user.email.to_lowercase()), "email of {name}");
 }
 
+/// Lists our users; anything but a success with a `users` array fails the step.
 async fn list(w: &mut Ar24World, params: &[(&str, String)]) {
-    let users = w.get("user/list", params).await.result().and_then(|r| r["users"].as_array()).cloned();
-    w.listed = users.unwrap_or_default();
+    let answer = w.get("user/list", params).await;
+    let users = match answer.result() {
+        Some(result) => result["users"].as_array().cloned().unwrap_or_else(|| panic!("a list of users, got {result}")),
+        None => panic!("listing our users failed: {}", answer.outcome()),
+    };
+    w.listed = users;
+}
+
+#[when(expr = "we list our users with {string} set to {string}")]
+async fn when_list_with(w: &mut Ar24World, param: String, value: String) {
+    w.get("user/list", &[(param.as_str(), value)]).await;
 }
 
 #[when(expr = "we list our users sorted {string} with at most {int}")]

@@ -7,10 +7,12 @@ mod users;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use ar24_contract_tests::out_of_band::{ControlPlane, instruct, poll_until};
+use ar24_client::{Client, ControlPlane, NewPartner};
+use ar24_contract_tests::contract::flag;
+use ar24_contract_tests::out_of_band::{instruct, poll_until};
 use ar24_contract_tests::record::Recorder;
 use ar24_contract_tests::target::{Credentials, Target};
-use ar24_contract_tests::{Answer, Ar24Client, Signing};
+use ar24_contract_tests::{Answer, Call, RecordingClient};
 use serde_json::Value;
 
 pub use users::KnownUser;
@@ -35,6 +37,15 @@ fn context() -> &'static Context {
     CONTEXT.get().expect("the runner sets the context before running scenarios")
 }
 
+/// A partner setting AR24 switches per token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// AR24 bills the partner for what its users do through the API.
+    GlobalBilling,
+    /// `cgu=1` at creation is honoured.
+    CguPreaccepted,
+}
+
 /// One scenario's state.
 #[derive(cucumber::World, Debug)]
 #[world(init = Self::new)]
@@ -42,9 +53,9 @@ pub struct Ar24World {
     /// Unique to this scenario, so its users' addresses are new.
     pub tag: String,
     /// The partner we act as (our token, or one with a setting the scenario needs).
-    pub us: Ar24Client,
+    pub us: RecordingClient,
     /// Another partner, made on first use.
-    second: Option<Ar24Client>,
+    second: Option<RecordingClient>,
     /// Users by their name in the scenario ("Alice").
     pub users: HashMap<String, KnownUser>,
     /// The last answer.
@@ -55,6 +66,18 @@ pub struct Ar24World {
     pub recorder: Recorder,
 }
 
+/// A fresh partner of the mock, with `settings` on.
+async fn mock_partner(control: &ControlPlane, settings: &[Setting]) -> Credentials {
+    let new = NewPartner {
+        name: Some("Contract suite".into()),
+        global_billing: settings.contains(&Setting::GlobalBilling),
+        cgu_preaccepted: settings.contains(&Setting::CguPreaccepted),
+        ..Default::default()
+    };
+    let partner = control.new_partner(&new).await.unwrap_or_else(|e| panic!("{e}"));
+    Credentials { token: partner.token, private_key: partner.private_key }
+}
+
 impl Ar24World {
     /// On a mock each scenario is a partner of its own, so that what it lists
     /// is its own users only; on the sandbox it is the token AR24 gave.
@@ -62,7 +85,7 @@ impl Ar24World {
         let target = &context().target;
         let recorder = Recorder::default();
         let partner = match &context().control {
-            Some(control) => control.new_partner(false, false).await.unwrap_or_else(|e| panic!("{e}")),
+            Some(control) => mock_partner(control, &[]).await,
             None => target.partner.clone(),
         };
         Self {
@@ -81,6 +104,11 @@ impl Ar24World {
         &context().target
     }
 
+    /// The mock's control plane, for steps that run on a mock only.
+    pub fn control(&self) -> &'static ControlPlane {
+        context().control.as_ref().expect("this step runs on a mock only; its scenario is skipped on the sandbox")
+    }
+
     /// Records an answer as the last one.
     pub fn answered(&mut self, answer: Result<Answer, impl std::fmt::Display>) -> &Answer {
         let answer = answer.unwrap_or_else(|e| panic!("AR24 could not be reached: {e}"));
@@ -92,10 +120,10 @@ impl Ar24World {
         self.last.as_ref().expect("a step before this one calls AR24")
     }
 
-    /// A call made by us, signed as `signing` says.
-    pub async fn call(&mut self, method: reqwest::Method, route: &str, params: &[(&str, String)], signing: Signing) {
-        let answer = self.us.call(method, route, params, &signing).await;
-        self.answered(answer);
+    /// Sends `call` as us.
+    pub async fn send(&mut self, call: Call) -> &Answer {
+        let answer = self.us.send(&call).await;
+        self.answered(answer)
     }
 
     /// A signed GET by us.
@@ -110,20 +138,32 @@ impl Ar24World {
         self.answered(answer)
     }
 
-    /// Acts as a partner with these settings from now on: on a mock a fresh
-    /// partner is made; on the sandbox our token has them (else the scenario was skipped).
-    pub async fn use_partner_with(&mut self, global_billing: bool, cgu_preaccepted: bool) {
+    /// Acts as a partner with `setting` from now on. On a mock a fresh partner
+    /// with it is made. On the sandbox our token must be declared to have it
+    /// (`AR24_GLOBAL_BILLING`, `AR24_CGU_PREACCEPTED`): otherwise the step
+    /// fails, rather than running on as a token without it.
+    pub async fn use_partner_with(&mut self, setting: Setting) {
         if let Some(control) = &context().control {
-            let partner = control.new_partner(global_billing, cgu_preaccepted).await.unwrap_or_else(|e| panic!("{e}"));
+            let partner = mock_partner(control, &[setting]).await;
             self.us = client(self.target(), &partner).recording(self.recorder.clone(), "us");
+            return;
         }
+        let (declared, variable) = match setting {
+            Setting::GlobalBilling => (self.target().global_billing, "AR24_GLOBAL_BILLING"),
+            Setting::CguPreaccepted => (self.target().cgu_preaccepted, "AR24_CGU_PREACCEPTED"),
+        };
+        assert!(
+            declared,
+            "this step needs a token with {setting:?}, and {variable} does not declare it for the sandbox token: \
+             tag the scenario so that it is skipped, or set {variable}=1 if the token has it"
+        );
     }
 
     /// Another partner's client.
-    pub async fn second_partner(&mut self) -> Ar24Client {
+    pub async fn second_partner(&mut self) -> RecordingClient {
         if self.second.is_none() {
             let credentials = match (&context().control, &self.target().second_partner) {
-                (Some(control), _) => control.new_partner(false, false).await.unwrap_or_else(|e| panic!("{e}")),
+                (Some(control), _) => mock_partner(control, &[]).await,
                 (None, Some(credentials)) => credentials.clone(),
                 (None, None) => panic!("this scenario needs AR24_SECOND_TOKEN and AR24_SECOND_PRIVATE_KEY"),
             };
@@ -137,29 +177,31 @@ impl Ar24World {
         let id = self.user(name).id();
         match self.us.get("user", &[("id_user", id.to_string())]).await {
             Ok(Answer::Success { result: Some(user), .. }) => user,
-            other => panic!("reading {name} (id {id}) failed: {other:?}"),
+            Ok(other) => panic!("reading {name} (id {id}) failed: {}", other.outcome()),
+            Err(e) => panic!("reading {name} (id {id}): {e}"),
         }
     }
 
-    /// What a person does outside the API, then waits until `done` holds for
-    /// `name`'s account as we see it. On a mock: the latest `kind` email to
-    /// `name` is opened and accepted, or `link` if given. On the sandbox: the
-    /// operator is told what to do, and the API is polled.
-    pub async fn accept_emailed(
-        &self,
-        name: &str,
-        kind: &str,
-        link: Option<&str>,
-        ask: &str,
-        done: fn(&Value) -> bool,
-    ) {
+    /// The flag `field` of `name`'s account; fails the step when it is
+    /// missing or not a flag AR24 would write.
+    pub async fn flag_of(&self, name: &str, field: &str) -> bool {
+        let account = self.account(name).await;
+        flag(account.get(field)).unwrap_or_else(|why| panic!("{name}'s {field} {why}"))
+    }
+
+    /// What a person does outside the API, then waits until it shows. On a
+    /// mock: the latest `kind` email to `name` is opened and accepted, or
+    /// `link` if given. On the sandbox: the operator is told what to do, and
+    /// the API is polled until `name`'s account can be read and, if `until`
+    /// names a flag, that flag is on.
+    pub async fn accept_emailed(&self, name: &str, kind: &str, link: Option<&str>, ask: &str, until: Option<&str>) {
         let email = self.user(name).email.clone();
         if let Some(control) = &context().control {
             let link = match link {
                 Some(link) => link.to_owned(),
                 None => control.latest_link(&email, kind).await.unwrap_or_else(|e| panic!("{e}")),
             };
-            control.accept(&link).await.unwrap_or_else(|e| panic!("{e}"));
+            control.accept_link(&link).await.unwrap_or_else(|e| panic!("{e}"));
             return;
         }
         let operator = self.target().operator.as_ref().expect("out-of-band scenarios are skipped without an operator");
@@ -171,9 +213,15 @@ impl Ar24World {
         let by_email = [("email", email.clone())];
         let polling = self.us.unrecorded();
         let result = poll_until(operator.timeout, operator.poll_every, &what, || async {
-            match polling.get("user", &by_email).await {
-                Ok(Answer::Success { result: Some(user), .. }) => done(&user),
-                _ => false,
+            let answer = polling.get("user", &by_email).await.map_err(|e| e.to_string())?;
+            let user = answer.result().ok_or_else(|| answer.outcome())?;
+            match until {
+                None => Ok(()),
+                Some(field) => match flag(user.get(field)) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(format!("{field} = {}", user[field])),
+                    Err(why) => Err(format!("{field} {why}")),
+                },
             }
         })
         .await;
@@ -181,16 +229,6 @@ impl Ar24World {
     }
 }
 
-fn client(target: &Target, credentials: &Credentials) -> Ar24Client {
-    Ar24Client::new(&target.base_url, &credentials.token, &credentials.private_key)
-}
-
-/// Whether an AR24 flag is on, however it is typed (`1`, `"1"`, `true`).
-pub fn is_on(value: &Value) -> bool {
-    match value {
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_u64() == Some(1),
-        Value::String(s) => s == "1" || s.eq_ignore_ascii_case("true"),
-        _ => false,
-    }
+fn client(target: &Target, credentials: &Credentials) -> RecordingClient {
+    RecordingClient::new(Client::new(&target.base_url, &credentials.token, &credentials.private_key))
 }

@@ -1,6 +1,6 @@
 //! The users a scenario names ("Alice"), with the address and id AR24 gave them.
 
-use ar24_contract_tests::Ar24Client;
+use ar24_contract_tests::RecordingClient;
 
 use super::Ar24World;
 
@@ -62,7 +62,7 @@ impl Ar24World {
     }
 
     /// Creates `name` with `form` as the partner `by`; remembers the id on success.
-    pub async fn create_user_as(&mut self, by: &Ar24Client, name: &str, form: &[(String, String)]) {
+    pub async fn create_user_as(&mut self, by: &RecordingClient, name: &str, form: &[(String, String)]) {
         let params: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         let answer = by.post("user", &params).await;
         let id = self.answered(answer).result().and_then(|r| r["id"].as_u64());

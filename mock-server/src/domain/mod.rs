@@ -6,9 +6,11 @@ pub mod country;
 pub mod email;
 pub mod flag;
 pub mod new_user;
+pub mod siret;
 pub mod user_ref;
 
 pub use country::Country;
 pub use email::Email;
 pub use new_user::{CreateUserForm, Gender, NewUser, Statut};
+pub use siret::Siret;
 pub use user_ref::{UserRef, parse_id};

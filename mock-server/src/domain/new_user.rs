@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Country, Email, flag};
+use super::{Country, Email, Siret, flag};
 use crate::slug::Slug;
 
 /// The create-user parameters exactly as they travel: every one optional text.
@@ -171,9 +171,10 @@ impl TryFrom<CreateUserForm> for NewUser {
         let zipcode = required(&form.zipcode, Slug::MissingZipcode)?;
         let city = required(&form.city, Slug::MissingCity)?;
         let country = Country::parse(form.country.as_deref())?;
-        let company_siret = text(&form.company_siret);
-        if statut.needs_company_ids() && country.is_france() && company_siret.is_none() {
-            return Err(Slug::MissingCompanySiret);
+        let mut company_siret = text(&form.company_siret);
+        if statut.needs_company_ids() && country.is_france() {
+            let given = company_siret.as_deref().ok_or(Slug::MissingCompanySiret)?;
+            company_siret = Some(Siret::parse(given)?.as_str().to_owned());
         }
         let company_tva = text(&form.company_tva);
         if statut.needs_company_ids() && country.is_other_eu_member() && company_tva.is_none() {
@@ -311,6 +312,22 @@ mod tests {
     }
 
     #[test]
+    fn a_french_professional_siret_must_pass_insee_check() {
+        let with_siret = |siret: &str| {
+            let siret = siret.to_owned();
+            slug_of(move |f| {
+                f.statut = Some("professionnel".into());
+                f.company_siret = Some(siret);
+            })
+        };
+        assert_eq!(with_siret("73282932000075"), Some(Slug::ErrorCompanySiret));
+        assert_eq!(with_siret("7328293200007"), Some(Slug::ErrorCompanySiret));
+        assert_eq!(with_siret("44306184100047"), None);
+        // Elsewhere than France, or for a private person, a SIRET is not checked.
+        assert_eq!(slug_of(|f| f.company_siret = Some("123".into())), None);
+    }
+
+    #[test]
     fn vat_is_required_for_other_eu_professionals_only() {
         let pro_in = |country: &'static str| {
             move |f: &mut CreateUserForm| {
@@ -388,7 +405,7 @@ mod tests {
                         Slug::MissingFirstname | Slug::MissingLastname | Slug::MissingEmail | Slug::EmailWrongFormat
                         | Slug::ErrorGender | Slug::ErrorStatut | Slug::MissingAddress | Slug::MissingZipcode
                         | Slug::MissingCity | Slug::MissingCountry | Slug::ErrorCountry | Slug::MissingCompanySiret
-                        | Slug::MissingCompanyTva | Slug::InvalidFlag), "unexpected {slug:?}"),
+                        | Slug::ErrorCompanySiret                         | Slug::MissingCompanyTva | Slug::InvalidFlag), "unexpected {slug:?}"),
                 }
             }
 

@@ -1,11 +1,12 @@
 //! Authentication as AR24 does it: token, Paris-time date window, signature,
 //! encrypted success bodies; and the `plain` mode for curl.
 
-use ar24_mock::{AuthMode, Config, PartnerKeys, format_paris};
+use ar24_client::{Keys, format_paris};
+use ar24_mock::{AuthMode, Config};
 use chrono::{Duration, Utc};
 use reqwest::Method;
 
-use crate::helpers::{Signing, spawn_mock, spawn_mock_with, unique_email, user_form};
+use crate::helpers::{SignatureIn, Signing, spawn_mock, spawn_mock_with, unique_email, user_form};
 
 fn paris_in(seconds: i64) -> String {
     format_paris(Utc::now() + Duration::seconds(seconds))
@@ -104,7 +105,7 @@ async fn the_date_window_is_configurable() {
 #[tokio::test]
 async fn signature_errors() {
     let t = spawn_mock().await;
-    let none = Signing { omit_signature: true, ..Default::default() };
+    let none = Signing { signature_in: SignatureIn::Nowhere, ..Default::default() };
     t.api.call(Method::GET, "user/list", &[], none).await.assert_error("empty_signature");
     let blank = Signing { signature: Some(" ".into()), ..Default::default() };
     t.api.call(Method::GET, "user/list", &[], blank).await.assert_error("empty_signature");
@@ -114,28 +115,29 @@ async fn signature_errors() {
     let of_another_date =
         Signing { signature: Some(t.api.keys.sign(&paris_in(-60))), date: Some(date.clone()), ..Default::default() };
     t.api.call(Method::GET, "user/list", &[], of_another_date).await.assert_error("invalid_signature");
-    let with_another_key = Signing {
-        signature: Some(PartnerKeys::new("another key").sign(&date)),
-        date: Some(date),
-        ..Default::default()
-    };
+    let with_another_key =
+        Signing { signature: Some(Keys::new("another key").sign(&date)), date: Some(date), ..Default::default() };
     t.api.call(Method::GET, "user/list", &[], with_another_key).await.assert_error("invalid_signature");
 }
 
 #[tokio::test]
 async fn checks_run_in_order_token_then_date_then_signature() {
     let t = spawn_mock().await;
-    let everything_wrong =
-        Signing { token: Some("nope".into()), omit_date: true, omit_signature: true, ..Default::default() };
+    let everything_wrong = Signing {
+        token: Some("nope".into()),
+        omit_date: true,
+        signature_in: SignatureIn::Nowhere,
+        ..Default::default()
+    };
     t.api.call(Method::GET, "user/list", &[], everything_wrong).await.assert_error("token_invalid");
-    let date_and_signature = Signing { omit_date: true, omit_signature: true, ..Default::default() };
+    let date_and_signature = Signing { omit_date: true, signature_in: SignatureIn::Nowhere, ..Default::default() };
     t.api.call(Method::GET, "user/list", &[], date_and_signature).await.assert_error("empty_date");
 }
 
 #[tokio::test]
 async fn authentication_comes_before_validation() {
     let t = spawn_mock().await;
-    let unsigned = Signing { omit_signature: true, ..Default::default() };
+    let unsigned = Signing { signature_in: SignatureIn::Nowhere, ..Default::default() };
     t.api.call(Method::POST, "user", &[], unsigned).await.assert_error("empty_signature");
 }
 
@@ -152,7 +154,7 @@ async fn multipart_and_urlencoded_bodies_and_both_path_spellings_work() {
 #[tokio::test]
 async fn plain_mode_checks_only_the_token_and_answers_plain_json() {
     let t = spawn_mock_with(Config { auth: AuthMode::Plain, ..Config::default() }).await;
-    let unsigned = Signing { omit_date: true, omit_signature: true, ..Default::default() };
+    let unsigned = Signing { omit_date: true, signature_in: SignatureIn::Nowhere, ..Default::default() };
     let answer = t.api.call(Method::POST, "user", &user_form(&unique_email()), unsigned.clone()).await;
     let json: serde_json::Value = serde_json::from_str(&answer.raw).expect("plain JSON in plain mode");
     assert_eq!(json["status"], "SUCCESS");

@@ -14,7 +14,7 @@ async fn broken_bodies_answer_malformed_body_and_change_nothing() {
     let t = spawn_mock().await;
     t.api.create_user(&unique_email()).await;
     let url = format!("{}user", t.api.base_url);
-    let date = ar24_mock::now_paris();
+    let date = ar24_client::now_paris();
     let bodies: [(&str, Vec<u8>); 3] = [
         (
             "multipart/form-data; boundary=XYZ",
@@ -53,7 +53,7 @@ async fn a_body_over_the_limit_answers_body_too_large() {
 #[tokio::test]
 async fn non_utf8_and_odd_encodings_do_not_break_the_parser() {
     let t = spawn_mock().await;
-    let date = ar24_mock::now_paris();
+    let date = ar24_client::now_paris();
     let body = format!("token={}&date={}&id_user=%FF%FE&x=%zz", t.api.token, date.replace(' ', "+"));
     let response = t
         .http

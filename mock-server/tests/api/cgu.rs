@@ -42,10 +42,10 @@ async fn the_link_page_shows_what_is_asked_and_a_used_link_changes_nothing() {
     assert_eq!(state["kind"], "cgu");
     assert_eq!(state["user_id"], id);
 
-    assert_eq!(t.accept(&link).await.status(), 200);
+    assert_eq!(t.accept(&link).await.status, 200);
     let again = t.accept(&link).await;
-    assert_eq!(again.status(), 410);
-    let body: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again.status, 410);
+    let body: serde_json::Value = again.json();
     assert_eq!(body["slug"], "link_already_used");
     let html_again = t.http.post(&link).send().await.unwrap();
     assert_eq!(html_again.status(), 410);

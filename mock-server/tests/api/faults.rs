@@ -37,7 +37,7 @@ async fn faults_apply_before_authentication_and_can_target_one_partner() {
     let other = t.new_partner(json!({})).await;
     add(&t, json!({"kind": "error", "slug": "user_no_payment", "token": other.token})).await;
     t.api.get("user/list", &[]).await.ok();
-    let unsigned = crate::helpers::Signing { omit_signature: true, ..Default::default() };
+    let unsigned = crate::helpers::Signing { signature_in: crate::helpers::SignatureIn::Nowhere, ..Default::default() };
     let answer = other.call(reqwest::Method::GET, "user/list", &[], unsigned).await;
     answer.assert_error("user_no_payment");
     let listed: Vec<Value> = t.http.get(t.control("faults")).send().await.unwrap().json().await.unwrap();

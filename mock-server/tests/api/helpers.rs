@@ -1,16 +1,22 @@
-//! A test mock and a small AR24 client that signs and decrypts, so tests read
-//! like a partner's own code.
+//! A test mock, reached through the independent `ar24-client` (signing,
+//! decryption, control plane), so tests read like a partner's own code.
 
 use std::collections::HashMap;
 
-use ar24_mock::{Config, MockServer, PartnerKeys, now_paris};
+use ar24_client::{Call, Client, ControlPlane, Exchange, Keys, Reply};
+pub use ar24_client::{SignatureIn, Signing};
+use ar24_mock::{Config, MockServer};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 /// A running in-process mock and clients for it.
 pub struct TestMock {
     pub mock: MockServer,
     /// The default partner's client.
-    pub api: Ar24Client,
+    pub api: Api,
+    /// The control plane.
+    pub plane: ControlPlane,
+    /// Plain HTTP, for requests no client would send.
     pub http: reqwest::Client,
 }
 
@@ -24,13 +30,9 @@ pub async fn spawn_mock_with(config: Config) -> TestMock {
     let mock = MockServer::start(config).await;
     let http = reqwest::Client::new();
     let cfg = mock.config();
-    let api = Ar24Client {
-        base_url: mock.base_url(),
-        token: cfg.token.clone(),
-        keys: PartnerKeys::new(&cfg.private_key),
-        http: http.clone(),
-    };
-    TestMock { mock, api, http }
+    let api = Api::new(Client::new(&mock.base_url(), &cfg.token, &cfg.private_key).with_http(http.clone()));
+    let plane = ControlPlane::new(&mock.root_url());
+    TestMock { mock, api, plane, http }
 }
 
 /// An address nobody else uses.
@@ -66,14 +68,31 @@ pub fn without(mut form: Vec<(&'static str, String)>, name: &str) -> Vec<(&'stat
     form
 }
 
-/// One answer of the API, decrypted.
+/// One answer of the API as a test looks at it: the status, the envelope as
+/// JSON (decrypted by the independent `ar24-client` when it was a success),
+/// the text on the wire, and the client's reading of it.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub http: u16,
-    /// The envelope as JSON (decrypted when it was a success).
     pub body: Value,
-    /// The raw text on the wire.
     pub raw: String,
+    pub answer: ar24_client::Answer,
+}
+
+impl From<Exchange> for Answer {
+    fn from(exchange: Exchange) -> Self {
+        let body = match &exchange.answer {
+            ar24_client::Answer::Success { result, .. } => {
+                let mut envelope = json!({"status": "SUCCESS"});
+                if let Some(result) = result {
+                    envelope["result"] = result.clone();
+                }
+                envelope
+            }
+            _ => serde_json::from_str(&exchange.body).unwrap_or(Value::Null),
+        };
+        Self { http: exchange.http, body, raw: exchange.body, answer: exchange.answer }
+    }
 }
 
 impl Answer {
@@ -82,128 +101,72 @@ impl Answer {
     }
 
     pub fn is_success(&self) -> bool {
-        self.body["status"] == "SUCCESS"
+        self.answer.is_success()
     }
 
     pub fn result(&self) -> &Value {
         &self.body["result"]
     }
 
-    /// The result, failing the test with the whole answer if it was an error.
+    /// The result, failing the test with the whole answer if it was not a success.
     #[track_caller]
     pub fn ok(&self) -> &Value {
-        assert!(self.is_success(), "expected SUCCESS, got {}", self.body);
+        assert!(self.is_success(), "expected SUCCESS, got {} ({})", self.answer.outcome(), self.raw);
         self.result()
     }
 
-    /// Asserts an AR24 error envelope with `slug` and HTTP 200.
+    /// Asserts AR24's error envelope with `slug`, its catalogue message, and HTTP 200.
     #[track_caller]
     pub fn assert_error(&self, slug: &str) {
-        assert_eq!(self.slug(), Some(slug), "answer: {}", self.body);
-        assert_eq!(self.body["status"], "ERROR");
-        assert_eq!(self.http, 200, "AR24 answers errors with HTTP 200");
+        assert_eq!(self.answer.slug(), Some(slug), "answer: {} ({})", self.answer.outcome(), self.raw);
         let expected = ar24_mock::Slug::ALL.iter().find(|s| s.as_str() == slug).expect("slug in the catalogue");
-        assert_eq!(self.body["message"], expected.message());
+        assert_eq!(self.answer.message(), Some(expected.message()));
     }
 }
 
-/// How a call is signed; tests of authentication break it on purpose.
-#[derive(Debug, Clone, Default)]
-pub struct Signing {
-    pub date: Option<String>,
-    pub signature: Option<String>,
-    pub omit_date: bool,
-    pub omit_signature: bool,
-    pub omit_token: bool,
-    pub token: Option<String>,
-}
-
-/// A partner's AR24 client.
+/// The default partner's (or another's) AR24 client, answering [`Answer`]s.
 #[derive(Debug, Clone)]
-pub struct Ar24Client {
-    pub base_url: String,
+pub struct Api {
+    pub client: Client,
+    pub keys: Keys,
     pub token: String,
-    pub keys: PartnerKeys,
-    pub http: reqwest::Client,
+    pub base_url: String,
 }
 
-impl Ar24Client {
+impl Api {
+    pub fn new(client: Client) -> Self {
+        Self {
+            keys: client.keys().clone(),
+            token: client.token().to_owned(),
+            base_url: client.base_url().to_owned(),
+            client,
+        }
+    }
+
+    pub async fn send(&self, call: Call) -> Answer {
+        self.client.exchange(&call).await.expect("the mock answers").into()
+    }
+
     pub async fn get(&self, route: &str, params: &[(&str, String)]) -> Answer {
-        self.call(reqwest::Method::GET, route, params, Signing::default()).await
+        self.send(Call::get(route).params(params.iter().cloned())).await
     }
 
     pub async fn post(&self, route: &str, params: &[(&str, String)]) -> Answer {
-        self.call(reqwest::Method::POST, route, params, Signing::default()).await
+        self.send(Call::post(route).params(params.iter().cloned())).await
     }
 
-    /// A call signed as `signing` says, parameters in the query (GET) or a urlencoded body (POST).
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        route: &str,
-        params: &[(&str, String)],
-        signing: Signing,
-    ) -> Answer {
-        let (all, date, signature) = self.signed(params, &signing);
-        let url = format!("{}{route}", self.base_url);
-        let mut request = if method == reqwest::Method::GET {
-            self.http.get(url).query(&all)
-        } else {
-            let body = serde_urlencoded::to_string(&all).unwrap();
-            self.http.request(method, url).header("content-type", "application/x-www-form-urlencoded").body(body)
+    /// A call signed as `signing` says.
+    pub async fn call(&self, method: Method, route: &str, params: &[(&str, String)], signing: Signing) -> Answer {
+        let call = match method {
+            Method::GET => Call::get(route),
+            _ => Call::post(route),
         };
-        if let Some(signature) = signature {
-            request = request.header("signature", signature);
-        }
-        self.read(request.send().await.expect("the mock answers"), &date).await
+        self.send(call.params(params.iter().cloned()).signed(signing)).await
     }
 
     /// A POST whose parameters travel as multipart/form-data.
     pub async fn post_multipart(&self, route: &str, params: &[(&str, String)]) -> Answer {
-        let (all, date, signature) = self.signed(params, &Signing::default());
-        let mut form = reqwest::multipart::Form::new();
-        for (k, v) in all {
-            form = form.text(k, v);
-        }
-        let mut request = self.http.post(format!("{}{route}", self.base_url)).multipart(form);
-        if let Some(signature) = signature {
-            request = request.header("signature", signature);
-        }
-        self.read(request.send().await.expect("the mock answers"), &date).await
-    }
-
-    fn signed(&self, params: &[(&str, String)], signing: &Signing) -> (Vec<(String, String)>, String, Option<String>) {
-        let date = signing.date.clone().unwrap_or_else(now_paris);
-        let mut all: Vec<(String, String)> = Vec::new();
-        if !signing.omit_token {
-            all.push(("token".into(), signing.token.clone().unwrap_or_else(|| self.token.clone())));
-        }
-        if !signing.omit_date {
-            all.push(("date".into(), date.clone()));
-        }
-        all.extend(params.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-        let signature = if signing.omit_signature {
-            None
-        } else {
-            Some(signing.signature.clone().unwrap_or_else(|| self.keys.sign(&date)))
-        };
-        (all, date, signature)
-    }
-
-    async fn read(&self, response: reqwest::Response, date: &str) -> Answer {
-        let http = response.status().as_u16();
-        let raw = response.text().await.expect("a readable body");
-        let body = match serde_json::from_str::<Value>(&raw) {
-            Ok(json) => json,
-            Err(_) => {
-                let plain = self
-                    .keys
-                    .decrypt_response(date, &raw)
-                    .unwrap_or_else(|| panic!("neither JSON nor decryptable: {raw}"));
-                serde_json::from_slice(&plain).expect("decrypted body is JSON")
-            }
-        };
-        Answer { http, body, raw }
+        self.send(Call::post(route).params(params.iter().cloned()).multipart()).await
     }
 
     /// Creates a valid user and returns its id.
@@ -220,66 +183,51 @@ impl Ar24Client {
 
 impl TestMock {
     pub fn control(&self, path: &str) -> String {
-        format!("{}/_mock/{path}", self.mock.root_url())
+        self.plane.url(path)
     }
 
     /// A new partner through the control plane, and its client.
-    pub async fn new_partner(&self, settings: Value) -> Ar24Client {
-        let response = self.http.post(self.control("partners")).json(&settings).send().await.unwrap();
-        assert_eq!(response.status(), 201);
-        let partner: Value = response.json().await.unwrap();
-        Ar24Client {
-            token: partner["token"].as_str().unwrap().to_owned(),
-            keys: PartnerKeys::new(partner["private_key"].as_str().unwrap()),
-            ..self.api.clone()
-        }
+    pub async fn new_partner(&self, settings: Value) -> Api {
+        let reply = self.plane.request(Method::POST, "partners", &[], Some(&settings)).await.unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let partner = reply.json();
+        let (token, key) = (partner["token"].as_str().unwrap(), partner["private_key"].as_str().unwrap());
+        Api::new(self.api.client.for_partner(token, key))
     }
 
-    /// The outbox, oldest first, optionally filtered.
+    /// The outbox, oldest first, optionally filtered, as the control plane writes it.
     pub async fn emails(&self, to: Option<&str>, kind: Option<&str>) -> Vec<Value> {
-        let mut query = Vec::new();
-        if let Some(to) = to {
-            query.push(("to", to));
-        }
-        if let Some(kind) = kind {
-            query.push(("kind", kind));
-        }
-        let response = self.http.get(self.control("emails")).query(&query).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
+        let query: Vec<(&str, &str)> =
+            [("to", to), ("kind", kind)].into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+        let reply = self.plane.request(Method::GET, "emails", &query, None).await.unwrap();
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
     }
 
     /// The link of the latest email of `kind` to `to`.
     pub async fn latest_link(&self, kind: &str, to: &str) -> String {
-        let emails = self.emails(Some(to), Some(kind)).await;
-        let email = emails.last().unwrap_or_else(|| panic!("no {kind} email to {to}"));
-        email["link"].as_str().unwrap().to_owned()
+        self.plane.latest_link(to, kind).await.unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Clicks a link's button as a script would (asking for JSON).
-    pub async fn accept(&self, link: &str) -> reqwest::Response {
-        self.http.post(link).header("accept", "application/json").send().await.unwrap()
+    pub async fn accept(&self, link: &str) -> Reply {
+        self.plane.click_link(link).await.unwrap()
     }
 
     /// Follows the latest `kind` email to `to` and accepts it.
     pub async fn follow_link(&self, kind: &str, to: &str) {
-        let link = self.latest_link(kind, to).await;
-        let response = self.accept(&link).await;
-        assert_eq!(response.status(), 200, "accepting {link}");
+        self.plane.accept_latest(to, kind).await.unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// An account made on the website, attached to no partner.
     pub async fn website_user(&self, email: &str, payment_method: bool) -> u64 {
         let mut body: HashMap<&str, Value> = user_form(email).into_iter().map(|(k, v)| (k, json!(v))).collect();
         body.insert("payment_method", json!(payment_method));
-        let response = self.http.post(self.control("users")).json(&body).send().await.unwrap();
-        assert_eq!(response.status(), 201);
-        response.json::<Value>().await.unwrap()["id"].as_u64().unwrap()
+        self.plane.website_account(&json!(body)).await.unwrap().id
     }
 
     /// The request journal of one partner.
     pub async fn journal(&self, token: &str) -> Vec<Value> {
-        let response = self.http.get(self.control("requests")).query(&[("token", token)]).send().await.unwrap();
-        response.json().await.unwrap()
+        self.plane.requests(Some(token)).await.unwrap()
     }
 }

@@ -9,14 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ar24_mock::Config;
 use serde_json::{Value, json};
 
-use crate::helpers::{Ar24Client, TestMock, spawn_mock_with, unique_email, user_form};
+use crate::helpers::{Api, TestMock, spawn_mock_with, unique_email, user_form};
 
 const WORKERS: usize = 6;
 const SHARED: usize = 10;
 
 /// Counts the API calls a partner makes, to check the journal has every one.
 struct Counted {
-    client: Ar24Client,
+    client: Api,
     calls: AtomicUsize,
 }
 
@@ -51,7 +51,7 @@ async fn flow(t: Arc<TestMock>, me: Arc<Counted>, run: String, shared_wins: Arc<
     links.push(t.latest_link("cgu", &member_email).await);
     let pay = me.post("user/payment_request", &[("id_user", master.to_string()), ("get_link", "1".into())]).await;
     let pay_link = pay.ok()["link"].as_str().unwrap().to_owned();
-    assert_eq!(t.accept(&pay_link).await.status(), 200);
+    assert_eq!(t.accept(&pay_link).await.status, 200);
     me.post("user/join_team", &[("id_user", member.to_string()), ("id_master", master.to_string())]).await.ok();
     links.push(t.latest_link("team", &member_email).await);
     me.get("user", &[("id_user", member.to_string())]).await.ok();
@@ -59,7 +59,7 @@ async fn flow(t: Arc<TestMock>, me: Arc<Counted>, run: String, shared_wins: Arc<
 }
 
 /// Another partner's churn: it creates users and has its data reset, again and again.
-async fn churn(t: Arc<TestMock>, partner: Ar24Client) {
+async fn churn(t: Arc<TestMock>, partner: Api) {
     for _ in 0..15 {
         partner.post("user", &user_form(&unique_email())).await.ok();
         let reset = t.http.post(t.control(&format!("partners/{}/reset", partner.token))).send().await.unwrap();
@@ -98,7 +98,7 @@ async fn many_partners_at_once_lose_nothing_and_break_no_invariant() {
     // Every link is accepted exactly once, even when clicked twice at the same time.
     for link in &links {
         let (a, b) = tokio::join!(t.accept(link), t.accept(link));
-        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        let mut statuses = [a.status, b.status];
         statuses.sort_unstable();
         assert_eq!(statuses, [200, 410], "{link}");
     }

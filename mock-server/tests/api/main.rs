@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod binary;
 mod cgu;
+mod client;
 mod control;
 mod faults;
 mod helpers;

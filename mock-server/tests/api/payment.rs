@@ -28,7 +28,7 @@ async fn get_link_answers_a_link_and_sends_no_email() {
     let link = answer.ok()["link"].as_str().expect("a link").to_owned();
     assert!(link.starts_with(&t.mock.root_url()), "{link}");
     assert!(t.emails(Some(&email), None).await.is_empty());
-    assert_eq!(t.accept(&link).await.status(), 200);
+    assert_eq!(t.accept(&link).await.status, 200);
     assert_eq!(t.api.user(id).await.ok()["payment_active"], true);
 }
 

@@ -26,7 +26,7 @@ async fn an_exported_state_imports_into_another_mock_with_everything_in_it() {
     assert_eq!(target.emails(Some(&email), None).await.len(), 2);
     // The pending link works on the new mock (same path), once.
     let path = pending.strip_prefix(&source.mock.root_url()).unwrap();
-    assert_eq!(target.accept(&format!("{}{path}", target.mock.root_url())).await.status(), 200);
+    assert_eq!(target.accept(&format!("{}{path}", target.mock.root_url())).await.status, 200);
     assert_eq!(target.api.user(id).await.ok()["payment_active"], true);
     assert!(target.api.create_user(&unique_email()).await > id, "ids continue after the imported ones");
 }
