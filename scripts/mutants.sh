@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Mutation testing of the mock's rules with cargo-mutants: each mutant is one
+# small change to the domain, store, protocol or routes code (a condition
+# flipped, a value replaced, a body emptied); the mock's unit and integration
+# tests and the contract suite must then fail ("caught").
+#
+#   scripts/mutants.sh                      # every mutant (hours on 2 cores)
+#   scripts/mutants.sh --shard 3/40         # one shard of 40 (what CI runs)
+#   scripts/mutants.sh -f 'mock-server/src/domain/**'   # one layer only
+#
+# Extra arguments go to cargo-mutants. Results are in $MUTANTS_OUT/mutants.out
+# (default target/mutants): caught.txt, missed.txt, timeout.txt, unviable.txt;
+# a summary is printed. MUTANTS_PROFILE=test reuses `cargo test`'s build (CI
+# does that, with --in-place).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=27.1.0
+if ! cargo mutants --version 2>/dev/null | grep -q "$version"; then
+  echo "installing cargo-mutants $version" >&2
+  cargo install cargo-mutants --locked --version "$version" --quiet
+fi
+
+files=(-f 'mock-server/src/domain/**' -f 'mock-server/src/store/**'
+       -f 'mock-server/src/protocol/**' -f 'mock-server/src/routes/**')
+# Unless the caller names files, the four layers of rules.
+for arg in "$@"; do
+  case "$arg" in -f|--file|-f*|--file=*) files=() ;; esac
+done
+
+# The baseline (tests on the unmutated tree) is skipped: cargo-mutants runs it on
+# the mutated package alone, where the contract suite's test target does not
+# exist; `cargo test --workspace` proves the unmutated tree green instead.
+out=${MUTANTS_OUT:-target/mutants}
+mkdir -p "$out"
+status=0
+cargo mutants "${files[@]}" \
+  --test-package ar24-mock,ar24-contract-tests --baseline skip \
+  --profile "${MUTANTS_PROFILE:-mutants}" --timeout 180 --build-timeout 600 --jobs 1 \
+  --cargo-arg=--lib --cargo-arg=--test=api --cargo-arg=--test=contract \
+  --output "$out" "$@" || status=$?
+
+# cargo-mutants exits 2 when some mutants were missed, 3 on timeouts: the summary says which.
+dir="$out/mutants.out"
+count() { if [ -s "$dir/$1.txt" ]; then wc -l <"$dir/$1.txt"; else echo 0; fi; }
+caught=$(count caught) missed=$(count missed) unviable=$(count unviable) timeouts=$(count timeout)
+viable=$((caught + missed + timeouts))
+echo
+echo "| caught | missed | timeouts | unviable | caught of viable |"
+echo "|---|---|---|---|---|"
+if [ "$viable" -gt 0 ]; then
+  echo "| $caught | $missed | $timeouts | $unviable | $((100 * caught / viable)) % |"
+else
+  echo "| $caught | $missed | $timeouts | $unviable | n/a |"
+fi
+if [ "$missed" -gt 0 ]; then
+  echo
+  echo "missed mutants:"
+  sed 's/^/  /' "$dir/missed.txt"
+fi
+case "$status" in
+  0|2|3) exit 0 ;;   # the figures are the result; missed mutants are listed, not fatal
+  *) echo "cargo-mutants failed (exit $status)" >&2; exit "$status" ;;
+esac
