@@ -338,3 +338,58 @@ fn ar24_drift_exits_1_on_a_difference_and_2_on_a_file_it_cannot_read() {
     let missing = Command::new(DRIFT).args([REFERENCE, "/nonexistent/snapshot.json"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// A features directory holding one feature file with `text`.
+fn one_feature(name: &str, text: &str) -> PathBuf {
+    let dir = temp_path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.feature")), text).unwrap();
+    dir
+}
+
+/// Runs the runner with `vars` off the async runtime (the mock answers meanwhile).
+async fn run(vars: Vec<(&'static str, String)>) -> Output {
+    tokio::task::spawn_blocking(move || runner(&vars).output().expect("the runner starts")).await.unwrap()
+}
+
+#[tokio::test]
+async fn on_the_sandbox_a_step_asking_for_an_undeclared_partner_setting_fails_naming_the_variable() {
+    let mock = start_mock_binary();
+    let untagged = "Feature: Setting\n  Scenario: Forgot its tag\n    Given AR24 bills us for our users' usage\n    \
+                    When we create the user Alice\n    Then Alice can pay\n";
+    let dir = one_feature("setting", untagged);
+    let mut vars = sandbox_vars(&mock).await;
+    vars.push(("AR24_FEATURES", dir.to_str().unwrap().to_owned()));
+    let output = run(vars.clone()).await;
+    let console = text(&output.stdout);
+    assert!(!output.status.success(), "the step must fail:\n{console}");
+    assert!(console.contains("AR24_GLOBAL_BILLING does not declare it"), "{console}");
+
+    // Declared, it runs on (the mock's default partner has no global billing, so the last step fails there).
+    vars.push(("AR24_GLOBAL_BILLING", "1".into()));
+    let declared = text(&run(vars).await.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!declared.contains("does not declare it"), "{declared}");
+    assert!(declared.contains("is_payment_possible is off"), "{declared}");
+}
+
+#[tokio::test]
+async fn an_operator_wait_that_times_out_says_what_ar24_showed_last() {
+    let mock = start_mock_binary();
+    let waiting = "Feature: Waiting\n  Scenario: Nobody clicks\n    Given the user Alice was created\n    \
+                   When we ask AR24 to send Alice the CGU\n    And Alice accepts the CGU sent by email\n";
+    let dir = one_feature("waiting", waiting);
+    let mut vars = sandbox_vars(&mock).await;
+    vars.extend([
+        ("AR24_FEATURES", dir.to_str().unwrap().to_owned()),
+        ("AR24_OPERATOR", "Nobody".into()),
+        ("AR24_EMAIL_TEMPLATE", "nobody+{id}@example.com".into()),
+        ("AR24_OPERATOR_TIMEOUT", "1".into()),
+        ("AR24_OPERATOR_POLL", "1".into()),
+    ]);
+    let output = run(vars).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let console = text(&output.stdout);
+    assert!(!output.status.success(), "nobody acted, so the wait fails:\n{console}");
+    assert!(console.contains("not seen within 1 s; the last answer was: cgu = 0"), "{console}");
+}

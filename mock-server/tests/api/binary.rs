@@ -1,6 +1,7 @@
 //! The `ar24-mock` binary as a user starts it: it prints how to reach it,
 //! serves, and stops cleanly on Ctrl-C.
 
+use ar24_client::{Call, Client, ControlPlane};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -28,11 +29,10 @@ async fn the_binary_prints_its_urls_serves_health_and_stops_on_ctrl_c() {
     assert!(text.contains("/_mock/mailbox"), "{text}");
 
     let root = api.trim_end_matches("api/");
-    let health = reqwest::get(format!("{root}_mock/health")).await.unwrap();
-    assert_eq!(health.status(), 200);
-    let partner: serde_json::Value =
-        reqwest::get(format!("{root}_mock/partners/bin-token")).await.unwrap().json().await.unwrap();
-    assert_eq!(partner["global_billing"], true, "AR24_MOCK_GLOBAL_BILLING=1 is read");
+    let plane = ControlPlane::new(root);
+    plane.health().await.expect("the mock is healthy");
+    let partner = plane.partner("bin-token").await.unwrap();
+    assert!(partner.global_billing, "AR24_MOCK_GLOBAL_BILLING=1 is read");
 
     let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
@@ -78,12 +78,12 @@ async fn a_closed_stdout_does_not_stop_the_mock() {
     let api = second.split_once("API base URL : ").map(|(_, url)| url.trim().to_owned()).expect("the API line");
     let root = api.trim_end_matches("api/").to_owned();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let health = reqwest::get(format!("{root}_mock/health")).await;
+    let health = ControlPlane::new(&root).health().await;
     let alive = child.try_wait().unwrap().is_none();
     let _ = child.kill();
     let _ = child.wait();
     assert!(alive, "the mock died when its stdout closed");
-    assert_eq!(health.unwrap().status(), 200);
+    health.expect("the mock still answers");
 }
 
 // Multi-threaded: the in-process mock must answer while this thread waits on the subcommand.
@@ -113,6 +113,11 @@ async fn healthcheck_exits_0_only_when_a_mock_answers() {
 }
 
 /// The binary started with `args`, and its root URL (`http://127.0.0.1:PORT/`).
+/// The default partner's client for a mock in plain mode at `root`.
+fn plain_client(root: &str) -> Client {
+    Client::new(&format!("{root}api/"), "ar24-mock-token", "ar24-mock-private-key")
+}
+
 fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
         .args(["--port", "0"])
@@ -146,41 +151,31 @@ fn temp_file(name: &str) -> std::path::PathBuf {
 async fn sigterm_finishes_requests_in_flight_writes_the_state_and_exits_0() {
     let file = temp_file("state.json");
     let (mut child, root) = spawn_binary(&["--auth", "plain", "--state-file", file.to_str().unwrap()]);
-    let http = reqwest::Client::new();
-    let form = crate::helpers::user_form("survivor@example.fr");
-    let mut params = vec![("token", "ar24-mock-token".to_owned())];
-    params.extend(form);
-    let created: serde_json::Value =
-        http.post(format!("{root}api/user")).form(&params).send().await.unwrap().json().await.unwrap();
-    assert_eq!(created["status"], "SUCCESS", "{created}");
+    let api = plain_client(&root);
+    let created = api.post("user", crate::helpers::user_form("survivor@example.fr")).await.unwrap();
+    assert!(created.is_success(), "{}", created.outcome());
     let rule = serde_json::json!({"kind": "delay", "delay_ms": 700, "route": "user/list", "times": 1});
-    http.post(format!("{root}_mock/faults")).json(&rule).send().await.unwrap();
+    ControlPlane::new(&root).add_fault(&rule).await.unwrap();
 
     // A slow call is in flight when SIGTERM arrives: it still gets its answer.
     let in_flight = tokio::spawn({
-        let url = format!("{root}api/user/list?token=ar24-mock-token");
-        async move { reqwest::get(url).await.unwrap().json::<serde_json::Value>().await.unwrap() }
+        let api = api.clone();
+        async move { api.send(&Call::get("user/list")).await.unwrap() }
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let answer = in_flight.await.unwrap();
-    assert_eq!(answer["status"], "SUCCESS", "the request in flight was finished");
+    assert!(answer.is_success(), "the request in flight was finished: {}", answer.outcome());
     let status = wait_exit(&mut child, Duration::from_secs(15));
     assert!(status.success(), "exit 0 on SIGTERM: {status:?}");
 
     // The state file holds the user; a new mock starts from it.
     let (mut again, root) = spawn_binary(&["--auth", "plain", "--state-file", file.to_str().unwrap()]);
-    let user: serde_json::Value =
-        reqwest::get(format!("{root}api/user?token=ar24-mock-token&email=survivor@example.fr"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let user = plain_client(&root).get("user", [("email", "survivor@example.fr")]).await.unwrap();
     let _ = again.kill();
     let _ = again.wait();
     let _ = std::fs::remove_file(&file);
-    assert_eq!(user["result"]["email"], "survivor@example.fr", "{user}");
+    assert_eq!(user.expect_success()["email"], "survivor@example.fr");
 }
 
 #[test]
@@ -188,20 +183,11 @@ fn the_state_is_written_at_the_interval_so_a_crash_loses_at_most_one_interval() 
     let file = temp_file("interval.json");
     let (mut child, root) =
         spawn_binary(&["--auth", "plain", "--state-file", file.to_str().unwrap(), "--state-interval", "1"]);
-    let url = format!("{root}api/user");
-    let form = crate::helpers::user_form("interval@example.fr");
-    let body = serde_urlencoded::to_string(
-        std::iter::once(("token", "ar24-mock-token".to_owned()))
-            .chain(form.iter().map(|(k, v)| (*k, v.clone())))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let sent =
-            client.post(&url).header("content-type", "application/x-www-form-urlencoded").body(body).send().await;
-        assert_eq!(sent.unwrap().status(), 200);
+        let form = crate::helpers::user_form("interval@example.fr");
+        let sent = plain_client(&root).post("user", form).await.unwrap();
+        assert!(sent.is_success(), "{}", sent.outcome());
     });
     std::thread::sleep(Duration::from_millis(2500));
     // A crash: SIGKILL, no clean shutdown.

@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{spawn_mock, unique_email};
 
-async fn add(t: &crate::helpers::TestMock, rule: Value) -> reqwest::Response {
-    t.http.post(t.control("faults")).json(&rule).send().await.unwrap()
+async fn add(t: &crate::helpers::TestMock, rule: Value) -> ar24_client::Reply {
+    t.plane.request(reqwest::Method::POST, "faults", &[], Some(&rule)).await.unwrap()
 }
 
 #[tokio::test]
 async fn maintenance_answers_ar24s_maintenance_reply_the_given_number_of_times() {
     let t = spawn_mock().await;
-    assert_eq!(add(&t, json!({"kind": "maintenance", "route": "user/list", "times": 2})).await.status(), 201);
+    assert_eq!(add(&t, json!({"kind": "maintenance", "route": "user/list", "times": 2})).await.status, 201);
     for _ in 0..2 {
         let answer = t.api.get("user/list", &[]).await;
         assert_eq!(answer.body, json!({"status": "maintenance"}));
@@ -40,10 +40,10 @@ async fn faults_apply_before_authentication_and_can_target_one_partner() {
     let unsigned = crate::helpers::Signing { signature_in: crate::helpers::SignatureIn::Nowhere, ..Default::default() };
     let answer = other.call(reqwest::Method::GET, "user/list", &[], unsigned).await;
     answer.assert_error("user_no_payment");
-    let listed: Vec<Value> = t.http.get(t.control("faults")).send().await.unwrap().json().await.unwrap();
+    let listed = t.plane.faults().await.unwrap();
     assert_eq!(listed.len(), 1, "until removed: {listed:?}");
     assert_eq!(listed[0]["served"], 1);
-    assert_eq!(t.http.delete(t.control("faults")).send().await.unwrap().status(), 200);
+    t.plane.clear_faults().await.unwrap();
     assert!(other.get("user/list", &[]).await.is_success());
 }
 
@@ -89,10 +89,10 @@ async fn a_rule_that_cannot_apply_is_refused_with_a_slug() {
         json!({"kind": "drop", "times": 0}),
     ] {
         let response = add(&t, bad.clone()).await;
-        assert_eq!(response.status(), 400, "{bad}");
-        let slug = response.json::<Value>().await.unwrap()["slug"].clone();
+        assert_eq!(response.status, 400, "{bad}");
+        let slug = response.json()["slug"].clone();
         assert!(slug == "invalid_fault" || slug == "invalid_json", "{bad}: {slug}");
     }
-    let listed: Vec<Value> = t.http.get(t.control("faults")).send().await.unwrap().json().await.unwrap();
+    let listed = t.plane.faults().await.unwrap();
     assert!(listed.is_empty());
 }
