@@ -113,6 +113,10 @@ async fn too_many_or_too_long_parameters_answer_their_slug() {
         (0..ar24_mock::protocol::params::MAX_PARAMS).map(|_| ("x", "1".to_owned())).collect();
     t.api.get("user/list", &many).await.assert_error("too_many_parameters");
     let long = "a".repeat(ar24_mock::protocol::params::MAX_PARAM_LEN + 1);
-    t.api.post("user", &[("firstname", long)]).await.assert_error("parameter_too_long");
+    t.api.post("user", &[("firstname", long.clone())]).await.assert_error("parameter_too_long");
+    // A parameter's name is bounded as much as its value; at the limit it is read.
+    t.api.get("user/list", &[(long.as_str(), "1".into())]).await.assert_error("parameter_too_long");
+    let at_limit = "b".repeat(ar24_mock::protocol::params::MAX_PARAM_LEN);
+    assert!(t.api.get("user/list", &[(at_limit.as_str(), "1".into())]).await.is_success());
     assert_eq!(user_count(&t).await, 0);
 }

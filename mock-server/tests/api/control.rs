@@ -94,6 +94,18 @@ async fn the_outbox_filters_by_recipient_and_kind() {
     t.api.post("user/request_cgu", &[("id_user", bob_id.to_string())]).await.ok();
 
     let all = t.emails(None, None).await;
+    // Each subject says what the email asks.
+    for email in &all {
+        let subject = email["subject"].as_str().unwrap();
+        let asks = match email["kind"].as_str().unwrap() {
+            "cgu" => "terms of use",
+            "payment" => "payment method",
+            "team" => "join a team",
+            "access" => "access your account",
+            other => panic!("unexpected kind {other}"),
+        };
+        assert!(subject.starts_with("AR24: ") && subject.contains(asks), "{subject}");
+    }
     assert_eq!(all.len(), 3);
     assert!(all[0]["id"].as_u64() < all[1]["id"].as_u64(), "oldest first");
     for field in ["id", "to", "kind", "subject", "body", "link", "sent_at", "partner"] {

@@ -32,6 +32,31 @@ async fn an_exported_state_imports_into_another_mock_with_everything_in_it() {
 }
 
 #[tokio::test]
+async fn an_imported_state_whose_next_id_trails_its_users_never_reuses_an_id() {
+    let source = spawn_mock().await;
+    let id = source.api.create_user(&unique_email()).await;
+    let mut state = source.plane.export_state().await.unwrap();
+    state["next_user_id"] = json!(1);
+
+    let target = spawn_mock().await;
+    target.plane.import_state(&state).await.unwrap();
+    let next = target.api.create_user(&unique_email()).await;
+    assert!(next > id, "the new user ({next}) gets an id after the imported one ({id})");
+}
+
+#[tokio::test]
+async fn a_state_whose_partner_sees_a_user_that_does_not_exist_is_refused() {
+    let t = spawn_mock().await;
+    let id = t.api.create_user(&unique_email()).await;
+    let mut state = t.plane.export_state().await.unwrap();
+    state["visible"][t.api.token.as_str()] = json!([id, id + 1000]);
+    let refused = t.plane.request(reqwest::Method::PUT, "state", &[], Some(&state)).await.unwrap();
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["slug"], "invalid_state");
+    assert!(t.api.user(id).await.is_success(), "nothing changed");
+}
+
+#[tokio::test]
 async fn an_invalid_state_is_refused_and_changes_nothing() {
     let t = spawn_mock().await;
     let email = unique_email();
