@@ -32,11 +32,13 @@ done
 # the mutated package alone, where the contract suite's test target does not
 # exist; `cargo test --workspace` proves the unmutated tree green instead.
 out=${MUTANTS_OUT:-target/mutants}
+# Old results would be read as this run's if cargo-mutants stopped early.
+rm -rf "$out/mutants.out" "$out/mutants.out.old"
 mkdir -p "$out"
 status=0
 cargo mutants "${files[@]}" \
   --test-package ar24-mock,ar24-contract-tests --baseline skip \
-  --profile "${MUTANTS_PROFILE:-mutants}" --timeout 180 --build-timeout 600 --jobs 1 \
+  --profile "${MUTANTS_PROFILE:-mutants}" --timeout 180 --build-timeout 600 \
   --cargo-arg=--lib --cargo-arg=--test=api --cargo-arg=--test=contract \
   --output "$out" "$@" || status=$?
 
