@@ -118,5 +118,6 @@ async fn too_many_or_too_long_parameters_answer_their_slug() {
     t.api.get("user/list", &[(long.as_str(), "1".into())]).await.assert_error("parameter_too_long");
     let at_limit = "b".repeat(ar24_mock::protocol::params::MAX_PARAM_LEN);
     assert!(t.api.get("user/list", &[(at_limit.as_str(), "1".into())]).await.is_success());
+    assert!(t.api.get("user/list", &[("note", at_limit.clone())]).await.is_success());
     assert_eq!(user_count(&t).await, 0);
 }

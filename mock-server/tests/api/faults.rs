@@ -48,6 +48,17 @@ async fn faults_apply_before_authentication_and_can_target_one_partner() {
 }
 
 #[tokio::test]
+async fn each_fault_rule_has_its_own_increasing_id() {
+    let t = spawn_mock().await;
+    for route in ["user", "user/list", "user/request_cgu"] {
+        assert_eq!(add(&t, json!({"kind": "maintenance", "route": route})).await.status, 201);
+    }
+    let ids: Vec<u64> = t.plane.faults().await.unwrap().iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+}
+
+#[tokio::test]
 async fn a_delay_holds_the_answer_then_answers_normally() {
     let t = spawn_mock().await;
     add(&t, json!({"kind": "delay", "delay_ms": 300, "times": 1})).await;
