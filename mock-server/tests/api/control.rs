@@ -105,6 +105,11 @@ async fn the_outbox_filters_by_recipient_and_kind() {
             other => panic!("unexpected kind {other}"),
         };
         assert!(subject.starts_with("AR24: ") && subject.contains(asks), "{subject}");
+        // The body ends with what to do, then the link: "Accept the terms: http://...".
+        let (body, link) = (email["body"].as_str().unwrap(), email["link"].as_str().unwrap());
+        let line = body.lines().find(|l| l.ends_with(link)).unwrap_or_else(|| panic!("the link in {body}"));
+        let label = line.strip_suffix(link).and_then(|l| l.strip_suffix(": ")).unwrap_or_default();
+        assert!(label.len() > 3, "a label before the link: {line:?}");
     }
     assert_eq!(all.len(), 3);
     assert!(all[0]["id"].as_u64() < all[1]["id"].as_u64(), "oldest first");
