@@ -112,6 +112,10 @@ async fn too_many_or_too_long_parameters_answer_their_slug() {
     let many: Vec<(&str, String)> =
         (0..ar24_mock::protocol::params::MAX_PARAMS).map(|_| ("x", "1".to_owned())).collect();
     t.api.get("user/list", &many).await.assert_error("too_many_parameters");
+    // Exactly the limit, token and date included, is read.
+    let limit: Vec<(&str, String)> =
+        (0..ar24_mock::protocol::params::MAX_PARAMS - 2).map(|_| ("x", "1".to_owned())).collect();
+    assert!(t.api.get("user/list", &limit).await.is_success());
     let long = "a".repeat(ar24_mock::protocol::params::MAX_PARAM_LEN + 1);
     t.api.post("user", &[("firstname", long.clone())]).await.assert_error("parameter_too_long");
     // A parameter's name is bounded as much as its value; at the limit it is read.
@@ -120,4 +124,22 @@ async fn too_many_or_too_long_parameters_answer_their_slug() {
     assert!(t.api.get("user/list", &[(at_limit.as_str(), "1".into())]).await.is_success());
     assert!(t.api.get("user/list", &[("note", at_limit.clone())]).await.is_success());
     assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn a_get_reads_its_query_only_never_a_body() {
+    let t = spawn_mock().await;
+    let id = t.api.create_user(&unique_email()).await;
+    let date = ar24_client::now_paris();
+    let response = t
+        .http
+        .get(format!("{}user", t.api.base_url))
+        .query(&[("token", t.api.token.as_str()), ("date", date.as_str())])
+        .header("signature", t.api.keys.sign(&date))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id_user={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap()["slug"], "missing_user_id");
 }

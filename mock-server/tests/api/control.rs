@@ -190,3 +190,28 @@ async fn the_journal_is_filtered_by_token_and_bounded() {
     assert_eq!(maxes, ["3", "4", "5"], "oldest dropped first");
     assert!(t.journal("someone-else").await.is_empty());
 }
+
+#[tokio::test]
+async fn the_link_page_and_the_mailbox_name_the_partner_who_asked() {
+    let t = spawn_mock().await;
+    let acme = t.new_partner(json!({"name": "Acme Assurances"})).await;
+    let email = unique_email();
+    let id = acme.create_user(&email).await;
+    acme.post("user/request_cgu", &[("id_user", id.to_string())]).await.ok();
+    let link = t.latest_link("cgu", &email).await;
+    let page = t.plane.open_link(&link).await.unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Acme Assurances"), "{}", page.body);
+    assert!(t.plane.mailbox().await.unwrap().contains("Acme Assurances"));
+}
+
+#[tokio::test]
+async fn resetting_a_partner_forgets_its_links_even_to_accounts_it_did_not_create() {
+    let t = spawn_mock().await;
+    let email = unique_email();
+    t.website_user(&email, false).await;
+    t.api.post("user/request_access", &[("email", email.clone())]).await.ok();
+    let link = t.latest_link("access", &email).await;
+    t.plane.reset_partner(&t.api.token).await.unwrap();
+    assert_eq!(t.accept(&link).await.status, 404, "the partner's pending link is gone");
+}
