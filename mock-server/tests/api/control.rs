@@ -109,7 +109,12 @@ async fn the_outbox_filters_by_recipient_and_kind() {
         let (body, link) = (email["body"].as_str().unwrap(), email["link"].as_str().unwrap());
         let line = body.lines().find(|l| l.ends_with(link)).unwrap_or_else(|| panic!("the link in {body}"));
         let label = line.strip_suffix(link).and_then(|l| l.strip_suffix(": ")).unwrap_or_default();
-        assert!(label.len() > 3, "a label before the link: {line:?}");
+        let does = match email["kind"].as_str().unwrap() {
+            "cgu" => "Accept the terms",
+            "payment" => "Add a payment method",
+            other => panic!("unexpected kind {other}"),
+        };
+        assert_eq!(label, does, "what to do, before the link: {line:?}");
     }
     assert_eq!(all.len(), 3);
     assert!(all[0]["id"].as_u64() < all[1]["id"].as_u64(), "oldest first");
@@ -214,4 +219,15 @@ async fn resetting_a_partner_forgets_its_links_even_to_accounts_it_did_not_creat
     let link = t.latest_link("access", &email).await;
     t.plane.reset_partner(&t.api.token).await.unwrap();
     assert_eq!(t.accept(&link).await.status, 404, "the partner's pending link is gone");
+}
+
+#[tokio::test]
+async fn journal_entries_are_numbered_in_order() {
+    let t = spawn_mock().await;
+    for _ in 0..3 {
+        t.api.get("user/list", &[]).await.ok();
+    }
+    let seqs: Vec<u64> = t.journal(&t.api.token).await.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs.len(), 3);
+    assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "{seqs:?}");
 }
