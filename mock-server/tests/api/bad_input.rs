@@ -143,3 +143,39 @@ async fn a_get_reads_its_query_only_never_a_body() {
         .unwrap();
     assert_eq!(response.json::<Value>().await.unwrap()["slug"], "missing_user_id");
 }
+
+#[tokio::test]
+async fn a_call_with_a_wrong_method_is_journalled_with_its_parameters() {
+    let t = spawn_mock().await;
+    for method in [reqwest::Method::PUT, reqwest::Method::PATCH] {
+        let response = t
+            .http
+            .request(method.clone(), format!("{}user", t.api.base_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={}&firstname=Wrong", t.api.token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{method}");
+    }
+    let journal = t.journal(&t.api.token).await;
+    let methods: Vec<&str> = journal.iter().map(|e| e["method"].as_str().unwrap()).collect();
+    assert_eq!(methods, ["PUT", "PATCH"], "both calls are the partner's, read from their bodies");
+    assert!(journal.iter().all(|e| e["params"]["firstname"] == "Wrong"), "{journal:?}");
+}
+
+#[tokio::test]
+async fn an_empty_body_of_another_content_type_is_no_parameters_not_a_broken_body() {
+    let t = spawn_mock().await;
+    let date = ar24_client::now_paris();
+    let response = t
+        .http
+        .post(format!("{}user/request_cgu", t.api.base_url))
+        .query(&[("token", t.api.token.as_str()), ("date", date.as_str())])
+        .header("signature", t.api.keys.sign(&date))
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap()["slug"], "missing_user_id");
+}
