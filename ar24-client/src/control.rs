@@ -73,6 +73,9 @@ pub struct NewPartner {
     pub cgu_preaccepted: bool,
     /// The partner pays for what its users do through the API.
     pub global_billing: bool,
+    /// Where status changes of its letters are posted when a letter names no webhook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
 }
 
 /// A partner of the mock.
@@ -88,6 +91,9 @@ pub struct Partner {
     pub cgu_preaccepted: bool,
     /// The partner pays for what its users do through the API.
     pub global_billing: bool,
+    /// The default webhook URL, if any.
+    #[serde(default)]
+    pub webhook: Option<String>,
 }
 
 impl std::fmt::Debug for Partner {
@@ -273,6 +279,54 @@ impl ControlPlane {
         self.expect("add a payment method", reqwest::Method::POST, &path, &[], None, 200).await
     }
 
+    /// `POST /_mock/users/{id}/confirm`: the holder confirms the account's address.
+    pub async fn confirm_account(&self, id: u64) -> Result<Value, ControlError> {
+        let path = format!("users/{id}/confirm");
+        self.expect("confirm an account", reqwest::Method::POST, &path, &[], None, 200).await
+    }
+
+    /// `GET /_mock/users/{id}/otp`: the user's TOTP secret (`secret`, base32)
+    /// and its current code (`code`), which AR24 would send by paper letter.
+    pub async fn otp(&self, id: u64) -> Result<Value, ControlError> {
+        let path = format!("users/{id}/otp");
+        self.expect("read an OTP secret", reqwest::Method::GET, &path, &[], None, 200).await
+    }
+
+    /// `GET /_mock/letters`: registered letters (AR24 mail objects), oldest
+    /// first, filtered by `token`, `user` and `status`.
+    pub async fn letters(&self, filter: &[(&str, &str)]) -> Result<Vec<Value>, ControlError> {
+        let value = self.expect("read the letters", reqwest::Method::GET, "letters", filter, None, 200).await?;
+        Self::typed("read the letters", value)
+    }
+
+    /// `GET /_mock/charges`: every paid action and who paid, filtered by `token` and `user`.
+    pub async fn charges(&self, filter: &[(&str, &str)]) -> Result<Vec<Value>, ControlError> {
+        let value = self.expect("read the charges", reqwest::Method::GET, "charges", filter, None, 200).await?;
+        Self::typed("read the charges", value)
+    }
+
+    /// `POST /_mock/letters/{id}/{action}`: what the recipient does (`accept`,
+    /// `refuse`) or their mail server (`bounce`); answers the mail object.
+    pub async fn act_on_letter(&self, id: u64, action: &str) -> Result<Value, ControlError> {
+        let path = format!("letters/{id}/{action}");
+        self.expect("act on a letter", reqwest::Method::POST, &path, &[], None, 200).await
+    }
+
+    /// `POST /_mock/clock`: moves the business clock forward by `advance`
+    /// (seconds, or `"90s"`, `"30m"`, `"2h"`, `"15d"`).
+    pub async fn advance_clock(&self, advance: &Value) -> Result<Value, ControlError> {
+        let body = serde_json::json!({ "advance": advance });
+        self.expect("move the clock", reqwest::Method::POST, "clock", &[], Some(&body), 200).await
+    }
+
+    /// `GET /_mock/webhooks`: every webhook delivery, of one letter or all.
+    pub async fn webhooks(&self, letter: Option<u64>) -> Result<Vec<Value>, ControlError> {
+        let letter = letter.map(|l| l.to_string());
+        let query: Vec<(&str, &str)> = letter.as_deref().map(|l| ("letter", l)).into_iter().collect();
+        let value = self.expect("read the webhooks", reqwest::Method::GET, "webhooks", &query, None, 200).await?;
+        Self::typed("read the webhooks", value)
+    }
+
     /// `GET /_mock/emails`: the outbox, oldest first, filtered by recipient and kind.
     pub async fn emails(&self, to: Option<&str>, kind: Option<&str>) -> Result<Vec<Email>, ControlError> {
         let query: Vec<(&str, &str)> =
@@ -312,6 +366,27 @@ impl ControlPlane {
             });
         }
         Ok(reply.json())
+    }
+
+    /// Refuses a letter from its emailed link, as its recipient does: identified
+    /// by `firstname` and `lastname`. Answers as it came (200 refused, 400
+    /// without a name, 404 unknown link, 410 used or settled).
+    pub async fn refuse_letter_link(&self, link: &str, firstname: &str, lastname: &str) -> Result<Reply, ControlError> {
+        let url = format!("{link}/refuse");
+        let transport = |source| ControlError::Transport { url: url.clone(), source };
+        let response = self
+            .http
+            .post(&url)
+            .header("accept", "application/json")
+            .form(&[("firstname", firstname), ("lastname", lastname)])
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let body = response.text().await.map_err(transport)?;
+        Ok(Reply { status, content_type, body })
     }
 
     /// Accepts the latest email of `kind` sent to `to`.

@@ -1,7 +1,7 @@
 //! AR24's contract as this suite states it, from AR24's published sources
-//! (ar24-protocol.md), in the suite's own words: the user object's fields
-//! with their JSON types, and how AR24 writes a flag. Nothing here comes
-//! from the mock; the mock is checked against it.
+//! (ar24-protocol.md, ar24-sending.md), in the suite's own words: the user
+//! and mail objects' fields with their JSON types, and how AR24 writes a
+//! flag. Nothing here comes from the mock; the mock is checked against it.
 
 use serde_json::Value;
 
@@ -20,6 +20,12 @@ pub enum Kind {
     Date,
     /// One of these strings.
     OneOf(&'static [&'static str]),
+    /// A number (integer or decimal).
+    Number,
+    /// A date, or `null` before it happens.
+    OptionalDate,
+    /// An array.
+    List,
 }
 
 /// The documented fields of AR24's user object and their kinds.
@@ -66,6 +72,57 @@ pub const USER_OBJECT: &[(&str, Kind)] = &[
     ("notif_profil_uncomplete", Kind::Flag),
 ];
 
+/// The fields of AR24's mail object (a registered letter), as AR24's
+/// documentation example shows them: answered by `POST mail`, `GET mail` and
+/// in `GET user/mail`. Which outcome dates and proofs are set depends on the
+/// letter's state, so they may be `null`.
+pub const MAIL_OBJECT: &[(&str, Kind)] = &[
+    ("id", Kind::Id),
+    ("type", Kind::Text),
+    ("status", Kind::Text),
+    ("from_name", Kind::Text),
+    ("from_email", Kind::Text),
+    ("address1", Kind::OptionalText),
+    ("address2", Kind::OptionalText),
+    ("city", Kind::OptionalText),
+    ("zipcode", Kind::OptionalText),
+    ("to_name", Kind::Text),
+    ("to_firstname", Kind::OptionalText),
+    ("to_lastname", Kind::OptionalText),
+    ("to_company", Kind::OptionalText),
+    ("to_email", Kind::Text),
+    ("dest_statut", Kind::OneOf(&["particulier", "professionnel"])),
+    ("id_sender", Kind::Id),
+    ("id_creator", Kind::Id),
+    ("price_ht", Kind::Number),
+    ("payment_slug", Kind::OptionalText),
+    ("ref_dossier", Kind::OptionalText),
+    ("ref_client", Kind::OptionalText),
+    ("ref_facturation", Kind::OptionalText),
+    ("date", Kind::Date),
+    ("full_hash_sha256", Kind::Text),
+    ("send_fail", Kind::Flag),
+    ("is_eidas", Kind::Flag),
+    ("proof_ev_url", Kind::OptionalText),
+    ("ts_ev_date", Kind::OptionalDate),
+    ("proof_ar_url", Kind::OptionalText),
+    ("view_date", Kind::OptionalDate),
+    ("proof_ng_url", Kind::OptionalText),
+    ("negligence_date", Kind::OptionalDate),
+    ("proof_rf_url", Kind::OptionalText),
+    ("refused_date", Kind::OptionalDate),
+    ("proof_bc_url", Kind::OptionalText),
+    ("bounced_date", Kind::OptionalDate),
+    ("pdf_content", Kind::OptionalText),
+    ("zip", Kind::OptionalText),
+    ("req_notify_ev", Kind::Flag),
+    ("req_notify_ar", Kind::Flag),
+    ("req_notify_rf", Kind::Flag),
+    ("req_notify_ng", Kind::Flag),
+    ("attachments", Kind::List),
+    ("attachments_details", Kind::List),
+];
+
 /// What a flag says, or why it is not a flag.
 pub fn flag(value: Option<&Value>) -> Result<bool, String> {
     match value {
@@ -92,6 +149,10 @@ fn check(kind: Kind, value: &Value) -> Result<(), String> {
         (Kind::Flag, _) => return flag(Some(value)).map(drop),
         (Kind::Date, Value::String(s)) => is_date(s),
         (Kind::OneOf(allowed), Value::String(s)) => allowed.contains(&s.as_str()),
+        (Kind::Number, Value::Number(_)) => true,
+        (Kind::OptionalDate, Value::Null) => true,
+        (Kind::OptionalDate, Value::String(s)) => is_date(s),
+        (Kind::List, Value::Array(_)) => true,
         _ => false,
     };
     if ok { Ok(()) } else { Err(format!("is {value}, expected {kind:?}")) }
@@ -100,10 +161,19 @@ fn check(kind: Kind, value: &Value) -> Result<(), String> {
 /// Everything wrong with `user` as an AR24 user object: each missing field
 /// and each field of the wrong type, one line each.
 pub fn user_object_problems(user: &Value) -> Vec<String> {
-    let Some(fields) = user.as_object() else {
-        return vec![format!("not an object: {user}")];
+    object_problems(USER_OBJECT, user)
+}
+
+/// Everything wrong with `mail` as an AR24 mail object, one line each.
+pub fn mail_object_problems(mail: &Value) -> Vec<String> {
+    object_problems(MAIL_OBJECT, mail)
+}
+
+fn object_problems(documented: &[(&str, Kind)], object: &Value) -> Vec<String> {
+    let Some(fields) = object.as_object() else {
+        return vec![format!("not an object: {object}")];
     };
-    USER_OBJECT
+    documented
         .iter()
         .filter_map(|(name, kind)| match fields.get(*name) {
             None => Some(format!("{name} is missing")),
@@ -128,6 +198,7 @@ mod tests {
                 Kind::Flag => json!(0),
                 Kind::Date => json!("2026-11-22 10:00:00"),
                 Kind::OneOf(values) => json!(values[0]),
+                Kind::Number | Kind::OptionalDate | Kind::List => unreachable!("not in the user object"),
             };
             user.insert((*name).to_owned(), value);
         }
@@ -153,6 +224,32 @@ mod tests {
             assert!(problems.iter().any(|p| p.starts_with(name)), "{name} in {problems:?}");
         }
         assert_eq!(problems.len(), 6, "{problems:?}");
+    }
+
+    #[test]
+    fn a_mail_object_needs_its_dates_as_dates_or_null_and_its_price_as_a_number() {
+        let mut mail = serde_json::Map::new();
+        for (name, kind) in MAIL_OBJECT {
+            let value = match kind {
+                Kind::Id => json!(3),
+                Kind::Text => json!("x"),
+                Kind::OptionalText | Kind::OptionalDate => Value::Null,
+                Kind::Flag => json!(1),
+                Kind::Date => json!("2026-11-22 10:00:00"),
+                Kind::OneOf(values) => json!(values[0]),
+                Kind::Number => json!(0),
+                Kind::List => json!([]),
+            };
+            mail.insert((*name).to_owned(), value);
+        }
+        let mut mail = Value::Object(mail);
+        assert_eq!(mail_object_problems(&mail), Vec::<String>::new());
+        mail["ts_ev_date"] = json!("2026-11-22 10:00:01");
+        assert_eq!(mail_object_problems(&mail), Vec::<String>::new());
+        mail["view_date"] = json!("yesterday");
+        mail["price_ht"] = json!("0");
+        mail["attachments"] = json!({});
+        assert_eq!(mail_object_problems(&mail).len(), 3, "{:?}", mail_object_problems(&mail));
     }
 
     #[test]

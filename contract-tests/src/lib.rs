@@ -9,6 +9,7 @@
 pub mod contract;
 pub mod drift;
 pub mod out_of_band;
+pub mod receiver;
 pub mod record;
 pub mod report;
 pub mod skip;

@@ -9,6 +9,8 @@
 //! | `@needs_no_global_billing` | yes | `AR24_GLOBAL_BILLING` is not `1` |
 //! | `@needs_cgu_preaccepted` | yes (a partner with it is made) | `AR24_CGU_PREACCEPTED=1` |
 //! | `@needs_no_cgu_preaccepted` | yes | `AR24_CGU_PREACCEPTED` is not `1` |
+//! | `@needs_business_clock` | yes (the control plane moves its clock) | never: AR24's days take days |
+//! | `@needs_webhook_receiver` | yes (the suite's receiver on 127.0.0.1) | `AR24_WEBHOOK_URL` is set |
 //! | `@mock_only` | yes | never: it reads the mock's outbox, which AR24 has not |
 
 use crate::target::Target;
@@ -23,6 +25,12 @@ pub fn skip_reason<S: AsRef<str>>(tags: &[S], target: &Target) -> Option<String>
     if has("mock_only") {
         return Some(
             "checks what AR24 emails by reading the mock's outbox; the sandbox's mail reaches real inboxes only".into(),
+        );
+    }
+    if has("needs_business_clock") {
+        return Some(
+            "moves the business clock days ahead, which only the mock can: on AR24 the 15 days of negligence take 15 days"
+                .into(),
         );
     }
     if has("out_of_band") && target.operator.is_none() {
@@ -41,6 +49,12 @@ pub fn skip_reason<S: AsRef<str>>(tags: &[S], target: &Target) -> Option<String>
     }
     if has("needs_no_global_billing") && target.global_billing {
         return Some("expects a token without global billing, and AR24_GLOBAL_BILLING=1 says this one has it".into());
+    }
+    if has("needs_webhook_receiver") && target.webhook.is_none() {
+        return Some(
+            "needs a webhook receiver AR24 can reach (set AR24_WEBHOOK_URL to a public URL that reaches AR24_WEBHOOK_LISTEN)"
+                .into(),
+        );
     }
     if has("needs_cgu_preaccepted") && !target.cgu_preaccepted {
         return Some(
@@ -83,6 +97,29 @@ mod tests {
         let with_operator = sandbox(&[("AR24_OPERATOR", "Claire"), ("AR24_EMAIL_TEMPLATE", "qa+{id}@acme.fr")]);
         assert_eq!(skip_reason(&["out_of_band"], &with_operator), None);
         assert_eq!(skip_reason::<&str>(&[], &sandbox(&[])), None);
+    }
+
+    #[test]
+    fn the_business_clock_never_runs_on_the_sandbox_and_webhooks_need_a_reachable_receiver() {
+        let everything = sandbox(&[
+            ("AR24_OPERATOR", "Claire"),
+            ("AR24_EMAIL_TEMPLATE", "qa+{id}@acme.fr"),
+            ("AR24_WEBHOOK_URL", "https://hooks.acme.fr/ar24"),
+        ]);
+        let reason = skip_reason(&["needs_business_clock"], &everything).unwrap();
+        assert!(reason.contains("15 days"), "{reason}");
+        assert_eq!(skip_reason(&["needs_webhook_receiver"], &everything), None);
+        let reason = skip_reason(&["needs_webhook_receiver"], &sandbox(&[])).unwrap();
+        assert!(reason.contains("AR24_WEBHOOK_URL"), "{reason}");
+        assert_eq!(everything.webhook.as_ref().map(|w| w.listen.port()), Some(8099));
+        let bad = Target::from_vars(|name| match name {
+            "AR24_WEBHOOK_URL" => Some("https://hooks.acme.fr/ar24".into()),
+            "AR24_WEBHOOK_LISTEN" => Some("everywhere".into()),
+            _ => None,
+        });
+        assert!(bad.unwrap_err().0.contains("AR24_WEBHOOK_LISTEN"));
+        let mock = Target::from_vars(|_| None).unwrap();
+        assert_eq!(skip_reason(&["needs_business_clock", "needs_webhook_receiver"], &mock), None);
     }
 
     #[test]

@@ -11,7 +11,10 @@
 //! (seconds between looks at the API, default 5), `AR24_SECOND_TOKEN` and
 //! `AR24_SECOND_PRIVATE_KEY` (another partner, sandbox), `AR24_GLOBAL_BILLING`
 //! and `AR24_CGU_PREACCEPTED` (`1` when the sandbox token has that setting),
-//! `AR24_EMAIL_TEMPLATE` (addresses of created users, `{id}` replaced).
+//! `AR24_EMAIL_TEMPLATE` (addresses of created users, `{id}` replaced),
+//! `AR24_WEBHOOK_URL` (a public URL AR24 can call that reaches this machine,
+//! sandbox) with `AR24_WEBHOOK_LISTEN` (the local address it reaches, default
+//! `0.0.0.0:8099`). On a mock the suite's receiver listens on 127.0.0.1.
 //! The suite refuses every AR24 host but the sandbox.
 
 use std::time::Duration;
@@ -88,6 +91,17 @@ pub struct Target {
     pub cgu_preaccepted: bool,
     /// Addresses of created users, `{id}` replaced by a unique id.
     pub email_template: String,
+    /// Where AR24 can call our webhook receiver (sandbox; on a mock the receiver's own URL).
+    pub webhook: Option<WebhookReceiver>,
+}
+
+/// A webhook receiver AR24 can reach: the public URL, and where it lands locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookReceiver {
+    /// The URL given to AR24 (`AR24_WEBHOOK_URL`).
+    pub public_url: String,
+    /// The local address the receiver listens on (`AR24_WEBHOOK_LISTEN`).
+    pub listen: std::net::SocketAddr,
 }
 
 /// A wrong or incomplete configuration: the message says what to set.
@@ -165,12 +179,25 @@ impl Target {
                 "AR24_OPERATOR is set, so AR24's emails must reach the operator: set AR24_EMAIL_TEMPLATE to an address they read, with {id}, e.g. qa+{id}@your-company.fr".into(),
             ));
         }
+        let webhook = match var("AR24_WEBHOOK_URL") {
+            None => None,
+            Some(public_url) => {
+                let listen = var("AR24_WEBHOOK_LISTEN").unwrap_or_else(|| "0.0.0.0:8099".into());
+                let listen = listen.parse().map_err(|_| {
+                    ConfigError(format!(
+                        "AR24_WEBHOOK_LISTEN={listen} is not an address to listen on, e.g. 0.0.0.0:8099"
+                    ))
+                })?;
+                Some(WebhookReceiver { public_url, listen })
+            }
+        };
         Ok(Self {
             kind,
             base_url,
             partner,
             second_partner,
             operator,
+            webhook,
             global_billing: flag(var("AR24_GLOBAL_BILLING"), "AR24_GLOBAL_BILLING")?,
             cgu_preaccepted: flag(var("AR24_CGU_PREACCEPTED"), "AR24_CGU_PREACCEPTED")?,
             email_template,

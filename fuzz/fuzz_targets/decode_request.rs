@@ -21,7 +21,7 @@ const CONTENT_TYPES: [&str; 6] = [
     "text/plain; charset=utf-8",
 ];
 
-const ROUTES: [&str; 9] = [
+const ROUTES: [&str; 16] = [
     "/api/user",
     "/api/user/",
     "/api/user/info",
@@ -30,6 +30,13 @@ const ROUTES: [&str; 9] = [
     "/api/user/request_access",
     "/api/user/join_team",
     "/api/user/payment_request",
+    "/api/attachment",
+    "/api/user/attachment",
+    "/api/mail",
+    "/api/user/mail",
+    "/api/user/auth_otp",
+    "/api/user/identity",
+    "/api/user/verify",
     "/api/nowhere",
 ];
 

@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 use crate::error::{Ar24Error, error_response};
 use crate::slug::Slug;
 use crate::state::AppState;
-use crate::{control, routes};
+use crate::{control, downloads, front, routes};
 
 /// The whole mock as one router: the AR24 API under `/api`, the control plane
 /// under `/_mock`, and the AR24 error envelope for anything else.
@@ -22,11 +22,14 @@ pub fn app(state: AppState) -> Router {
     // The journal layer is outside the panic catcher, so even a panic is journalled.
     let api = routes::router()
         .layer(CatchPanicLayer::custom(panic_answer))
-        .layer(middleware::from_fn_with_state(state.clone(), routes::front_door));
+        .layer(middleware::from_fn_with_state(state.clone(), front::front_door));
     let control = control::router().layer(CatchPanicLayer::custom(panic_answer));
     Router::new()
         .nest("/api", api)
         .nest("/_mock", control)
+        // The console answers at `/_mock/` as well as `/_mock`.
+        .route("/_mock/", axum::routing::get(control::console::console))
+        .nest("/get", downloads::router().layer(CatchPanicLayer::custom(panic_answer)))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(TraceLayer::new_for_http())

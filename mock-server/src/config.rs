@@ -13,6 +13,12 @@ pub const DEFAULT_PORT: u16 = 8080;
 pub const DEFAULT_DATE_WINDOW: u64 = 600;
 /// Default largest request body, in bytes.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+/// Default largest state fixture, in bytes.
+pub const DEFAULT_MAX_STATE_BODY: usize = 256 * 1024 * 1024;
+/// Default largest attachment file, in bytes: AR24's 256 MB.
+pub const DEFAULT_MAX_ATTACHMENT: usize = 256 * 1024 * 1024;
+/// Default longest letter content, in characters.
+pub const DEFAULT_MAX_CONTENT: usize = 100_000;
 /// Default number of journal entries kept.
 pub const DEFAULT_JOURNAL_LIMIT: usize = 10_000;
 /// Default seconds between two writes of the state file.
@@ -59,6 +65,42 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "AR24_MOCK_MAX_BODY", default_value_t = DEFAULT_MAX_BODY)]
     pub max_body: usize,
+    /// Largest fixture `PUT /_mock/state` takes, in bytes (`body_too_large` beyond).
+    #[arg(long, env = "AR24_MOCK_MAX_STATE_BODY", default_value_t = DEFAULT_MAX_STATE_BODY)]
+    pub max_state_body: usize,
+    /// Largest attachment file accepted by `POST attachment`, in bytes.
+    #[arg(long, env = "AR24_MOCK_MAX_ATTACHMENT", default_value_t = DEFAULT_MAX_ATTACHMENT)]
+    pub max_attachment: usize,
+    /// Longest letter content accepted by `POST mail`, in characters (`content_exceeds_limit` beyond).
+    #[arg(long, env = "AR24_MOCK_MAX_CONTENT", default_value_t = DEFAULT_MAX_CONTENT)]
+    pub max_content: usize,
+    /// Price before VAT of a simple registered letter, in euros (`price_ht`).
+    #[arg(long, env = "AR24_MOCK_PRICE_SIMPLE", default_value_t = 0.0)]
+    pub price_simple: f64,
+    /// Price before VAT of an eIDAS registered letter, in euros.
+    #[arg(long, env = "AR24_MOCK_PRICE_EIDAS", default_value_t = 0.0)]
+    pub price_eidas: f64,
+    /// Price before VAT of an identity check (`user/identity`, `user/verify`), in euros.
+    #[arg(long, env = "AR24_MOCK_PRICE_IDENTITY", default_value_t = 0.0)]
+    pub price_identity: f64,
+    /// Seconds of the business clock between sending a letter and notifying its recipient.
+    #[arg(long, env = "AR24_MOCK_NOTIFY_DELAY", default_value_t = 0)]
+    pub notify_delay: u64,
+    /// Seconds of the business clock between two reminders to a recipient who has not answered.
+    #[arg(long, env = "AR24_MOCK_REMIND_EVERY", default_value_t = 2 * 24 * 3600)]
+    pub remind_every: u64,
+    /// Seconds of the business clock after the notification when an unanswered letter is neglected.
+    #[arg(long, env = "AR24_MOCK_NEGLIGENCE_AFTER", default_value_t = 15 * 24 * 3600)]
+    pub negligence_after: u64,
+    /// Seconds between two webhook attempts (AR24: 15 minutes; shorten it for tests).
+    #[arg(long, env = "AR24_MOCK_WEBHOOK_RETRY_EVERY", default_value_t = 900)]
+    pub webhook_retry_every: u64,
+    /// Webhook retries after a failed first attempt (AR24: 48).
+    #[arg(long, env = "AR24_MOCK_WEBHOOK_RETRIES", default_value_t = 48)]
+    pub webhook_retries: u32,
+    /// Only warnings on the terminal: no line per API call (`RUST_LOG` overrides both).
+    #[arg(long, env = "AR24_MOCK_QUIET", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub quiet: bool,
     /// Number of request journal entries kept (oldest dropped first).
     #[arg(long, env = "AR24_MOCK_JOURNAL_LIMIT", default_value_t = DEFAULT_JOURNAL_LIMIT)]
     pub journal_limit: usize,
@@ -99,6 +141,18 @@ impl Default for Config {
             auth: AuthMode::Strict,
             date_window: DEFAULT_DATE_WINDOW,
             max_body: DEFAULT_MAX_BODY,
+            max_attachment: DEFAULT_MAX_ATTACHMENT,
+            max_state_body: DEFAULT_MAX_STATE_BODY,
+            max_content: DEFAULT_MAX_CONTENT,
+            price_simple: 0.0,
+            price_eidas: 0.0,
+            price_identity: 0.0,
+            quiet: false,
+            notify_delay: 0,
+            remind_every: 2 * 24 * 3600,
+            negligence_after: 15 * 24 * 3600,
+            webhook_retry_every: 900,
+            webhook_retries: 48,
             journal_limit: DEFAULT_JOURNAL_LIMIT,
             cgu_preaccepted: false,
             global_billing: false,
@@ -109,6 +163,24 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The log filter when `RUST_LOG` is not set: one line per API call at
+    /// info level, or warnings only with `--quiet`.
+    pub fn default_log_filter(&self) -> &'static str {
+        if self.quiet { "ar24_mock=warn,tower_http=warn" } else { "ar24_mock=info,tower_http=warn" }
+    }
+
+    /// The timings of a letter's life, from the settings above.
+    pub fn timings(&self) -> crate::store::lifecycle::Timings {
+        let seconds = |s: u64| chrono::TimeDelta::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        crate::store::lifecycle::Timings {
+            notify_after: seconds(self.notify_delay),
+            negligence_after: seconds(self.negligence_after),
+            remind_every: seconds(self.remind_every.max(1)),
+            webhook_retry_every: seconds(self.webhook_retry_every),
+            webhook_retries: self.webhook_retries,
+        }
+    }
+
     /// The address to bind.
     pub fn socket_addr(&self) -> SocketAddr {
         SocketAddr::new(self.bind, self.port)

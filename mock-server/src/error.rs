@@ -88,11 +88,40 @@ impl IntoResponse for Ar24Error {
 }
 
 /// An error of the control plane (`/_mock/*`): the envelope with an HTTP status.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ControlError(pub StatusCode, pub Slug);
+
+impl ControlError {
+    /// The envelope with an HTTP status, and a `reason` saying what in particular was wrong.
+    pub fn with_reason(status: StatusCode, slug: Slug, reason: String) -> ReasonedError {
+        ReasonedError { status, slug, reason }
+    }
+}
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         error_response(self.0, self.1)
+    }
+}
+
+/// A control-plane error whose envelope also carries a `reason`.
+#[derive(Debug, Clone)]
+pub struct ReasonedError {
+    status: StatusCode,
+    slug: Slug,
+    reason: String,
+}
+
+impl IntoResponse for ReasonedError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "status": "ERROR",
+            "message": self.slug.message(),
+            "slug": self.slug.as_str(),
+            "reason": self.reason,
+        });
+        let mut response = (self.status, Json(body)).into_response();
+        response.extensions_mut().insert(Answered { status: "ERROR", slug: Some(self.slug), detail: None });
+        response
     }
 }

@@ -7,7 +7,9 @@
 //! - `app`: [`app()`], the one composition of routes and layers.
 //! - `server`: [`run()`] (the binary), [`serve()`], [`shutdown_signal()`] and the in-process [`MockServer`].
 //! - `persist`: the state file.
-//! - `protocol`: AR24's wire rules: parameters, authentication, dates, crypto, envelope.
+//! - `protocol`: AR24's wire rules, pure: parameters, dates, keys and encryption.
+//! - `front`: the HTTP front door: body limits, parameters read once, faults, the journal,
+//!   authentication and the encrypted success envelope.
 //! - `domain`: wire input turned into valid values, in AR24's order of checks.
 //! - `store`: all state, behind intention-revealing methods.
 //! - `routes`: the AR24 API, one file per route group.
@@ -26,8 +28,12 @@
 mod app;
 pub mod config;
 mod control;
+mod dispatch;
+mod documents;
 mod domain;
+mod downloads;
 mod error;
+mod front;
 pub mod healthcheck;
 mod persist;
 pub mod protocol;

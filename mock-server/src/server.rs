@@ -115,7 +115,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    // The business clock runs while the mock serves.
+    let clock = tokio::spawn(crate::dispatch::run_clock(state.clone()));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    clock.abort();
+    served
 }
 
 /// Completes on Ctrl-C or SIGTERM.

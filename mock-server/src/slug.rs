@@ -11,8 +11,7 @@ use serde::Serialize;
 ///
 /// Each variant is documented by its row in [`Slug::entry`]'s table: wire name and message.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Slug {
     TokenMissing,
     TokenInvalid,
@@ -68,6 +67,36 @@ pub enum Slug {
     InvalidState,
     TooManyParameters,
     ParameterTooLong,
+    AttachmentEmptyName,
+    AttachmentTooBig,
+    AttachmentMissingFile,
+    MissingErmId,
+    SameSenderRecipientsEmails,
+    InvalidRecipient,
+    GroupNotExist,
+    UserAccountNotConfirmed,
+    UserEulaNotAccepted,
+    UserNameEmpty,
+    AttachmentNotExists,
+    AttachmentUnavailable,
+    MailAttachmentsTooBig,
+    ContentExceedsLimit,
+    ForbiddenHtml,
+    ErrorNoContentNoAttachment,
+    AuthenticationMissing,
+    AuthenticationOtpInvalid,
+    AuthenticationOtpHashInvalid,
+    MissingToLastname,
+    MissingToFirstname,
+    MissingToCompany,
+    ErrorDestStatut,
+    LetterNotFound,
+    NoOtpSecret,
+    InvalidAdvance,
+    LetterSettled,
+    DeliveryNotFound,
+    DownloadNotFound,
+    IdentityMissing,
 }
 
 impl Slug {
@@ -147,6 +176,36 @@ impl Slug {
         Slug::InvalidState,
         Slug::TooManyParameters,
         Slug::ParameterTooLong,
+        Slug::AttachmentEmptyName,
+        Slug::AttachmentTooBig,
+        Slug::AttachmentMissingFile,
+        Slug::MissingErmId,
+        Slug::SameSenderRecipientsEmails,
+        Slug::InvalidRecipient,
+        Slug::GroupNotExist,
+        Slug::UserAccountNotConfirmed,
+        Slug::UserEulaNotAccepted,
+        Slug::UserNameEmpty,
+        Slug::AttachmentNotExists,
+        Slug::AttachmentUnavailable,
+        Slug::MailAttachmentsTooBig,
+        Slug::ContentExceedsLimit,
+        Slug::ForbiddenHtml,
+        Slug::ErrorNoContentNoAttachment,
+        Slug::AuthenticationMissing,
+        Slug::AuthenticationOtpInvalid,
+        Slug::AuthenticationOtpHashInvalid,
+        Slug::MissingToLastname,
+        Slug::MissingToFirstname,
+        Slug::MissingToCompany,
+        Slug::ErrorDestStatut,
+        Slug::LetterNotFound,
+        Slug::NoOtpSecret,
+        Slug::InvalidAdvance,
+        Slug::LetterSettled,
+        Slug::DeliveryNotFound,
+        Slug::DownloadNotFound,
+        Slug::IdentityMissing,
     ];
 
     /// The catalogue itself: wire slug, message, origin. One row per slug.
@@ -220,15 +279,51 @@ impl Slug {
             Slug::PartnerAlreadyExists => ("partner_already_exists", "A partner with this token already exists", Mock),
             Slug::LinkNotFound => ("link_not_found", "This link does not exist (or the mock was reset)", Mock),
             Slug::LinkAlreadyUsed => ("link_already_used", "This link has already been used", Mock),
-            Slug::LinkObsolete => ("link_obsolete", "What this link asks can no longer be done: the user or team administrator is gone", Mock),
+            Slug::LinkObsolete => ("link_obsolete", "What this link asks can no longer be done: the user or team administrator is gone, or the letter is settled", Mock),
             Slug::InvalidJson => ("invalid_json", "The request body is not the JSON this route expects", Mock),
-            Slug::InvalidFilter => ("invalid_filter", "Unknown filter value (kind is one of cgu, access, team, payment)", Mock),
+            Slug::InvalidFilter => ("invalid_filter", "Unknown filter value (kind is one of cgu, access, team, payment, letter, reminder, notification; status one of waiting, ev, ar, rf, ng, bc; user a number)", Mock),
             Slug::InvalidFault => ("invalid_fault", "A fault needs a kind (maintenance, error with a known slug, delay with delay_ms up to 60000, drop) and times of 1 or more", Mock),
             Slug::InvalidState => ("invalid_state", "This is not a state the mock can load (duplicate ids or emails, or unknown references)", Mock),
             // [ASSUMED] more parameters than the mock accepts.
             Slug::TooManyParameters => ("too_many_parameters", "The request carries too many parameters", Assumed),
             // [ASSUMED] a parameter name or value longer than the mock accepts.
             Slug::ParameterTooLong => ("parameter_too_long", "A parameter is too long", Assumed),
+            Slug::AttachmentEmptyName => ("attachment_empty_name", "We can't extract a file name for the uploaded file (file_name parameter or name parameter in the file object are empty or wrong encoded)", Sources),
+            Slug::AttachmentTooBig => ("attachment_too_big", "File is empty (0B) or too big", Sources),
+            Slug::AttachmentMissingFile => ("attachment_missing_file", "You didn't fill the file parameter correctly", Sources),
+            Slug::MissingErmId => ("missing_erm_id", "Please provide a valid mail ID", Sources),
+            Slug::SameSenderRecipientsEmails => ("same_sender_recipients_emails", "Recipient email and sender email must be different", Sources),
+            Slug::InvalidRecipient => ("invalid_recipient", "Recipient email is invalid", Sources),
+            Slug::GroupNotExist => ("group_not_exist", "Group ID provided does not exist", Sources),
+            Slug::UserAccountNotConfirmed => ("user_account_not_confirmed", "User has to confirm its email address first", Sources),
+            Slug::UserEulaNotAccepted => ("user_eula_not_accepted", "Sender must accept AR24 EULA first", Sources),
+            Slug::UserNameEmpty => ("user_name_empty", "Sender name (firstname or lastname) cannot be empty", Sources),
+            Slug::AttachmentNotExists => ("attachment_not_exists", "At least one of the attachment ID's you proviced doesn't exist", Sources),
+            Slug::AttachmentUnavailable => ("attachment_unavailable", "One of the attachment ID's you provided doesn't exist", Sources),
+            // The same slug as the upload's, with the message of `POST mail` (ar24-sending.md §1.5).
+            Slug::MailAttachmentsTooBig => ("attachment_too_big", "File exceeds size limit", Sources),
+            Slug::ContentExceedsLimit => ("content_exceeds_limit", "Content parameters is too long", Sources),
+            Slug::ForbiddenHtml => ("forbidden_html", "The content has some forbidden html tag into it, please clean your input", Sources),
+            Slug::ErrorNoContentNoAttachment => ("error_no_content_no_attachment", "Empty mail ; content is empty and there are no attachments", Sources),
+            Slug::AuthenticationMissing => ("authentication_missing", "Invalid eidas identification (ssl or otp)", Sources),
+            Slug::AuthenticationOtpInvalid => ("authentication_otp_invalid", "Invalid otp code", Sources),
+            Slug::AuthenticationOtpHashInvalid => ("authentication_otp_hash_invalid", "OTP hash is required (from 1h authentification method) and the one you provided is not correct", Sources),
+            // [ASSUMED] a `particulier` recipient without `to_lastname`.
+            Slug::MissingToLastname => ("missing_to_lastname", "Please specify a recipient lastname", Assumed),
+            // [ASSUMED] a `particulier` recipient without `to_firstname`.
+            Slug::MissingToFirstname => ("missing_to_firstname", "Please specify a recipient firstname", Assumed),
+            // [ASSUMED] a `professionnel` recipient without `to_company`.
+            Slug::MissingToCompany => ("missing_to_company", "Please specify a recipient company", Assumed),
+            // [ASSUMED] a missing or unknown `dest_statut`.
+            Slug::ErrorDestStatut => ("error_dest_statut", "Please specify a valid dest_statut (particulier or professionnel)", Assumed),
+            Slug::LetterNotFound => ("letter_not_found", "No registered letter has this id", Mock),
+            Slug::InvalidAdvance => ("invalid_advance", "The clock moves forward only: give advance as seconds (3600) or a duration (\"90s\", \"30m\", \"2h\", \"15d\")", Mock),
+            Slug::LetterSettled => ("letter_settled", "The letter cannot change this way now", Mock),
+            Slug::DeliveryNotFound => ("delivery_not_found", "No webhook delivery has this id", Mock),
+            // [ASSUMED] a download URL with an unknown id, a proof not issued yet, or another token.
+            Slug::DownloadNotFound => ("download_not_found", "Nothing to download at this address (unknown letter, proof not yet issued, or wrong token)", Assumed),
+            Slug::IdentityMissing => ("identity_missing", "To refuse a letter, the recipient gives their first and last name", Mock),
+            Slug::NoOtpSecret => ("no_otp_secret", "This user has no OTP secret: order one with user/identity or user/verify", Mock),
         }
     }
 }
@@ -244,6 +339,13 @@ enum Origin {
     Mock,
 }
 
+/// A slug serializes as its wire name.
+impl Serialize for Slug {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for Slug {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -256,9 +358,15 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn every_slug_is_listed_once_with_a_distinct_wire_name() {
-        let names: HashSet<_> = Slug::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(names.len(), Slug::ALL.len());
+    fn every_slug_is_listed_once_and_a_wire_name_repeats_only_with_another_message() {
+        let rows: HashSet<_> = Slug::ALL.iter().map(|s| (s.as_str(), s.message())).collect();
+        assert_eq!(rows.len(), Slug::ALL.len());
+        let repeated: Vec<&str> = Slug::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|w| Slug::ALL.iter().filter(|s| s.as_str() == *w).count() > 1)
+            .collect();
+        assert_eq!(repeated, ["attachment_too_big", "attachment_too_big"], "AR24 answers this slug with two messages");
     }
 
     #[test]
@@ -275,12 +383,11 @@ mod tests {
     fn the_readme_lists_every_slug_with_its_message_and_origin() {
         let rows: Vec<&str> = README.lines().filter(|l| l.starts_with("| `")).collect();
         for slug in Slug::ALL {
+            let message = slug.message().replace('|', "\\|");
             let row = rows
                 .iter()
-                .find(|r| r.starts_with(&format!("| `{}` |", slug.as_str())))
-                .unwrap_or_else(|| panic!("README has no row for {slug}"));
-            let message = slug.message().replace('|', "\\|");
-            assert!(row.contains(message.trim()), "README row for {slug} lacks its message: {row}");
+                .find(|r| r.starts_with(&format!("| `{}` |", slug.as_str())) && r.contains(message.trim()))
+                .unwrap_or_else(|| panic!("README has no row for {slug} with its message"));
             let origin = row.rsplit('|').nth(1).unwrap_or_default();
             match slug.entry().2 {
                 Origin::Assumed => assert!(origin.contains("assumed"), "{slug} must be marked assumed"),

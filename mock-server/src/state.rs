@@ -17,16 +17,27 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where users reach the mock (email links, the mailbox).
     pub public_url: Arc<str>,
+    /// Sends webhook attempts.
+    pub webhooks: Arc<crate::dispatch::Webhooks>,
 }
 
 impl AppState {
     /// A fresh state with the configured default partner, for a mock reached at `public_url`.
     pub fn new(config: Config, public_url: &str) -> Self {
+        let store = Store::new(public_url, config.journal_limit, [default_partner(&config)]);
+        store.set_timings(config.timings());
         Self {
-            store: Arc::new(Store::new(public_url, config.journal_limit, [default_partner(&config)])),
+            store: Arc::new(store),
             config: Arc::new(config),
             public_url: public_url.trim_end_matches('/').into(),
+            webhooks: Arc::new(crate::dispatch::Webhooks::new()),
         }
+    }
+
+    /// Fires what the business clock says is due: letters' events, then webhook attempts.
+    pub fn tick(&self) {
+        self.store.tick();
+        self.webhooks.send_due(&self.store);
     }
 }
 

@@ -6,7 +6,9 @@ mod auth;
 mod billing;
 mod cgu;
 mod isolation;
+mod lifecycle;
 mod payment;
+mod sending;
 mod team;
 mod user;
 mod user_info;
@@ -54,9 +56,9 @@ impl FromStr for Slug {
     }
 }
 
-/// A parameter name of the AR24 API, as in `without "firstname"`.
+/// A parameter name of the AR24 API, as in `without "firstname"` or `"attachment[0]"`.
 #[derive(Debug, Clone, Default, Parameter)]
-#[param(name = "field", regex = "[a-z_0-9]+")]
+#[param(name = "field", regex = "[a-z_0-9\\[\\]]+")]
 pub struct Field(pub String);
 
 impl FromStr for Field {

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use ar24_client::{Client, ControlPlane, NewPartner};
 use ar24_contract_tests::contract::flag;
 use ar24_contract_tests::out_of_band::{instruct, poll_until};
+use ar24_contract_tests::receiver::Receiver;
 use ar24_contract_tests::record::Recorder;
 use ar24_contract_tests::target::{Credentials, Target};
 use ar24_contract_tests::{Answer, Call, RecordingClient};
@@ -35,6 +36,22 @@ pub fn init(context: Context) {
 
 fn context() -> &'static Context {
     CONTEXT.get().expect("the runner sets the context before running scenarios")
+}
+
+static RECEIVER: tokio::sync::OnceCell<Receiver> = tokio::sync::OnceCell::const_new();
+
+/// The run's webhook receiver, started on first use: on the declared address
+/// for the sandbox (`AR24_WEBHOOK_URL`), on 127.0.0.1 for a mock.
+pub async fn receiver() -> &'static Receiver {
+    RECEIVER
+        .get_or_init(|| async {
+            let declared = context().target.webhook.clone();
+            let listen = declared.as_ref().map_or_else(|| ([127, 0, 0, 1], 0).into(), |w| w.listen);
+            Receiver::start(listen, declared.map(|w| w.public_url))
+                .await
+                .unwrap_or_else(|e| panic!("the webhook receiver cannot listen on {listen}: {e}"))
+        })
+        .await
 }
 
 /// A partner setting AR24 switches per token.
@@ -64,6 +81,24 @@ pub struct Ar24World {
     pub listed: Vec<Value>,
     /// The scenario's calls, for drift reports.
     pub recorder: Recorder,
+    /// The partner settings asked for so far.
+    settings: Vec<Setting>,
+    /// Files uploaded, by their name in the scenario: AR24's id and the bytes.
+    pub files: HashMap<String, (u64, Vec<u8>)>,
+    /// The last letter sent.
+    pub letter: Option<u64>,
+    /// The last one-hour eIDAS authentication.
+    pub otp_hash: Option<String>,
+}
+
+/// How long a letter's change may take to show: on a mock at once (a few
+/// seconds' grace); on the sandbox the operator's timeout, or two minutes.
+pub fn settle_timeout(target: &Target) -> (std::time::Duration, std::time::Duration) {
+    match (&target.operator, target.is_mock()) {
+        (_, true) => (std::time::Duration::from_secs(10), std::time::Duration::from_millis(100)),
+        (Some(operator), false) => (operator.timeout, operator.poll_every),
+        (None, false) => (std::time::Duration::from_secs(120), std::time::Duration::from_secs(5)),
+    }
 }
 
 /// A fresh partner of the mock, with `settings` on.
@@ -96,6 +131,10 @@ impl Ar24World {
             last: None,
             listed: Vec::new(),
             recorder,
+            settings: Vec::new(),
+            files: HashMap::new(),
+            letter: None,
+            otp_hash: None,
         }
     }
 
@@ -138,13 +177,15 @@ impl Ar24World {
         self.answered(answer)
     }
 
-    /// Acts as a partner with `setting` from now on. On a mock a fresh partner
-    /// with it is made. On the sandbox our token must be declared to have it
-    /// (`AR24_GLOBAL_BILLING`, `AR24_CGU_PREACCEPTED`): otherwise the step
-    /// fails, rather than running on as a token without it.
+    /// Acts as a partner with `setting` (and those asked before) from now on.
+    /// On a mock a fresh partner with them is made. On the sandbox our token
+    /// must be declared to have it (`AR24_GLOBAL_BILLING`,
+    /// `AR24_CGU_PREACCEPTED`): otherwise the step fails, rather than running
+    /// on as a token without it.
     pub async fn use_partner_with(&mut self, setting: Setting) {
+        self.settings.push(setting);
         if let Some(control) = &context().control {
-            let partner = mock_partner(control, &[setting]).await;
+            let partner = mock_partner(control, &self.settings).await;
             self.us = client(self.target(), &partner).recording(self.recorder.clone(), "us");
             return;
         }

@@ -17,7 +17,7 @@ struct EmailFilter {
     kind: Option<String>,
 }
 
-/// `?to=EMAIL` (any case) and `?kind=cgu|access|team|payment` narrow the list.
+/// `?to=EMAIL` (any case) and `?kind=` (a [`LinkKind`]) narrow the list.
 pub(crate) async fn list_emails(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::SmallBody;
 use crate::error::ControlError;
 use crate::slug::Slug;
 use crate::state::AppState;
@@ -13,7 +14,7 @@ use crate::store::faults::{FaultRequest, FaultRule};
 /// `POST /_mock/faults`: a new rule (201), or 400 `invalid_fault` / `invalid_json`.
 pub(crate) async fn add_fault(
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    SmallBody(body): SmallBody,
 ) -> Result<(StatusCode, Json<FaultRule>), ControlError> {
     let request: FaultRequest =
         serde_json::from_slice(&body).map_err(|_| ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson))?;

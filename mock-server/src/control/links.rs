@@ -5,14 +5,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::mailbox::{escape, page};
-use super::wants_json;
+use super::{SmallBody, wants_json};
 use crate::error::ControlError;
 use crate::slug::Slug;
 use crate::state::AppState;
 use crate::store::LinkError;
+use crate::store::letter::LetterStatus;
 use crate::store::outbox::{Link, LinkKind};
 
 /// What a link asks and whether it was used, as JSON.
@@ -27,6 +28,7 @@ struct LinkState {
     state: &'static str,
     used_at: Option<String>,
     url: String,
+    letter: Option<u64>,
 }
 
 fn describe(state: &AppState, link: Link) -> LinkState {
@@ -41,6 +43,7 @@ fn describe(state: &AppState, link: Link) -> LinkState {
         partner: link.partner,
         used_at: link.used_at,
         url: link.url,
+        letter: link.letter_id,
     }
 }
 
@@ -79,8 +82,69 @@ pub(crate) async fn show_link(State(state): State<AppState>, Path(id): Path<Stri
             escape(link.kind.action())
         ),
     };
-    let body = format!("<p>To: {}</p><p>{}</p>{action}", escape(&link.to), escape(&link.asks));
+    let letter = letter_part(&state, &link);
+    let body = format!("<p>To: {}</p><p>{}</p>{letter}{action}", escape(&link.to), escape(&link.asks));
     page(link.kind.action(), &body).into_response()
+}
+
+/// For a letter's link: the letter's status and, while it awaits an answer,
+/// the way to refuse it (the recipient identifies first).
+fn letter_part(state: &AppState, link: &LinkState) -> String {
+    let Some(letter) = link.letter.and_then(|id| state.store.letter(id)) else { return String::new() };
+    let mut html = format!(
+        "<p class=\"meta\">Registered letter no. {} from {}, sent {}. Status: {}.</p>",
+        letter.id,
+        escape(&letter.from.name),
+        escape(&letter.date),
+        escape(letter.status.describe())
+    );
+    if link.used_at.is_none() && letter.status == LetterStatus::Ev {
+        html.push_str(&format!(
+            "<form method=\"post\" action=\"/_mock/links/{}/refuse\"><p>To refuse it, identify yourself:</p>\
+             <label>First name <input name=\"firstname\" required></label> \
+             <label>Last name <input name=\"lastname\" required></label> \
+             <button type=\"submit\">Refuse the letter</button></form>",
+            escape(&link.id)
+        ));
+    }
+    html
+}
+
+/// The recipient's identity, to refuse a letter.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Identity {
+    firstname: Option<String>,
+    lastname: Option<String>,
+}
+
+/// `POST /_mock/links/{id}/refuse` (form `firstname`, `lastname`): the
+/// recipient identifies and refuses the letter. Without a name: 400 `identity_missing`.
+pub(crate) async fn refuse_letter(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    SmallBody(body): SmallBody,
+) -> Response {
+    let json = wants_json(&headers);
+    // An unreadable form names nobody.
+    let identity: Identity = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let named = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if !(named(&identity.firstname) && named(&identity.lastname)) {
+        return ControlError(StatusCode::BAD_REQUEST, Slug::IdentityMissing).into_response();
+    }
+    match state.store.refuse_by_link(&id) {
+        Err(error) => failure(json, error),
+        Ok(link) if json => {
+            Json(serde_json::json!({"status": "refused", "kind": link.kind, "letter": link.letter_id})).into_response()
+        }
+        Ok(link) => {
+            let body = format!(
+                "<p class=\"done\">The letter is refused.</p><p>For {}.</p><p><a href=\"/_mock/mailbox\">Back to the mailbox</a></p>",
+                escape(&link.to)
+            );
+            Html(page("Refused", &body).0).into_response()
+        }
+    }
 }
 
 /// `POST`: accepts (CGU accepted, access granted, team joined, payment method added).

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Html;
 
 use crate::state::AppState;
+use crate::store::outbox::LinkKind;
 
 /// Text made safe for HTML.
 pub(crate) fn escape(text: &str) -> String {
@@ -15,10 +16,13 @@ pub(crate) fn escape(text: &str) -> String {
 pub(crate) fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · AR24 mock</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}}\
+         <style>body{{font-family:system-ui,sans-serif;max-width:76rem;margin:2rem auto;padding:0 1rem;color:#222}}\
          article{{border:1px solid #ccc;border-radius:6px;padding:0.8rem 1rem;margin:1rem 0}}\
          .meta{{color:#666;font-size:0.9rem}}.done{{color:#176b2c}}.error{{color:#a11}}\
-         button{{font-size:1rem;padding:0.4rem 1rem;cursor:pointer}}pre{{white-space:pre-wrap}}</style></head>\
+         button{{font-size:1rem;padding:0.4rem 1rem;cursor:pointer}}pre{{white-space:pre-wrap}}\
+         nav a{{margin-right:0.2rem}}nav a[aria-current]{{font-weight:bold;text-decoration:none;color:#222}}\
+         table{{border-collapse:collapse;width:100%;font-size:0.9rem}}th,td{{border-bottom:1px solid #ddd;padding:0.3rem;text-align:left;vertical-align:top}}\
+         .hint{{color:#8a4b00}}form.inline{{display:inline}}form.inline button{{font-size:0.8rem;padding:0.1rem 0.4rem}}</style></head>\
          <body><h1>{title}</h1>\n{body}\n</body></html>\n",
         title = escape(title)
     ))
@@ -27,6 +31,11 @@ pub(crate) fn page(title: &str, body: &str) -> Html<String> {
 /// The outbox, newest first: what each email asks, a button for its link, and
 /// once accepted, the outcome.
 pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
+    page("Mailbox", &mailbox_section(&state))
+}
+
+/// The mailbox's content, for its page and the console.
+pub(crate) fn mailbox_section(state: &AppState) -> String {
     let mut emails = state.store.emails(None, None);
     emails.reverse();
     let mut body = format!(
@@ -35,7 +44,8 @@ pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
     );
     if emails.is_empty() {
         body.push_str(
-            "<p>No email yet: AR24 sends one for request_cgu, request_access, join_team and payment_request.</p>",
+            "<p>No email yet: AR24 sends one for request_cgu, request_access, join_team and payment_request, \
+             and for each registered letter sent.</p>",
         );
     }
     for email in &emails {
@@ -44,6 +54,10 @@ pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
         let partner = state.store.partner_name(&email.partner);
         let asks = link.as_ref().map_or_else(|| email.kind.request(&partner, None), |l| state.store.request_of(l));
         let action = match link.and_then(|l| l.used_at) {
+            // A sender's notification asks nothing: it links to the letter.
+            _ if email.kind == LinkKind::Notification => {
+                format!("<p><a href=\"{}\">{}</a></p>", escape(&email.link), escape(email.kind.action()))
+            }
             Some(at) => format!("<p class=\"done\">✔ {} ({})</p>", escape(email.kind.outcome()), escape(&at)),
             None => format!(
                 "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
@@ -65,5 +79,5 @@ pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
             text = escape(&email.body),
         ));
     }
-    page("Mailbox", &body)
+    body
 }

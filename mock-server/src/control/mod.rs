@@ -1,9 +1,12 @@
 //! The control plane under `/_mock/`: plain JSON, no AR24 authentication.
 //! It lets tests and people see and steer what AR24 would do out of band.
 
+mod clock;
+pub(crate) mod console;
 mod emails;
 mod faults;
 mod health;
+mod letters;
 mod links;
 mod mailbox;
 mod openapi;
@@ -27,6 +30,8 @@ use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(console::console))
+        .route("/events", get(console::events))
         .route("/health", get(health::health))
         .route("/reset", post(reset::reset))
         .route("/partners", post(partners::create_partner))
@@ -34,9 +39,21 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/partners/{token}/reset", post(reset::reset_partner))
         .route("/users", post(users::create_website_user))
         .route("/users/{id}/payment_method", post(users::add_payment_method))
+        .route("/users/{id}/confirm", post(users::confirm))
+        .route("/users/{id}/otp", get(users::otp))
+        .route("/letters", get(letters::list_letters))
+        .route("/letters/{id}", get(letters::get_letter))
+        .route("/letters/{id}/accept", post(letters::accept_letter))
+        .route("/letters/{id}/refuse", post(letters::refuse_letter))
+        .route("/letters/{id}/bounce", post(letters::bounce_letter))
+        .route("/webhooks", get(letters::list_webhooks))
+        .route("/webhooks/{id}/replay", post(letters::replay_webhook))
+        .route("/clock", get(clock::read_clock).post(clock::advance_clock))
+        .route("/charges", get(letters::list_charges))
         .route("/emails", get(emails::list_emails))
         .route("/mailbox", get(mailbox::mailbox))
         .route("/links/{id}", get(links::show_link).post(links::accept_link))
+        .route("/links/{id}/refuse", post(links::refuse_letter))
         .route("/requests", get(requests::list_requests))
         .route("/openapi.yaml", get(openapi::openapi))
         .route("/faults", get(faults::list_faults).post(faults::add_fault).delete(faults::clear_faults))
@@ -45,21 +62,54 @@ pub(crate) fn router() -> Router<AppState> {
         .method_not_allowed_fallback(wrong_method)
 }
 
-/// A JSON body; an empty body is `T::default()`. Anything unreadable is
-/// HTTP 400 `invalid_json`.
+/// The body of a control-plane request, within `limit` bytes: a larger one
+/// (declared or sent) is HTTP 413 `body_too_large`, with the envelope.
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, ControlError> {
+    let too_large = ControlError(StatusCode::PAYLOAD_TOO_LARGE, Slug::BodyTooLarge);
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large);
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|err| {
+        if err.into_inner().is::<http_body_util::LengthLimitError>() {
+            too_large
+        } else {
+            ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson)
+        }
+    })
+}
+
+/// A body of at most `--max-body` bytes (413 `body_too_large` beyond).
+#[derive(Debug)]
+pub(crate) struct SmallBody(pub Bytes);
+
+impl FromRequest<AppState> for SmallBody {
+    type Rejection = ControlError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        read_body(body, &parts.headers, state.config.max_body).await.map(Self)
+    }
+}
+
+/// A JSON body of at most `--max-body` bytes; an empty body is `T::default()`.
+/// Anything unreadable is HTTP 400 `invalid_json`; too large, 413 `body_too_large`.
 #[derive(Debug)]
 pub(crate) struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned + Default> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ControlError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bad = || ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson);
-        let bytes = Bytes::from_request(request, state).await.map_err(|_| bad())?;
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let SmallBody(bytes) = SmallBody::from_request(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(T::default()));
         }
-        serde_json::from_slice(&bytes).map(Self).map_err(|_| bad())
+        serde_json::from_slice(&bytes).map(Self).map_err(|_| ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson))
     }
 }
 

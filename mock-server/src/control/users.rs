@@ -1,5 +1,6 @@
-//! `/_mock/users`: what account holders do on AR24's website, outside any API:
-//! sign up, and add a payment method.
+//! `/_mock/users`: what account holders do on AR24's website, outside any API
+//! (sign up, confirm their address, add a payment method), and the OTP secret
+//! AR24 would send them on paper.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -46,4 +47,33 @@ pub(crate) async fn add_payment_method(
     let id: u64 = id.parse().map_err(|_| ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))?;
     let user = state.store.add_payment_method(id).ok_or(not_found)?;
     Ok(Json(json!({"id": user.id, "email": user.profile.email.as_str(), "payment_active": user.payment_method})))
+}
+
+fn user_id(raw: &str) -> Result<u64, ControlError> {
+    raw.parse().map_err(|_| ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))
+}
+
+/// `POST /_mock/users/{id}/confirm`: the account holder confirms their address.
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ControlError> {
+    let user =
+        state.store.confirm_user(user_id(&id)?).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))?;
+    Ok(Json(json!({"id": user.id, "email": user.profile.email.as_str(), "confirmed": 1})))
+}
+
+/// `GET /_mock/users/{id}/otp`: the user's TOTP secret (base32) and its code now.
+pub(crate) async fn otp(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ControlError> {
+    let id = user_id(&id)?;
+    state.store.user(id).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))?;
+    let (secret, code) = state.store.otp_of(id).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::NoOtpSecret))?;
+    Ok(Json(json!({
+        "id": id,
+        "secret": secret,
+        "code": code,
+        "algorithm": "SHA1",
+        "digits": 6,
+        "period": 30,
+    })))
 }

@@ -5,7 +5,9 @@
 pub mod country;
 pub mod email;
 pub mod flag;
+pub mod letter;
 pub mod new_user;
+pub mod page;
 pub mod siret;
 pub mod user_ref;
 

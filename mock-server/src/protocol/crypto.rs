@@ -86,6 +86,88 @@ impl PartnerKeys {
     }
 }
 
+/// What a signature that does not verify turns out to be, read with one
+/// partner's private key: the usual ways of getting AR24's derivation wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureReading {
+    /// Right key and IV, but made for another date.
+    OtherDate(String),
+    /// Right key and IV, over something that is not a date.
+    NotADate,
+    /// The IV taken from sha256(date + private key), as AR24's documentation said before 2023.
+    IvFromDateAndKey,
+    /// The raw private key used as the AES key, instead of the hex SHA-256 prefix.
+    RawPrivateKey,
+    /// The key's hash (its first 16 hex characters) used as the IV.
+    KeyHashAsIv,
+    /// The right signature, written in hex instead of base64.
+    HexInsteadOfBase64,
+    /// Nothing this key explains.
+    Unexplained,
+}
+
+fn decrypt(key: &[u8; 32], iv: &[u8; 16], raw: &[u8]) -> Option<Vec<u8>> {
+    Decryptor::new(key.into(), iv.into()).decrypt_padded_vec_mut::<Pkcs7>(raw).ok()
+}
+
+/// Whether `text` reads as an AR24 date (`YYYY-MM-DD HH:mm:ss`).
+fn looks_like_a_date(text: &[u8]) -> bool {
+    text.len() == 19
+        && text.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 => *b == b' ',
+            13 | 16 => *b == b':',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+impl PartnerKeys {
+    /// Reads a signature that does not verify for `date`, trying the usual
+    /// mistakes with this partner's key. Never reveals the key.
+    pub fn read_signature(&self, date: &str, signature: &str) -> SignatureReading {
+        let signature = signature.trim();
+        // Hex digits are base64 letters too: try hex first.
+        let hex_bytes = (signature.len() % 2 == 0 && signature.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| {
+                (0..signature.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&signature[i..i + 2], 16).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten();
+        if hex_bytes.and_then(|raw| decrypt(&self.signature_key, &self.iv, &raw)).is_some_and(|p| p == date.as_bytes())
+        {
+            return SignatureReading::HexInsteadOfBase64;
+        }
+        let Ok(raw) = STANDARD.decode(signature) else {
+            return SignatureReading::Unexplained;
+        };
+        let wanted = date.as_bytes();
+        let old_iv: [u8; 16] = prefix(&sha256_hex(&[date.as_bytes(), self.private_key.as_bytes()]));
+        let key_hash_iv: [u8; 16] = prefix(&sha256_hex(&[self.private_key.as_bytes()]));
+        let mut raw_key = [0u8; 32];
+        let given = self.private_key.as_bytes();
+        raw_key[..given.len().min(32)].copy_from_slice(&given[..given.len().min(32)]);
+        let variants = [
+            (self.signature_key, old_iv, SignatureReading::IvFromDateAndKey),
+            (raw_key, self.iv, SignatureReading::RawPrivateKey),
+            (self.signature_key, key_hash_iv, SignatureReading::KeyHashAsIv),
+        ];
+        for (key, iv, reading) in variants {
+            if decrypt(&key, &iv, &raw).is_some_and(|plain| plain == wanted) {
+                return reading;
+            }
+        }
+        match decrypt(&self.signature_key, &self.iv, &raw) {
+            Some(plain) if looks_like_a_date(&plain) => {
+                SignatureReading::OtherDate(String::from_utf8_lossy(&plain).into_owned())
+            }
+            Some(_) => SignatureReading::NotADate,
+            None => SignatureReading::Unexplained,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +198,36 @@ mod tests {
         assert!(!PartnerKeys::new("another key").verify(DATE, &keys.sign(DATE)));
         assert!(!keys.verify(DATE, "not base64 at all!"));
         assert!(!keys.verify(DATE, "AAAA"));
+    }
+
+    /// Signs `text` with this key and IV, the way a client that got the derivation wrong would.
+    fn sign_with(key: &[u8; 32], iv: &[u8; 16], text: &str) -> Vec<u8> {
+        Encryptor::new(key.into(), iv.into()).encrypt_padded_vec_mut::<Pkcs7>(text.as_bytes())
+    }
+
+    #[test]
+    fn each_usual_derivation_mistake_is_recognised() {
+        let keys = PartnerKeys::new(KEY);
+        let read = |signature: String| keys.read_signature(DATE, &signature);
+        let old_iv: [u8; 16] = prefix(&sha256_hex(&[DATE.as_bytes(), KEY.as_bytes()]));
+        assert_eq!(
+            read(STANDARD.encode(sign_with(&keys.signature_key, &old_iv, DATE))),
+            SignatureReading::IvFromDateAndKey
+        );
+        let mut raw_key = [0u8; 32];
+        raw_key[..KEY.len()].copy_from_slice(KEY.as_bytes());
+        assert_eq!(read(STANDARD.encode(sign_with(&raw_key, &keys.iv, DATE))), SignatureReading::RawPrivateKey);
+        let key_hash_iv: [u8; 16] = prefix(&sha256_hex(&[KEY.as_bytes()]));
+        assert_eq!(
+            read(STANDARD.encode(sign_with(&keys.signature_key, &key_hash_iv, DATE))),
+            SignatureReading::KeyHashAsIv
+        );
+        let hex: String = STANDARD.decode(keys.sign(DATE)).unwrap().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(read(hex), SignatureReading::HexInsteadOfBase64);
+        assert_eq!(read(keys.sign("2021-05-26 13:00:00")), SignatureReading::OtherDate("2021-05-26 13:00:00".into()));
+        assert_eq!(read(keys.sign("ar24-token-text")), SignatureReading::NotADate);
+        assert_eq!(read(PartnerKeys::new("another key").sign(DATE)), SignatureReading::Unexplained);
+        assert_eq!(read("%%%".into()), SignatureReading::Unexplained);
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub fn parse_paris(text: &str) -> Result<DateTime<Utc>, Slug> {
     }
 }
 
+/// How far Paris local time is ahead of UTC at `at` (1 h in winter, 2 h in summer).
+pub fn paris_offset(at: DateTime<Utc>) -> chrono::TimeDelta {
+    use chrono::Offset;
+    chrono::TimeDelta::seconds(i64::from(at.with_timezone(&Paris).offset().fix().local_minus_utc()))
+}
+
 /// Checks a `date` parameter against `now`, accepting `window_secs` either side.
 pub fn check(text: &str, now: DateTime<Utc>, window_secs: u64) -> Result<(), Slug> {
     if text.trim().is_empty() {

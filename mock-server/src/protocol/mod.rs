@@ -1,7 +1,7 @@
-//! AR24's wire protocol: parameters, authentication, dates, encryption, the success envelope.
+//! AR24's wire rules, pure: parameters, dates, keys and encryption. Nothing
+//! here knows HTTP handlers or the store; the layers above depend on it, never
+//! the other way round.
 
-pub mod auth;
 pub mod crypto;
 pub mod date;
-pub mod envelope;
 pub mod params;

@@ -1,21 +1,64 @@
 //! AR24's parameters, wherever they travel: the query string for GET, the
 //! query string plus a urlencoded or multipart body for POST
-//! (ar24-protocol.md, "Transport").
+//! (ar24-protocol.md, "Transport"). Multipart parts that carry a file name are
+//! files (the attachment upload); every other part is a text parameter.
 //!
-//! The API layer reads them once, before routing to a handler, and leaves them
-//! in the request's extensions; [`Ar24Params`] and the `Caller` extractor read
-//! them from there.
+//! Pure wire rules: this reads bytes already received. The front door (`front`)
+//! receives the body within the route's limit and hands it here.
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::extract::{FromRequestParts, Request};
-use axum::http::{Method, header, request::Parts};
 use bytes::Bytes;
-use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha1::{Digest, Sha1};
 
-use crate::error::Ar24Error;
 use crate::slug::Slug;
+
+/// One file part of a multipart body.
+#[derive(Debug, Clone)]
+pub struct FilePart {
+    /// The part's name (`file` for an upload).
+    pub field: String,
+    /// The file name the client gave the part.
+    pub filename: String,
+    /// The bytes, as received.
+    pub bytes: Bytes,
+    /// Lowercase hex SHA-1 of the bytes.
+    pub sha1: String,
+}
+
+/// What the journal keeps of a file: never its bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRecord {
+    /// The part's name.
+    pub field: String,
+    /// The file name given.
+    pub filename: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// Lowercase hex SHA-1.
+    pub sha1: String,
+}
+
+impl FilePart {
+    fn new(field: String, filename: String, bytes: Bytes) -> Self {
+        let sha1 = sha1_hex(&bytes);
+        Self { field, filename, bytes, sha1 }
+    }
+
+    /// Name, size and SHA-1, for the journal.
+    pub fn record(&self) -> FileRecord {
+        FileRecord {
+            field: self.field.clone(),
+            filename: self.filename.clone(),
+            size: self.bytes.len(),
+            sha1: self.sha1.clone(),
+        }
+    }
+}
+
+/// Lowercase hex SHA-1, as AR24 names attachments (`hash_sha1`, `/get/att/<sha1>`).
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha1::digest(bytes))
+}
 
 /// The parameters of one call, in the order they came; a repeated name's last value wins, as in PHP.
 ///
@@ -23,14 +66,15 @@ use crate::slug::Slug;
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     pairs: Vec<(String, String)>,
+    files: Vec<FilePart>,
     /// The same pairs, form-encoded once, for typed extraction.
     encoded: String,
 }
 
 impl Params {
-    fn new(pairs: Vec<(String, String)>) -> Self {
+    fn new(pairs: Vec<(String, String)>, files: Vec<FilePart>) -> Self {
         let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        Self { pairs, encoded }
+        Self { pairs, files, encoded }
     }
 
     /// The value of `name`, if sent.
@@ -42,82 +86,97 @@ impl Params {
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
     }
+
+    /// The values of a list parameter, in arrival order: `name[0]`, `name[1]`…,
+    /// `name[]` and a bare `name` alike.
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        let is_item = |key: &str| {
+            key == name
+                || key
+                    .strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix('['))
+                    .and_then(|rest| rest.strip_suffix(']'))
+                    .is_some_and(|index| index.bytes().all(|b| b.is_ascii_digit()))
+        };
+        self.pairs.iter().filter(|(k, _)| is_item(k)).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The file parts, in arrival order.
+    pub fn files(&self) -> &[FilePart] {
+        &self.files
+    }
+
+    /// The pairs form-encoded, for reading them into a typed form.
+    pub fn encoded(&self) -> &str {
+        &self.encoded
+    }
 }
 
 /// Most parameters one call may carry (`too_many_parameters` beyond).
 pub const MAX_PARAMS: usize = 200;
-/// Longest parameter name or value, in bytes (`parameter_too_long` beyond).
+/// Longest parameter name or value, in bytes (`parameter_too_long` beyond). Files are not
+/// parameters, and a letter's `content` has its own limit (`content_exceeds_limit`).
 pub const MAX_PARAM_LEN: usize = 10_000;
 
-/// Reads the parameters of `request`, leaving it without a body.
+/// The one parameter longer than [`MAX_PARAM_LEN`] may be.
+const LONG_PARAM: &str = "content";
+
+/// Reads the parameters of a call from its query string and, when it has one,
+/// its body (`None` for methods that carry none: a GET reads its query only).
 ///
-/// `max_body` bounds the body; a larger one is `body_too_large`. A body that
-/// is neither form encoding, or a broken multipart body, is `malformed_body`.
-/// More than [`MAX_PARAMS`] parameters, or one longer than [`MAX_PARAM_LEN`],
-/// is refused with its own slug.
-pub async fn read(request: Request, max_body: usize) -> Result<(Request, Params), Slug> {
-    let (parts, body) = request.into_parts();
-    let mut pairs = parse_urlencoded(parts.uri.query().unwrap_or_default().as_bytes())?;
-    if parts.method == Method::POST || parts.method == Method::PUT || parts.method == Method::PATCH {
-        let bytes = axum::body::to_bytes(body, max_body).await.map_err(|err| {
-            let too_large = err.into_inner().is::<http_body_util::LengthLimitError>();
-            if too_large { Slug::BodyTooLarge } else { Slug::MalformedBody }
-        })?;
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        pairs.extend(parse_body(content_type, bytes).await?);
+/// A body that is neither form encoding, or a broken multipart body, is
+/// `malformed_body`. More than [`MAX_PARAMS`] parameters, or one longer than
+/// [`MAX_PARAM_LEN`], is refused with its own slug.
+pub async fn read(query: &str, body: Option<(&str, Bytes)>) -> Result<Params, Slug> {
+    let mut pairs = parse_urlencoded(query.as_bytes())?;
+    let mut files = Vec::new();
+    if let Some((content_type, bytes)) = body {
+        let (body_pairs, body_files) = parse_body(content_type, bytes).await?;
+        pairs.extend(body_pairs);
+        files = body_files;
     }
-    if pairs.len() > MAX_PARAMS {
+    if pairs.len() + files.len() > MAX_PARAMS {
         return Err(Slug::TooManyParameters);
     }
-    if pairs.iter().any(|(k, v)| k.len() > MAX_PARAM_LEN || v.len() > MAX_PARAM_LEN) {
+    if pairs.iter().any(|(k, v)| k.len() > MAX_PARAM_LEN || (v.len() > MAX_PARAM_LEN && k != LONG_PARAM)) {
         return Err(Slug::ParameterTooLong);
     }
-    Ok((Request::from_parts(parts, Body::empty()), Params::new(pairs)))
+    Ok(Params::new(pairs, files))
 }
+
+type Parts = (Vec<(String, String)>, Vec<FilePart>);
 
 fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, Slug> {
     serde_urlencoded::from_bytes(bytes).map_err(|_| Slug::MalformedBody)
 }
 
-async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Vec<(String, String)>, Slug> {
+async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Slug> {
     let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     match mime.as_str() {
         "multipart/form-data" => parse_multipart(content_type, bytes).await,
         // Clients that send no content type mean a form, as PHP reads it.
-        "application/x-www-form-urlencoded" | "" => parse_urlencoded(&bytes),
-        _ if bytes.is_empty() => Ok(Vec::new()),
+        "application/x-www-form-urlencoded" | "" => Ok((parse_urlencoded(&bytes)?, Vec::new())),
+        _ if bytes.is_empty() => Ok(Default::default()),
         _ => Err(Slug::MalformedBody),
     }
 }
 
-async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Vec<(String, String)>, Slug> {
+async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Parts, Slug> {
     let boundary = multer::parse_boundary(content_type).map_err(|_| Slug::MalformedBody)?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut pairs = Vec::new();
+    let (mut pairs, mut files) = (Vec::new(), Vec::new());
     while let Some(field) = multipart.next_field().await.map_err(|_| Slug::MalformedBody)? {
         let Some(name) = field.name().map(str::to_owned) else { continue };
-        let value = field.text().await.map_err(|_| Slug::MalformedBody)?;
-        pairs.push((name, value));
+        match field.file_name().map(str::to_owned) {
+            Some(filename) => {
+                let bytes = field.bytes().await.map_err(|_| Slug::MalformedBody)?;
+                files.push(FilePart::new(name, filename, bytes));
+            }
+            None => pairs.push((name, field.text().await.map_err(|_| Slug::MalformedBody)?)),
+        }
     }
-    Ok(pairs)
-}
-
-/// Typed parameters: `T`'s fields are read by name from the call's parameters.
-#[derive(Debug)]
-pub struct Ar24Params<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Ar24Params<T> {
-    type Rejection = Ar24Error;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let params = parts
-            .extensions
-            .get::<Arc<Params>>()
-            .ok_or_else(|| Ar24Error::Internal("parameters were not read before the handler".into()))?;
-        // The form decoder reads every field type the same way, whatever the body's encoding was.
-        serde_urlencoded::from_str(&params.encoded).map(Ar24Params).map_err(|_| Slug::MalformedBody.into())
-    }
+    Ok((pairs, files))
 }
 
 #[cfg(test)]
@@ -126,15 +185,45 @@ mod tests {
 
     use super::*;
 
-    fn read_now(method: Method, content_type: &str, body: Vec<u8>) -> Result<Params, Slug> {
-        let request = Request::builder()
-            .method(method)
-            .uri("/user?token=t")
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body))
-            .unwrap();
+    fn read_now(content_type: &str, body: Vec<u8>) -> Result<Params, Slug> {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        runtime.block_on(read(request, 4096)).map(|(_, params)| params)
+        runtime.block_on(read("token=t", Some((content_type, Bytes::from(body)))))
+    }
+
+    fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (name, filename, bytes) in parts {
+            body.extend_from_slice(b"--X\r\n");
+            let disposition = match filename {
+                Some(f) => format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\r\n"),
+                None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+            };
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--X--\r\n");
+        body
+    }
+
+    #[test]
+    fn a_part_with_a_file_name_is_a_file_and_the_others_are_parameters() {
+        let bytes: &[u8] = &[0, 159, 146, 150, 255];
+        let body = multipart(&[("id_user", None, b"7"), ("file", Some("scan.pdf"), bytes)]);
+        let params = read_now("multipart/form-data; boundary=X", body).unwrap();
+        assert_eq!(params.get("id_user"), Some("7"));
+        assert_eq!(params.get("file"), None, "a file is not a text parameter");
+        let file = &params.files()[0];
+        assert_eq!((file.field.as_str(), file.filename.as_str(), &file.bytes[..]), ("file", "scan.pdf", bytes));
+        assert_eq!(file.sha1, sha1_hex(bytes));
+        assert_eq!(sha1_hex(b"test"), "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", "AR24's example hash of \"test\"");
+    }
+
+    #[test]
+    fn list_parameters_are_read_in_every_spelling_and_in_order() {
+        let body = "attachment[0]=5&attachment[1]=6&attachment[]=7&attachmentx=8&attachment[a]=9&attachment=10";
+        let params = read_now("application/x-www-form-urlencoded", body.as_bytes().to_vec()).unwrap();
+        assert_eq!(params.list("attachment"), ["5", "6", "7", "10"]);
     }
 
     proptest! {
@@ -149,23 +238,23 @@ mod tests {
             ],
             body in prop::collection::vec(any::<u8>(), 0..6000),
         ) {
-            match read_now(Method::POST, &content_type, body) {
+            match read_now(&content_type, body) {
                 Ok(params) => prop_assert_eq!(params.get("token"), Some("t")),
                 Err(slug) => prop_assert!(matches!(slug,
-                    Slug::MalformedBody | Slug::BodyTooLarge | Slug::TooManyParameters | Slug::ParameterTooLong)),
+                    Slug::MalformedBody | Slug::TooManyParameters | Slug::ParameterTooLong)),
             }
         }
 
         #[test]
         fn urlencoded_pairs_come_back_as_sent(pairs in prop::collection::vec(("[a-z_]{1,12}", any::<String>()), 0..20)) {
             let body = serde_urlencoded::to_string(&pairs).unwrap();
-            let params = read_now(Method::POST, "application/x-www-form-urlencoded", body.into_bytes());
+            let params = read_now("application/x-www-form-urlencoded", body.into_bytes());
             match params {
                 Ok(params) => {
                     let sent: Vec<(String, String)> = std::iter::once(("token".to_owned(), "t".to_owned())).chain(pairs).collect();
                     prop_assert_eq!(params.pairs(), sent.as_slice());
                 }
-                Err(slug) => prop_assert!(matches!(slug, Slug::BodyTooLarge | Slug::ParameterTooLong), "{slug:?}"),
+                Err(slug) => prop_assert!(matches!(slug, Slug::ParameterTooLong), "{slug:?}"),
             }
         }
     }

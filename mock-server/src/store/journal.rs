@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::protocol::date::format_paris;
-use crate::protocol::params::Params;
+use crate::protocol::params::{FileRecord, Params};
 
 /// Parameters whose values never leave the journal.
 const SECRET_PARAMS: [&str; 1] = ["password"];
@@ -31,6 +31,9 @@ pub struct JournalEntry {
     /// The parameters.
     #[serde(serialize_with = "masked")]
     pub params: Arc<Params>,
+    /// The file parts: name, size and SHA-1, never their bytes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileRecord>,
     /// The HTTP status answered.
     pub http_status: u16,
     /// `SUCCESS`, `ERROR`, `maintenance` or `dropped`.
@@ -39,6 +42,9 @@ pub struct JournalEntry {
     pub slug: Option<&'static str>,
     /// The injected fault that answered, if any (`maintenance`, `error`, `delay`, `drop`).
     pub fault: Option<&'static str>,
+    /// For a failed call: why, in plain words, for the developer (never a secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 fn paris_time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -93,6 +99,12 @@ impl Journal {
     }
 
     /// The entries of one partner (or all), oldest first.
+    /// The number of the latest entry (0 before any).
+    pub fn last_seq(&self) -> u64 {
+        self.lock().last_seq
+    }
+
+    /// The journal, oldest first, for one partner or all.
     pub fn entries(&self, token: Option<&str>) -> Vec<JournalEntry> {
         self.lock().list.iter().filter(|e| token.is_none_or(|t| e.token.as_deref() == Some(t))).cloned().collect()
     }

@@ -9,12 +9,20 @@
 //! - resets take the `gate` for writing, every other change takes it for
 //!   reading, so a reset never interleaves with a half-done change.
 
+pub mod attachment;
+pub mod charges;
+pub mod clock;
 pub mod faults;
 pub mod journal;
+pub mod letter;
+pub mod lifecycle;
+pub mod otp;
 pub mod outbox;
 pub mod partner;
+mod sending;
 pub mod snapshot;
 pub mod user;
+pub mod webhook;
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,12 +32,13 @@ use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 
 use crate::domain::{Email as Address, NewUser, UserRef};
-use crate::protocol::date::now_paris;
 use crate::slug::Slug;
 use journal::{Journal, JournalEntry};
 use outbox::{Email, Link, LinkKind, Partnership};
 use partner::{NewPartner, Partner, PartnerPatch};
 use user::{User, UserAnswer};
+
+pub use sending::{LetterFilter, SendOrder};
 
 /// Shards of the user maps (a power of two).
 const SHARDS: usize = 64;
@@ -59,14 +68,7 @@ pub enum LinkError {
     Obsolete,
 }
 
-/// Sorting of `user/list`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// Lowest id first.
-    Asc,
-    /// Highest id first.
-    Desc,
-}
+pub use crate::domain::page::Order;
 
 /// The in-memory state of one mock.
 #[derive(Debug)]
@@ -86,6 +88,22 @@ pub struct Store {
     journal: Journal,
     /// Injected faults.
     pub faults: faults::Faults,
+    /// The business clock.
+    pub clock: clock::Clock,
+    next_attachment_id: AtomicU64,
+    next_letter_id: AtomicU64,
+    next_charge_id: AtomicU64,
+    attachments: DashMap<u64, attachment::Attachment>,
+    /// Attachment bytes, once per content, by SHA-1.
+    blobs: DashMap<String, bytes::Bytes>,
+    letters: DashMap<u64, letter::Letter>,
+    charges: Mutex<Vec<charges::Charge>>,
+    otp: otp::Otp,
+    timings: RwLock<lifecycle::Timings>,
+    next_delivery_id: AtomicU64,
+    deliveries: Mutex<Vec<webhook::Delivery>>,
+    /// Counts changes to accounts, for [`Store::fingerprint`].
+    user_changes: AtomicU64,
 }
 
 impl Store {
@@ -106,6 +124,19 @@ impl Store {
             links: DashMap::new(),
             journal: Journal::new(journal_limit),
             faults: faults::Faults::default(),
+            clock: clock::Clock::default(),
+            next_attachment_id: AtomicU64::new(1),
+            next_letter_id: AtomicU64::new(1),
+            next_charge_id: AtomicU64::new(1),
+            attachments: DashMap::new(),
+            blobs: DashMap::new(),
+            letters: DashMap::new(),
+            charges: Mutex::new(Vec::new()),
+            otp: otp::Otp::default(),
+            timings: RwLock::new(lifecycle::Timings::default()),
+            next_delivery_id: AtomicU64::new(1),
+            deliveries: Mutex::new(Vec::new()),
+            user_changes: AtomicU64::new(0),
         };
         for partner in partners {
             store.partners.insert(partner.token.clone(), Arc::new(partner));
@@ -129,6 +160,16 @@ impl Store {
         self.visible.clear();
         self.links.clear();
         self.outbox().clear();
+        self.attachments.clear();
+        self.blobs.clear();
+        self.letters.clear();
+        self.charges().clear();
+        self.otp.clear();
+        self.deliveries.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    fn charges(&self) -> MutexGuard<'_, Vec<charges::Charge>> {
+        self.charges.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn outbox(&self) -> MutexGuard<'_, Vec<Email>> {
@@ -142,6 +183,13 @@ impl Store {
         self.partners.get(token).map(|p| Arc::clone(&p))
     }
 
+    /// Every partner, by token.
+    pub fn partner_list(&self) -> Vec<Arc<Partner>> {
+        let mut list: Vec<Arc<Partner>> = self.partners.iter().map(|p| Arc::clone(&p)).collect();
+        list.sort_by(|a, b| a.token.cmp(&b.token));
+        list
+    }
+
     /// Registers a partner; missing token and key are generated.
     pub fn add_partner(&self, new: NewPartner) -> Result<Arc<Partner>, Slug> {
         let token = new.token.filter(|t| !t.trim().is_empty()).unwrap_or_else(random_secret);
@@ -150,7 +198,10 @@ impl Store {
         match self.partners.entry(token.clone()) {
             Entry::Occupied(_) => Err(Slug::PartnerAlreadyExists),
             Entry::Vacant(slot) => {
-                let partner = Arc::new(Partner::new(token, private_key, name, new.cgu_preaccepted, new.global_billing));
+                let partner = Arc::new(
+                    Partner::new(token, private_key, name, new.cgu_preaccepted, new.global_billing)
+                        .with_webhook(new.webhook),
+                );
                 slot.insert(Arc::clone(&partner));
                 Ok(partner)
             }
@@ -177,16 +228,19 @@ impl Store {
                 let user = Arc::new(User {
                     id,
                     profile: account.profile,
-                    creation: now_paris(),
+                    creation: self.clock.now_paris(),
                     cgu: account.cgu,
                     notif_cgu: false,
                     payment_method: account.payment_method,
                     team_master: None,
                     created_by: account.created_by,
+                    identity_verified: false,
+                    otp_secret: None,
                 });
                 // The user exists before its email points at it, so a lookup
                 // by email never finds an id without a user.
                 self.users.insert(id, Arc::clone(&user));
+                self.user_changes.fetch_add(1, Ordering::Relaxed);
                 if let Some(token) = &user.created_by {
                     self.visible.entry(token.clone()).or_default().insert(id);
                 }
@@ -225,12 +279,22 @@ impl Store {
         if self.is_visible(partner, user.id) { Ok(user) } else { Err(Slug::UserUnavailable) }
     }
 
-    /// Whether the user can pay for what `partner`'s API does: own method,
-    /// team administrator's method, or the partner's global billing.
+    /// Who pays for what `partner`'s API does for `user`, in AR24's order: the
+    /// user's own payment method, else the team administrator's, else the
+    /// partner's global billing (API actions only: `partner` is `None` otherwise).
+    pub fn payer_for(&self, user: &User, partner: Option<&Partner>) -> Option<charges::Payer> {
+        if user.payment_method {
+            return Some(charges::Payer::User);
+        }
+        if let Some(master) = user.team_master.filter(|m| self.users.get(m).is_some_and(|m| m.payment_method)) {
+            return Some(charges::Payer::TeamMaster { id: master });
+        }
+        partner.filter(|p| p.global_billing).map(|p| charges::Payer::Partner { token: p.token.clone() })
+    }
+
+    /// Whether the user can pay for what `partner`'s API does (see [`Store::payer_for`]).
     pub fn can_pay(&self, user: &User, partner: Option<&Partner>) -> bool {
-        user.payment_method
-            || partner.is_some_and(|p| p.global_billing)
-            || user.team_master.is_some_and(|master| self.users.get(&master).is_some_and(|m| m.payment_method))
+        self.payer_for(user, partner).is_some()
     }
 
     /// The user object as `partner` is answered it.
@@ -260,7 +324,48 @@ impl Store {
     fn change_user(&self, id: u64, change: impl FnOnce(&mut User)) -> Option<Arc<User>> {
         let mut stored = self.users.get_mut(&id)?;
         change(Arc::make_mut(&mut stored));
+        self.user_changes.fetch_add(1, Ordering::Relaxed);
         Some(Arc::clone(&stored))
+    }
+
+    /// A number that changes whenever something a person watching the console
+    /// would see changes: calls, emails, accounts, visibility, links, letters,
+    /// webhook attempts, fault rules, the clock.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hash = std::collections::hash_map::DefaultHasher::new();
+        self.journal.last_seq().hash(&mut hash);
+        self.outbox().len().hash(&mut hash);
+        (self.users.len(), self.user_changes.load(Ordering::Relaxed)).hash(&mut hash);
+        self.visible.iter().map(|v| v.len()).sum::<usize>().hash(&mut hash);
+        self.links.iter().filter(|l| l.used_at.is_some()).count().hash(&mut hash);
+        let mut letters: Vec<(u64, &'static str)> = self.letters.iter().map(|l| (l.id, l.status.as_str())).collect();
+        letters.sort_unstable();
+        letters.hash(&mut hash);
+        self.webhook_deliveries(None).iter().map(|d| d.attempts.len()).sum::<usize>().hash(&mut hash);
+        self.faults.list().iter().map(|f| (f.id, f.served)).collect::<Vec<_>>().hash(&mut hash);
+        (self.clock.offset(), self.partners.len()).hash(&mut hash);
+        hash.finish()
+    }
+
+    /// The latest `limit` accounts, newest first, each with the names of the partners that see it.
+    pub fn accounts(&self, limit: usize) -> Vec<(Arc<User>, Vec<String>)> {
+        let mut ids: Vec<u64> = self.users.iter().map(|u| u.id).collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.truncate(limit);
+        ids.into_iter()
+            .filter_map(|id| self.user(id))
+            .map(|user| {
+                let mut seen_by: Vec<String> = self
+                    .visible
+                    .iter()
+                    .filter(|v| v.value().contains(&user.id))
+                    .map(|v| self.partner_name(v.key()))
+                    .collect();
+                seen_by.sort();
+                (user, seen_by)
+            })
+            .collect()
     }
 
     // ----- emails and links -----
@@ -281,6 +386,7 @@ impl Store {
             to: user.profile.email.as_str().to_owned(),
             partner: partner.token.clone(),
             master_id: master.map(|m| m.id),
+            letter_id: None,
             used_at: None,
         };
         self.links.insert(id, link.clone());
@@ -294,13 +400,15 @@ impl Store {
         if kind == LinkKind::Cgu {
             self.change_user(user.id, |u| u.notif_cgu = true);
         }
-        let from = Partnership {
-            token: &partner.token,
-            name: &partner.name,
-            master_email: master.map(|m| m.profile.email.as_str()),
-        };
+        let from =
+            Partnership { token: &partner.token, name: &partner.name, other: master.map(|m| m.profile.email.as_str()) };
+        self.post(kind, user.profile.email.as_str(), &from, link.url)
+    }
+
+    /// Puts an email in the outbox.
+    fn post(&self, kind: LinkKind, to: &str, from: &Partnership<'_>, link: String) -> Email {
         let id = self.next_email_id.fetch_add(1, Ordering::Relaxed);
-        let email = Email::compose(id, kind, user.profile.email.as_str(), &from, link.url, now_paris());
+        let email = Email::compose(id, kind, to, from, link, self.clock.now_paris());
         self.outbox().push(email.clone());
         email
     }
@@ -320,10 +428,11 @@ impl Store {
         self.partner(token).map_or_else(|| token.to_owned(), |p| p.name.clone())
     }
 
-    /// What a link asks, in a sentence naming the partner and any team administrator.
+    /// What a link asks, in a sentence naming the partner and any team administrator or letter sender.
     pub fn request_of(&self, link: &Link) -> String {
-        let master = link.master_id.and_then(|id| self.user(id));
-        link.kind.request(&self.partner_name(&link.partner), master.as_ref().map(|m| m.profile.email.as_str()))
+        let master = link.master_id.and_then(|id| self.user(id)).map(|m| m.profile.email.as_str().to_owned());
+        let sender = link.letter_id.and_then(|id| self.letters.get(&id).map(|l| l.from.name.clone()));
+        link.kind.request(&self.partner_name(&link.partner), master.or(sender).as_deref())
     }
 
     /// A copy of the link, if it exists.
@@ -341,7 +450,23 @@ impl Store {
             return Err(LinkError::Used);
         }
         self.apply(&link)?;
-        link.used_at = Some(now_paris());
+        link.used_at = Some(self.clock.now_paris());
+        Ok(link.clone())
+    }
+
+    /// The recipient of a letter, identified, refuses it through its link, once.
+    pub fn refuse_by_link(&self, id: &str) -> Result<Link, LinkError> {
+        let _shared = self.shared();
+        let mut link = self.links.get_mut(id).ok_or(LinkError::NotFound)?;
+        if !matches!(link.kind, LinkKind::Letter | LinkKind::Reminder) {
+            return Err(LinkError::NotFound);
+        }
+        if link.used_at.is_some() {
+            return Err(LinkError::Used);
+        }
+        let letter = link.letter_id.ok_or(LinkError::Obsolete)?;
+        self.apply_event(letter, lifecycle::Event::Refuse, self.clock.now()).map_err(|_| LinkError::Obsolete)?;
+        link.used_at = Some(self.clock.now_paris());
         Ok(link.clone())
     }
 
@@ -354,6 +479,11 @@ impl Store {
             LinkKind::Payment => {
                 self.change_user(link.user_id, |u| u.payment_method = true).ok_or(obsolete)?;
             }
+            LinkKind::Letter | LinkKind::Reminder => {
+                let letter = link.letter_id.ok_or(obsolete)?;
+                self.apply_event(letter, lifecycle::Event::Accept, self.clock.now()).map_err(|_| obsolete)?;
+            }
+            LinkKind::Notification => return Err(obsolete),
             LinkKind::Access => {
                 if !self.users.contains_key(&link.user_id) {
                     return Err(obsolete);
@@ -416,6 +546,7 @@ impl Store {
         self.visible.remove(token);
         self.visible.iter_mut().for_each(|mut ids| ids.retain(|id| !created.contains(id)));
         self.links.retain(|_, l| l.partner != token && !created.contains(&l.user_id));
+        self.forget_sending(token, &created);
         self.outbox().retain(|e| e.partner != token && !forgotten_addresses.contains(&e.to.to_lowercase()));
         self.journal.forget(Some(token));
         self.faults.clear(Some(token));

@@ -14,11 +14,18 @@ pub enum LinkKind {
     Team,
     /// Add a payment method (`payment_request`).
     Payment,
+    /// A registered letter, to its recipient: accept it.
+    Letter,
+    /// A reminder to a recipient who has not answered.
+    Reminder,
+    /// To a sender: their letter was sent (`notify_ev`); it links to the letter.
+    Notification,
 }
 
 impl LinkKind {
     /// Every kind.
-    pub const ALL: [LinkKind; 4] = [Self::Cgu, Self::Access, Self::Team, Self::Payment];
+    pub const ALL: [LinkKind; 7] =
+        [Self::Cgu, Self::Access, Self::Team, Self::Payment, Self::Letter, Self::Reminder, Self::Notification];
 
     /// The `kind` as the outbox and its filter spell it.
     pub fn as_str(self) -> &'static str {
@@ -27,6 +34,9 @@ impl LinkKind {
             Self::Access => "access",
             Self::Team => "team",
             Self::Payment => "payment",
+            Self::Letter => "letter",
+            Self::Reminder => "reminder",
+            Self::Notification => "notification",
         }
     }
 
@@ -36,7 +46,10 @@ impl LinkKind {
     }
 
     /// What the reader is asked, as a sentence for the email and the link page.
-    pub fn request(self, partner: &str, master: Option<&str>) -> String {
+    /// `other` is the team administrator's address for a team invitation, the
+    /// sender's name for a letter.
+    pub fn request(self, partner: &str, other: Option<&str>) -> String {
+        let master = other;
         match self {
             Self::Cgu => format!("{partner} asks you to accept AR24's terms of use (CGU)."),
             Self::Access => format!("{partner} asks to use your existing AR24 account through its API."),
@@ -45,6 +58,18 @@ impl LinkKind {
                 master.unwrap_or("a team administrator")
             ),
             Self::Payment => format!("{partner} asks you to add a payment method to your AR24 account."),
+            Self::Letter => format!(
+                "{} sent you a registered electronic letter through AR24. Open it to accept it.",
+                other.unwrap_or("Someone")
+            ),
+            Self::Reminder => format!(
+                "Reminder: {} sent you a registered electronic letter through AR24, still waiting for your answer.",
+                other.unwrap_or("Someone")
+            ),
+            Self::Notification => format!(
+                "Your registered letter sent through {partner} is now {}.",
+                other.unwrap_or("sent: the recipient is notified")
+            ),
         }
     }
 
@@ -54,6 +79,9 @@ impl LinkKind {
             Self::Access => "AR24: a request to access your account",
             Self::Team => "AR24: an invitation to join a team",
             Self::Payment => "AR24: please add a payment method",
+            Self::Letter => "AR24: you have received a registered electronic letter",
+            Self::Reminder => "AR24: reminder, a registered electronic letter awaits you",
+            Self::Notification => "AR24: news of your registered letter",
         }
     }
 
@@ -64,6 +92,8 @@ impl LinkKind {
             Self::Access => "Grant access",
             Self::Team => "Join the team",
             Self::Payment => "Add a payment method",
+            Self::Letter | Self::Reminder => "Accept the letter",
+            Self::Notification => "See the letter",
         }
     }
 
@@ -74,6 +104,8 @@ impl LinkKind {
             Self::Access => "Access to the account is granted.",
             Self::Team => "The team is joined.",
             Self::Payment => "A payment method is added.",
+            Self::Letter | Self::Reminder => "The letter is accepted.",
+            Self::Notification => "Nothing to do.",
         }
     }
 }
@@ -109,7 +141,7 @@ impl Email {
         link: String,
         sent_at: String,
     ) -> Self {
-        let request = kind.request(partner.name, partner.master_email);
+        let request = kind.request(partner.name, partner.other);
         let body = format!("Hello,\n\n{request}\n\n{}: {link}\n\nAR24", kind.action());
         Self {
             id,
@@ -131,8 +163,8 @@ pub struct Partnership<'a> {
     pub token: &'a str,
     /// The partner's name.
     pub name: &'a str,
-    /// For a team invitation: the administrator's address.
-    pub master_email: Option<&'a str>,
+    /// The other party the email names: a team administrator's address, a letter's sender.
+    pub other: Option<&'a str>,
 }
 
 /// A one-use link: what accepting it does.
@@ -150,6 +182,9 @@ pub struct Link {
     pub partner: String,
     /// The team administrator, for a team invitation.
     pub master_id: Option<u64>,
+    /// The letter, for a recipient's link.
+    #[serde(default)]
+    pub letter_id: Option<u64>,
     /// The full URL.
     pub url: String,
     /// When it was used; a link works once.

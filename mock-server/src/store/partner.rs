@@ -19,13 +19,21 @@ pub struct Partner {
     pub cgu_preaccepted: bool,
     /// The partner pays for everything its users do through the API.
     pub global_billing: bool,
+    /// Where status changes of its letters are posted when a letter names no webhook.
+    pub webhook: Option<String>,
 }
 
 impl Partner {
     /// A partner with these settings.
     pub fn new(token: String, private_key: String, name: String, cgu_preaccepted: bool, global_billing: bool) -> Self {
         let keys = PartnerKeys::new(&private_key);
-        Self { token, name, private_key, keys, cgu_preaccepted, global_billing }
+        Self { token, name, private_key, keys, cgu_preaccepted, global_billing, webhook: None }
+    }
+
+    /// The same partner with a default webhook URL.
+    pub fn with_webhook(mut self, webhook: Option<String>) -> Self {
+        self.webhook = webhook.filter(|w| !w.trim().is_empty());
+        self
     }
 
     /// The same partner with `patch` applied (token and key cannot change).
@@ -37,6 +45,10 @@ impl Partner {
             patch.cgu_preaccepted.unwrap_or(self.cgu_preaccepted),
             patch.global_billing.unwrap_or(self.global_billing),
         )
+        .with_webhook(match &patch.webhook {
+            Some(webhook) => webhook.clone(),
+            None => self.webhook.clone(),
+        })
     }
 
     /// What the control plane answers about a partner.
@@ -47,6 +59,7 @@ impl Partner {
             name: self.name.clone(),
             cgu_preaccepted: self.cgu_preaccepted,
             global_billing: self.global_billing,
+            webhook: self.webhook.clone(),
         }
     }
 }
@@ -60,6 +73,8 @@ pub struct PartnerView {
     pub name: String,
     pub cgu_preaccepted: bool,
     pub global_billing: bool,
+    #[serde(default)]
+    pub webhook: Option<String>,
 }
 
 /// Body of `POST /_mock/partners`: everything optional.
@@ -74,6 +89,7 @@ pub struct NewPartner {
     pub cgu_preaccepted: bool,
     #[serde(default)]
     pub global_billing: bool,
+    pub webhook: Option<String>,
 }
 
 /// Body of `PATCH /_mock/partners/{token}`.
@@ -84,4 +100,12 @@ pub struct PartnerPatch {
     pub name: Option<String>,
     pub cgu_preaccepted: Option<bool>,
     pub global_billing: Option<bool>,
+    /// `Some(None)` (JSON `null`) removes the default webhook.
+    #[serde(default, deserialize_with = "present")]
+    pub webhook: Option<Option<String>>,
+}
+
+/// A field that is present, even as `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }

@@ -8,16 +8,26 @@ use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
 use super::Store;
+use super::attachment::Attachment;
+use super::charges::Charge;
+use super::letter::Letter;
 use super::outbox::{Email, Link};
 use super::partner::{Partner, PartnerView};
 use super::user::User;
+use super::webhook::Delivery;
 use crate::slug::Slug;
 
-/// The format this mock writes.
-pub const FORMAT: u32 = 1;
+/// The format this mock writes. Format 1 (before letters) still loads.
+pub const FORMAT: u32 = 2;
+/// Formats this mock reads.
+const READABLE: [u32; 2] = [1, 2];
 
-/// Users, partners, teams (in the users), visibility, outbox and links.
+/// Users, partners, teams (in the users), visibility, outbox and links; since
+/// format 2 also attachments (their contents once each, base64), letters and charges.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
@@ -37,13 +47,40 @@ pub struct Snapshot {
     pub emails: Vec<Email>,
     /// Every link, used or not.
     pub links: Vec<Link>,
+    /// The next attachment id.
+    #[serde(default)]
+    pub next_attachment_id: u64,
+    /// The next letter id.
+    #[serde(default)]
+    pub next_letter_id: u64,
+    /// The next charge id.
+    #[serde(default)]
+    pub next_charge_id: u64,
+    /// Every upload.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// The uploaded contents, base64, by lowercase hex SHA-1.
+    #[serde(default)]
+    pub contents: BTreeMap<String, String>,
+    /// Every letter.
+    #[serde(default)]
+    pub letters: Vec<Letter>,
+    /// Every charge, oldest first.
+    #[serde(default)]
+    pub charges: Vec<Charge>,
+    /// The next webhook delivery id.
+    #[serde(default)]
+    pub next_delivery_id: u64,
+    /// Every webhook delivery; pending ones resume where they stopped.
+    #[serde(default)]
+    pub webhooks: Vec<Delivery>,
 }
 
 impl Snapshot {
     /// `invalid_state` unless the document describes a state the mock can hold.
     fn check(&self) -> Result<(), Slug> {
         let invalid = Err(Slug::InvalidState);
-        if self.format != FORMAT {
+        if !READABLE.contains(&self.format) {
             return invalid;
         }
         let mut ids = HashSet::new();
@@ -61,7 +98,29 @@ impl Snapshot {
         let visible_ok =
             self.visible.iter().all(|(token, seen)| tokens.contains(token.as_str()) && seen.iter().all(known));
         let teams_ok = self.users.iter().all(|u| u.team_master.as_ref().is_none_or(known));
-        if visible_ok && teams_ok { Ok(()) } else { invalid }
+        if !(visible_ok && teams_ok && self.sending_ok(&ids)) {
+            return invalid;
+        }
+        Ok(())
+    }
+
+    /// Uploads name known users and stored contents (each content matching
+    /// its SHA-1), letters known senders and uploads, and ids are unique.
+    fn sending_ok(&self, users: &HashSet<u64>) -> bool {
+        let contents_ok = self.contents.iter().all(|(sha1, data)| {
+            BASE64.decode(data).is_ok_and(|bytes| crate::protocol::params::sha1_hex(&bytes) == *sha1)
+        });
+        let mut uploads = HashSet::new();
+        let uploads_ok = self
+            .attachments
+            .iter()
+            .all(|a| uploads.insert(a.id) && users.contains(&a.user_id) && self.contents.contains_key(&a.sha1));
+        let mut letters = HashSet::new();
+        let letters_ok = self.letters.iter().all(|l| {
+            letters.insert(l.id) && users.contains(&l.sender) && l.attachments.iter().all(|a| uploads.contains(a))
+        });
+        let webhooks_ok = self.webhooks.iter().all(|d| letters.contains(&d.letter));
+        contents_ok && uploads_ok && letters_ok && webhooks_ok
     }
 }
 
@@ -84,6 +143,15 @@ impl Store {
             users,
             emails: self.outbox().clone(),
             links,
+            next_attachment_id: self.next_attachment_id.load(Ordering::SeqCst),
+            next_letter_id: self.next_letter_id.load(Ordering::SeqCst),
+            next_charge_id: self.next_charge_id.load(Ordering::SeqCst),
+            attachments: sorted(self.attachments.iter().map(|a| a.clone()), |a| a.id),
+            contents: self.blobs.iter().map(|b| (b.key().clone(), BASE64.encode(b.value()))).collect(),
+            letters: sorted(self.letters.iter().map(|l| l.clone()), |l| l.id),
+            charges: self.charges().clone(),
+            next_delivery_id: self.next_delivery_id.load(Ordering::SeqCst),
+            webhooks: self.webhook_deliveries(None),
         }
     }
 
@@ -101,7 +169,8 @@ impl Store {
         self.next_email_id.store(snapshot.next_email_id.max(max_email + 1), Ordering::SeqCst);
         for view in snapshot.partners {
             let partner =
-                Partner::new(view.token, view.private_key, view.name, view.cgu_preaccepted, view.global_billing);
+                Partner::new(view.token, view.private_key, view.name, view.cgu_preaccepted, view.global_billing)
+                    .with_webhook(view.webhook);
             self.partners.insert(partner.token.clone(), Arc::new(partner));
         }
         for partner in configured {
@@ -120,6 +189,33 @@ impl Store {
             self.links.insert(link.id.clone(), link);
         }
         *self.outbox() = snapshot.emails;
+        let next = |stored: u64, max: Option<u64>| stored.max(max.map_or(1, |m| m + 1));
+        let max_upload = snapshot.attachments.iter().map(|a| a.id).max();
+        self.next_attachment_id.store(next(snapshot.next_attachment_id, max_upload), Ordering::SeqCst);
+        let max_letter = snapshot.letters.iter().map(|l| l.id).max();
+        self.next_letter_id.store(next(snapshot.next_letter_id, max_letter), Ordering::SeqCst);
+        let max_charge = snapshot.charges.iter().map(|c| c.id).max();
+        self.next_charge_id.store(next(snapshot.next_charge_id, max_charge), Ordering::SeqCst);
+        for (sha1, data) in snapshot.contents {
+            // Checked decodable above.
+            self.blobs.insert(sha1, BASE64.decode(data).unwrap_or_default().into());
+        }
+        for attachment in snapshot.attachments {
+            self.attachments.insert(attachment.id, attachment);
+        }
+        for letter in snapshot.letters {
+            self.letters.insert(letter.id, letter);
+        }
+        *self.charges() = snapshot.charges;
+        let max_delivery = snapshot.webhooks.iter().map(|d| d.id).max();
+        self.next_delivery_id.store(next(snapshot.next_delivery_id, max_delivery), Ordering::SeqCst);
+        self.restore_deliveries(snapshot.webhooks);
         Ok(count)
     }
+}
+
+fn sorted<T>(items: impl Iterator<Item = T>, key: impl Fn(&T) -> u64) -> Vec<T> {
+    let mut list: Vec<T> = items.collect();
+    list.sort_by_key(key);
+    list
 }

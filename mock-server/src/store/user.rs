@@ -26,6 +26,12 @@ pub struct User {
     pub team_master: Option<u64>,
     /// The partner token that created the account (`None`: signed up on the website).
     pub created_by: Option<String>,
+    /// Whether the identity was checked (an OTP key ordered through `user/identity` or `user/verify`).
+    #[serde(default)]
+    pub identity_verified: bool,
+    /// The TOTP secret (base32) of eIDAS sends, once ordered.
+    #[serde(default)]
+    pub otp_secret: Option<String>,
 }
 
 /// Every field of AR24's user object, in the order ar24-protocol.md lists them.
@@ -119,6 +125,9 @@ pub struct UserView<'a> {
     pub creation: &'a str,
     pub notif_cgu: u8,
     pub notif_profil_uncomplete: u8,
+    /// Present, as 1, only once the identity is verified (ar24-sending.md §1.9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_identity_verified: Option<u8>,
 }
 
 impl User {
@@ -168,6 +177,7 @@ impl User {
             creation: &self.creation,
             notif_cgu: self.notif_cgu.into(),
             notif_profil_uncomplete: 0,
+            is_identity_verified: self.identity_verified.then_some(1),
         }
     }
 }
@@ -216,6 +226,8 @@ mod tests {
             payment_method: false,
             team_master: None,
             created_by: None,
+            identity_verified: false,
+            otp_secret: None,
         };
         let json = serde_json::to_value(user.view(false)).unwrap();
         let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
@@ -223,6 +235,12 @@ mod tests {
         keys.sort_unstable();
         documented.sort_unstable();
         assert_eq!(keys, documented);
+        let verified = User { identity_verified: true, ..user.clone() };
+        assert_eq!(
+            serde_json::to_value(verified.view(false)).unwrap()["is_identity_verified"],
+            1,
+            "present once verified"
+        );
         // And on the wire, in the documented order.
         let text = serde_json::to_string(&user.view(false)).unwrap();
         let positions: Vec<usize> = USER_FIELDS.iter().map(|f| text.find(&format!("\"{f}\":")).unwrap()).collect();

@@ -119,17 +119,8 @@ fn plain_client(root: &str) -> Client {
 }
 
 fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
-        .args(["--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
-    let api = lines.find_map(|l| l.split_once("API base URL : ").map(|(_, u)| u.trim().to_owned())).expect("a banner");
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, api.trim_end_matches("api/").to_owned())
+    let (child, root, _) = spawn_binary_logging(args);
+    (child, root)
 }
 
 fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
@@ -212,4 +203,55 @@ fn a_corrupt_state_file_stops_the_start_and_is_left_as_it_is() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("is not a valid ar24-mock state") && stderr.contains("left as it is"), "{stderr}");
     assert_eq!(kept, b"{ this is not a state", "never overwritten");
+}
+
+/// The binary in strict mode with `args`, its stderr collected; answers its root URL and the lines so far.
+fn spawn_binary_logging(args: &[&str]) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+        .args(["--port", "0"])
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&log);
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        BufReader::new(stderr).lines().map_while(Result::ok).for_each(|l| sink.lock().unwrap().push(l))
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    let api = lines.find_map(|l| l.split_once("API base URL : ").map(|(_, u)| u.trim().to_owned())).expect("a banner");
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, api.trim_end_matches("api/").to_owned(), log)
+}
+
+async fn calls_and_terminal(quiet: bool) -> String {
+    let args: &[&str] = if quiet { &["--quiet"] } else { &[] };
+    let (mut child, root, log) = spawn_binary_logging(args);
+    let client = Client::new(&format!("{root}api/"), "ar24-mock-token", "ar24-mock-private-key");
+    client.exchange(&ar24_client::Call::get("user/list")).await.unwrap();
+    let wrong = client.for_partner("ar24-mock-token", "not the key");
+    wrong.exchange(&ar24_client::Call::get("user/list")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    log.lock().unwrap().join("\n")
+}
+
+#[tokio::test]
+async fn the_terminal_shows_one_line_per_call_and_a_warning_with_the_hint_of_a_failure() {
+    let terminal = calls_and_terminal(false).await;
+    assert!(terminal.contains("GET /api/user/list · Default partner · SUCCESS ·"), "{terminal}");
+    assert!(terminal.contains("GET /api/user/list · Default partner · invalid_signature ·"), "{terminal}");
+    assert!(terminal.contains("answered invalid_signature: this signature does not decrypt"), "{terminal}");
+    assert!(!terminal.contains("ar24-mock-private-key") && !terminal.contains("not the key"), "no secret: {terminal}");
+}
+
+#[tokio::test]
+async fn quiet_keeps_the_warnings_only() {
+    let terminal = calls_and_terminal(true).await;
+    assert!(!terminal.contains("SUCCESS"), "{terminal}");
+    assert!(terminal.contains("answered invalid_signature"), "{terminal}");
 }

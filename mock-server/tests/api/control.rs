@@ -32,7 +32,7 @@ async fn partners_are_created_read_and_switched() {
     let read: Value = t.http.get(t.control("partners/acme-token")).send().await.unwrap().json().await.unwrap();
     assert_eq!(
         read,
-        json!({"token": "acme-token", "private_key": "acme-key", "name": "Acme", "cgu_preaccepted": true, "global_billing": false})
+        json!({"token": "acme-token", "private_key": "acme-key", "name": "Acme", "cgu_preaccepted": true, "global_billing": false, "webhook": null})
     );
 
     let patched: Value = t
@@ -211,14 +211,16 @@ async fn the_link_page_and_the_mailbox_name_the_partner_who_asked() {
 }
 
 #[tokio::test]
-async fn resetting_a_partner_forgets_its_links_even_to_accounts_it_did_not_create() {
+async fn resetting_a_partner_forgets_its_links_and_emails_even_to_accounts_it_did_not_create() {
     let t = spawn_mock().await;
     let email = unique_email();
     t.website_user(&email, false).await;
     t.api.post("user/request_access", &[("email", email.clone())]).await.ok();
     let link = t.latest_link("access", &email).await;
+    assert_eq!(t.emails(Some(&email), None).await.len(), 1);
     t.plane.reset_partner(&t.api.token).await.unwrap();
     assert_eq!(t.accept(&link).await.status, 404, "the partner's pending link is gone");
+    assert!(t.emails(Some(&email), None).await.is_empty(), "and so is the partner's email to that account");
 }
 
 #[tokio::test]
@@ -230,4 +232,30 @@ async fn journal_entries_are_numbered_in_order() {
     let seqs: Vec<u64> = t.journal(&t.api.token).await.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs.len(), 3);
     assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "{seqs:?}");
+}
+
+#[tokio::test]
+async fn the_console_renders_each_view_and_its_events_announce_a_change() {
+    let t = spawn_mock().await;
+    for view in ["requests", "mailbox", "users", "letters", "faults"] {
+        let page = t.http.get(format!("{}/_mock/?view={view}", t.mock.root_url())).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(&format!("data-view=\"{view}\"")) && html.contains("EventSource"), "{view}");
+    }
+    let partial = t.http.get(format!("{}/_mock/?view=users&partial=1", t.mock.root_url())).send().await.unwrap();
+    let partial = partial.text().await.unwrap();
+    assert!(partial.starts_with("<h2>Users</h2>") && !partial.contains("<html"), "{partial}");
+
+    let mut events = t.http.get(t.control("events")).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let first = events.chunk().await.unwrap().expect("the current state, at once");
+    assert!(String::from_utf8_lossy(&first).contains("event: change"));
+    t.api.create_user(&unique_email()).await;
+    let next = tokio::time::timeout(std::time::Duration::from_secs(2), events.chunk()).await;
+    let next = next.expect("a change is announced within a second or so").unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&next).contains("event: change"), "{next:?}");
+    let shown =
+        t.http.get(format!("{}/_mock/?view=users", t.mock.root_url())).send().await.unwrap().text().await.unwrap();
+    assert!(shown.contains("Jeanne Martin"), "the new account is listed");
 }

@@ -110,3 +110,64 @@ async fn a_person_accepts_the_cgu_from_the_mailbox_page_in_a_browser() {
     browser.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+/// Waits (up to 5 s, without reloading) until the page's `main` holds `text`.
+async fn until_shown(browser: &Client, text: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let shown = browser.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        if shown.contains(text) {
+            return shown;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{text:?} never showed without a reload: {shown}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver (Debian chromium, chromium-driver); .ci/run installs them and runs it"]
+async fn the_console_shows_calls_and_their_hints_live_and_every_view_renders() {
+    let t = spawn_mock().await;
+    let driver = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!("ar24-mock-chromium-{}", uuid::Uuid::new_v4().simple()));
+    let browser = headless_chromium(&driver, &profile).await;
+    let shots = artifacts();
+
+    browser.goto(&format!("{}/_mock/", t.mock.root_url())).await.unwrap();
+    browser.wait().for_element(Locator::Css("#live[data-connected=yes]")).await.unwrap();
+    // A mark on the page's window: a reload would wipe it.
+    browser.execute("window.notReloaded = true;", vec![]).await.unwrap();
+    // A call made now appears on the open page, without a reload.
+    let email = unique_email();
+    t.api.create_user(&email).await;
+    until_shown(&browser, "POST /api/user").await;
+    // A client signing with a wrong key: the page shows why.
+    let wrong = t.api.client.for_partner(&t.api.token, "a wrong private key");
+    wrong.exchange(&ar24_client::Call::get("user/list")).await.unwrap();
+    let shown = until_shown(&browser, "this signature does not decrypt to the date").await;
+    assert!(shown.contains("invalid_signature"), "{shown}");
+    let kept = browser.execute("return window.notReloaded === true;", vec![]).await.unwrap();
+    assert_eq!(kept, json!(true), "the same page, redrawn in place");
+    std::fs::write(shots.join("console-requests.png"), browser.screenshot().await.unwrap()).unwrap();
+
+    // A letter, live on the letters view; its buttons act as the recipient.
+    browser.goto(&format!("{}/_mock/?view=letters", t.mock.root_url())).await.unwrap();
+    browser.wait().for_element(Locator::Css("#live[data-connected=yes]")).await.unwrap();
+    let (sender, _) = t.ready_sender(&t.api).await;
+    let letter =
+        t.api.post("mail", &crate::helpers::letter_to(sender, &unique_email())).await.ok()["id"].as_u64().unwrap();
+    until_shown(&browser, "sent: the recipient is notified").await;
+    browser.find(Locator::Css("form[action$=\"/accept\"] button")).await.unwrap().click().await.unwrap();
+    until_shown(&browser, "accepted by the recipient").await;
+    assert_eq!(t.api.get("mail", &[("id", letter.to_string())]).await.ok()["status"], "ar");
+    std::fs::write(shots.join("console-letters.png"), browser.screenshot().await.unwrap()).unwrap();
+
+    for view in ["users", "mailbox", "faults"] {
+        browser.goto(&format!("{}/_mock/?view={view}", t.mock.root_url())).await.unwrap();
+        let main = browser.find(Locator::Css("main")).await.unwrap();
+        assert_eq!(main.attr("data-view").await.unwrap().as_deref(), Some(view));
+        std::fs::write(shots.join(format!("console-{view}.png")), browser.screenshot().await.unwrap()).unwrap();
+    }
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}

@@ -110,3 +110,149 @@ async fn an_invalid_state_is_refused_and_changes_nothing() {
     assert_eq!(broken.status(), 400);
     assert_eq!(t.api.user(id).await.ok()["email"], email.as_str(), "nothing changed");
 }
+
+/// A mock holding one sent letter with one attachment, and the letter's id.
+async fn mock_with_a_letter() -> (crate::helpers::TestMock, u64, u64) {
+    let t = spawn_mock().await;
+    let email = unique_email();
+    let id = t.api.post("user", &crate::helpers::with(crate::helpers::user_form(&email), "confirmed", "1")).await.ok()
+        ["id"]
+        .as_u64()
+        .unwrap();
+    t.api.post("user/request_cgu", &[("id_user", id.to_string())]).await.ok();
+    t.follow_link("cgu", &email).await;
+    t.plane.add_payment_method(id).await.unwrap();
+    let call = ar24_client::Call::post("attachment").param("id_user", id).file("file", "a.pdf", b"%PDF bytes".to_vec());
+    let file = t.api.send(call).await.ok()["file_id"].as_u64().unwrap();
+    let form = [
+        ("id_user", id.to_string()),
+        ("to_email", "marie@example.com".into()),
+        ("dest_statut", "particulier".into()),
+        ("to_firstname", "Marie".into()),
+        ("to_lastname", "Dupont".into()),
+        ("attachment[0]", file.to_string()),
+    ];
+    let letter = t.api.post("mail", &form).await.ok()["id"].as_u64().unwrap();
+    (t, id, letter)
+}
+
+#[tokio::test]
+async fn letters_attachments_and_charges_travel_with_the_state() {
+    let (source, user, letter) = mock_with_a_letter().await;
+    let state = source.plane.export_state().await.unwrap();
+    assert_eq!(state["format"], 2);
+    let target = spawn_mock().await;
+    target.plane.import_state(&state).await.unwrap();
+    let read = target.api.get("mail", &[("id", letter.to_string())]).await;
+    assert_eq!(read.ok()["status"], "ev");
+    assert_eq!(read.ok()["attachments_details"][0]["name"], "a.pdf");
+    assert_eq!(target.plane.charges(&[]).await.unwrap().len(), 1);
+    let listed = target.api.get("user/attachment", &[("id_user", user.to_string())]).await;
+    assert_eq!(listed.ok()["attachments"].as_array().map(Vec::len), Some(1));
+    // Ids continue after the imported ones.
+    let call = ar24_client::Call::post("attachment").param("id_user", user).file("file", "b.pdf", b"other".to_vec());
+    let next = target.api.send(call).await.ok()["file_id"].as_u64().unwrap();
+    assert!(next > read.ok()["attachments"][0].as_u64().unwrap());
+}
+
+#[tokio::test]
+async fn a_state_of_format_1_without_letters_still_loads() {
+    let source = spawn_mock().await;
+    let id = source.api.create_user(&unique_email()).await;
+    let mut state = source.plane.export_state().await.unwrap();
+    let object = state.as_object_mut().unwrap();
+    for key in
+        ["next_attachment_id", "next_letter_id", "next_charge_id", "attachments", "contents", "letters", "charges"]
+    {
+        object.remove(key);
+    }
+    object.insert("format".into(), json!(1));
+    for user in object["users"].as_array_mut().unwrap() {
+        let user = user.as_object_mut().unwrap();
+        user.remove("identity_verified");
+        user.remove("otp_secret");
+    }
+    let target = spawn_mock().await;
+    target.plane.import_state(&state).await.unwrap();
+    assert_eq!(target.api.user(id).await.ok()["id"], id);
+}
+
+#[tokio::test]
+async fn a_state_whose_letters_or_uploads_do_not_hold_together_is_refused() {
+    let (source, _, _) = mock_with_a_letter().await;
+    let state = source.plane.export_state().await.unwrap();
+    type Breakage = (&'static str, fn(&mut Value));
+    let breakages: [Breakage; 4] = [
+        ("a letter of an unknown sender", |s| s["letters"][0]["sender"] = json!(999_999)),
+        ("a letter naming an unknown upload", |s| s["letters"][0]["attachments"] = json!([999_999])),
+        ("an upload without its content", |s| s["contents"] = json!({})),
+        ("a content that is not its SHA-1", |s| {
+            let sha1 = s["attachments"][0]["sha1"].as_str().unwrap().to_owned();
+            s["contents"][sha1] = json!("b3RoZXI=");
+        }),
+    ];
+    let target = spawn_mock().await;
+    for (what, breaks) in breakages {
+        let mut broken = state.clone();
+        breaks(&mut broken);
+        let reply = target.plane.request(reqwest::Method::PUT, "state", &[], Some(&broken)).await.unwrap();
+        assert_eq!((reply.status, reply.json()["slug"].clone()), (400, json!("invalid_state")), "{what}");
+    }
+    assert!(target.plane.letters(&[]).await.unwrap().is_empty(), "nothing was loaded");
+}
+
+#[tokio::test]
+async fn a_fixture_of_several_megabytes_loads_and_one_over_the_limit_is_refused_with_the_envelope() {
+    let source = spawn_mock().await;
+    source.api.create_user(&unique_email()).await;
+    let mut fixture = source.plane.export_state().await.unwrap();
+    let template = fixture["users"][0].clone();
+    let users: Vec<Value> = (1..=4000u64)
+        .map(|id| {
+            let mut user = template.clone();
+            user["id"] = json!(id);
+            user["profile"]["email"] = json!(format!("fixture-{id}@example.fr"));
+            user
+        })
+        .collect();
+    fixture["users"] = json!(users);
+    fixture["visible"] = json!({});
+    let size = fixture.to_string().len();
+    assert!(size > 2 * 1024 * 1024, "a fixture over axum's 2 MB default: {size} bytes");
+
+    let target = spawn_mock().await;
+    let imported = target.plane.import_state(&fixture).await.unwrap();
+    assert_eq!(imported["users"], 4000);
+    let exported = target.plane.export_state().await.unwrap();
+    assert_eq!(exported["users"].as_array().map(Vec::len), Some(4000), "the streamed export holds them all");
+
+    let small =
+        crate::helpers::spawn_mock_with(ar24_mock::Config { max_state_body: 1_000_000, ..Default::default() }).await;
+    let refused = small.plane.request(reqwest::Method::PUT, "state", &[], Some(&fixture)).await.unwrap();
+    assert_eq!((refused.status, refused.json()["slug"].clone()), (413, json!("body_too_large")), "{}", refused.body);
+    assert_eq!(refused.json()["status"], "ERROR", "the envelope, not the framework's text");
+    assert!(small.plane.export_state().await.unwrap()["users"].as_array().unwrap().is_empty(), "nothing changed");
+}
+
+#[tokio::test]
+async fn every_control_plane_body_over_the_limit_answers_the_envelope() {
+    let t = crate::helpers::spawn_mock_with(ar24_mock::Config { max_body: 2_000, ..Default::default() }).await;
+    let huge = json!({"name": "x".repeat(5_000)});
+    for (method, path) in [
+        (reqwest::Method::POST, "partners"),
+        (reqwest::Method::PATCH, "partners/ar24-mock-token"),
+        (reqwest::Method::POST, "users"),
+        (reqwest::Method::POST, "faults"),
+        (reqwest::Method::POST, "clock"),
+        (reqwest::Method::POST, "links/anything/refuse"),
+    ] {
+        let reply = t.plane.request(method.clone(), path, &[], Some(&huge)).await.unwrap();
+        assert_eq!(
+            (reply.status, reply.json()["slug"].clone()),
+            (413, json!("body_too_large")),
+            "{method} {path}: {}",
+            reply.body
+        );
+    }
+    assert_eq!(t.plane.partner("ar24-mock-token").await.unwrap().name, "Default partner", "nothing changed");
+}

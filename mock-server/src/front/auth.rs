@@ -12,11 +12,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::Serialize;
 
-use super::date;
 use super::envelope::Ar24Ok;
-use super::params::Params;
 use crate::config::AuthMode;
 use crate::error::Ar24Error;
+use crate::protocol::date;
+use crate::protocol::params::Params;
 use crate::slug::Slug;
 use crate::state::AppState;
 use crate::store::partner::Partner;

@@ -1,0 +1,155 @@
+//! A letter's life: the recipient notified, accepting or refusing it, the
+//! deadline passing; the proofs AR24 issues; our webhook hearing of it.
+
+use ar24_contract_tests::out_of_band::{instruct, poll_until};
+use ar24_contract_tests::receiver::field;
+use ar24_contract_tests::{Answer, Call};
+use cucumber::{then, when};
+use serde_json::{Value, json};
+
+use super::User;
+use crate::world::{Ar24World, receiver, settle_timeout};
+
+/// The letter sent earlier in the scenario.
+fn letter_id(w: &Ar24World) -> u64 {
+    w.letter.expect("a letter was sent earlier in the scenario")
+}
+
+/// The letter as AR24 answers it now.
+async fn current(w: &Ar24World) -> Result<Value, String> {
+    let id = letter_id(w);
+    match w.us.unrecorded().get("mail", &[("id", id.to_string())]).await {
+        Ok(Answer::Success { result: Some(mail), .. }) => Ok(mail),
+        Ok(other) => Err(other.outcome()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Waits until the letter's status is `status`; fails with the last answer seen.
+async fn wait_for_status(w: &Ar24World, status: &str) {
+    let (timeout, every) = settle_timeout(w.target());
+    let what = format!("letter {} reaching {status:?}", letter_id(w));
+    let seen = poll_until(timeout, every, &what, || {
+        let w = &*w;
+        async move {
+            let mail = current(w).await?;
+            if mail["status"] == status { Ok(()) } else { Err(format!("status {}", mail["status"])) }
+        }
+    })
+    .await;
+    seen.unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[when(expr = "{user} sends a registered letter to {user} asking AR24 to call our webhook")]
+async fn when_send_with_webhook(w: &mut Ar24World, from: User, to: User) {
+    let url = receiver().await.url.clone();
+    let recipient = w.user_entry(&to.0).email.clone();
+    let form: Vec<(String, String)> = [
+        ("id_user", w.user(&from.0).id().to_string()),
+        ("to_email", recipient),
+        ("dest_statut", "particulier".into()),
+        ("to_firstname", to.0.clone()),
+        ("to_lastname", "Destinataire".into()),
+        ("content", format!("<p>Lettre recommandée de {} à {}.</p>", from.0, to.0)),
+        ("webhook", url),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let answer = w.send(Call::post("mail").params(form)).await;
+    if let Some(id) = answer.result().and_then(|r| r["id"].as_u64()) {
+        w.letter = Some(id);
+    }
+}
+
+#[then(expr = "the letter reaches {string}")]
+async fn then_reaches(w: &mut Ar24World, status: String) {
+    wait_for_status(w, &status).await;
+}
+
+/// The proof field of a proof named in AR24's words.
+fn proof_field(which: &str) -> &'static str {
+    match which {
+        "sending" => "proof_ev_url",
+        "receipt" => "proof_ar_url",
+        "refusal" => "proof_rf_url",
+        "negligence" => "proof_ng_url",
+        other => panic!("no proof is called {other:?}: sending, receipt, refusal or negligence"),
+    }
+}
+
+#[then(expr = "its proof of {word} downloads as a PDF")]
+async fn then_proof_pdf(w: &mut Ar24World, which: String) {
+    let mail = current(w).await.unwrap_or_else(|e| panic!("reading the letter: {e}"));
+    let field = proof_field(&which);
+    let url = mail[field].as_str().unwrap_or_else(|| panic!("{field} is a URL once reached: {mail}"));
+    let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("downloading {url}: {e}"));
+    assert_eq!(response.status().as_u16(), 200, "{field} {url}");
+    let bytes = response.bytes().await.unwrap_or_default();
+    assert!(bytes.starts_with(b"%PDF-"), "{field} is a PDF: {:?}", &bytes[..bytes.len().min(40)]);
+}
+
+/// On a mock, `name` acts from the latest letter email; on the sandbox the
+/// operator is asked to. Then the letter must reach `status`.
+async fn recipient_acts(w: &mut Ar24World, name: &str, refuse: bool, status: &str) {
+    let email = w.user_entry(name).email.clone();
+    if w.target().is_mock() {
+        let control = w.control();
+        let link = control.latest_link(&email, "letter").await.unwrap_or_else(|e| panic!("{e}"));
+        let reply = if refuse {
+            control.refuse_letter_link(&link, name, "Destinataire").await
+        } else {
+            control.click_link(&link).await
+        };
+        let reply = reply.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reply.status, 200, "{name} acting on {link}: {}", reply.body);
+    } else {
+        let operator = w.target().operator.as_ref().expect("out-of-band scenarios are skipped without an operator");
+        let what = if refuse {
+            format!("open the registered letter AR24 sent to {email}, identify as {name} Destinataire and refuse it")
+        } else {
+            format!("open the registered letter AR24 sent to {email} and accept it")
+        };
+        instruct(operator, &what);
+    }
+    wait_for_status(w, status).await;
+}
+
+#[when(expr = "{user} accepts the letter from the email")]
+async fn when_accepts(w: &mut Ar24World, name: User) {
+    recipient_acts(w, &name.0, false, "ar").await;
+}
+
+#[when(expr = "{user} identifies and refuses the letter from the email")]
+async fn when_refuses(w: &mut Ar24World, name: User) {
+    recipient_acts(w, &name.0, true, "rf").await;
+}
+
+#[when(expr = "{int} days pass without an answer")]
+async fn when_days_pass(w: &mut Ar24World, days: u32) {
+    let control = w.control();
+    control.advance_clock(&json!(format!("{days}d"))).await.unwrap_or_else(|e| panic!("{e}"));
+    control.advance_clock(&json!(1)).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[then(expr = "our webhook hears that the letter is {string}")]
+async fn then_webhook(w: &mut Ar24World, status: String) {
+    let id = letter_id(w);
+    let receiver = receiver().await;
+    let (timeout, every) = settle_timeout(w.target());
+    let what = format!("a webhook call for letter {id} with new_state {status:?}");
+    let heard = poll_until(timeout, every, &what, || {
+        let calls = receiver.calls_about(id);
+        let status = status.clone();
+        async move {
+            let call = calls.iter().find(|c| field(c, "new_state") == Some(status.as_str()));
+            match call {
+                Some(call) if field(call, "proof_url").is_some_and(|u| u.starts_with("http")) => Ok(()),
+                Some(call) => Err(format!("a call without a proof URL: {call:?}")),
+                None => Err(format!("calls so far: {calls:?}")),
+            }
+        }
+    })
+    .await;
+    heard.unwrap_or_else(|e| panic!("{e}"));
+}

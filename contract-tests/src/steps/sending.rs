@@ -1,0 +1,272 @@
+//! Sending registered letters: uploading attachments, sending simple and
+//! eIDAS letters, reading and listing them.
+
+use ar24_contract_tests::contract::{flag, mail_object_problems};
+use ar24_contract_tests::{Answer, Call};
+use cucumber::{given, then, when};
+use serde_json::Value;
+
+use super::{Field, User};
+use crate::world::Ar24World;
+
+/// The bytes of the file `name` in this scenario: distinct per scenario and name.
+fn file_bytes(w: &Ar24World, name: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {name} for scenario {}\n%%EOF\n", w.tag).into_bytes()
+}
+
+/// A letter from `from` to `to` (a private person, who need not have an
+/// AR24 account), as AR24's parameters.
+fn letter(w: &mut Ar24World, from: &str, to: &str) -> Vec<(String, String)> {
+    let recipient = w.user_entry(to).email.clone();
+    [
+        ("id_user", w.user(from).id().to_string()),
+        ("to_email", recipient),
+        ("dest_statut", "particulier".into()),
+        ("to_firstname", to.to_owned()),
+        ("to_lastname", "Destinataire".into()),
+        ("content", format!("<p>Lettre recommandée de {from} à {to}.</p>")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+fn set(mut form: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+    form.retain(|(k, _)| k != name);
+    form.push((name.to_owned(), value.to_owned()));
+    form
+}
+
+/// Sends `form` to `POST mail`; remembers the letter's id on success.
+async fn send_letter(w: &mut Ar24World, form: Vec<(String, String)>) {
+    let answer = w.send(Call::post("mail").params(form)).await;
+    if let Some(id) = answer.result().and_then(|r| r["id"].as_u64()) {
+        w.letter = Some(id);
+    }
+}
+
+fn letter_id(w: &Ar24World) -> u64 {
+    w.letter.expect("a letter was sent earlier in the scenario")
+}
+
+/// The result of the last answer, which must be a success.
+fn result(w: &Ar24World) -> &Value {
+    let answer = w.last();
+    answer.result().unwrap_or_else(|| panic!("AR24 answered {}", answer.outcome()))
+}
+
+#[given(expr = "the user {user} was created with a confirmed address")]
+async fn given_confirmed(w: &mut Ar24World, name: User) {
+    let User(name) = name;
+    let form = set(w.user_form(&name), "confirmed", "1");
+    w.create_user(&name, &form).await;
+    assert!(matches!(w.last(), Answer::Success { .. }), "creating {name}: {}", w.last().outcome());
+}
+
+#[given(expr = "the user {user} was created ready to send, with the CGU pre-accepted")]
+async fn given_ready(w: &mut Ar24World, name: User) {
+    let User(name) = name;
+    let form = set(set(w.user_form(&name), "confirmed", "1"), "cgu", "1");
+    w.create_user(&name, &form).await;
+    assert!(matches!(w.last(), Answer::Success { .. }), "creating {name}: {}", w.last().outcome());
+    assert!(w.flag_of(&name, "cgu").await, "{name} was created with cgu=1 on a token that pre-accepts the CGU");
+}
+
+#[given(expr = "we uploaded the file {string} for {user}")]
+#[when(expr = "we upload the file {string} for {user}")]
+async fn when_upload(w: &mut Ar24World, file: String, name: User) {
+    let User(name) = name;
+    let bytes = file_bytes(w, &file);
+    let call = Call::post("attachment").param("id_user", w.user(&name).id()).file("file", &file, bytes.clone());
+    let answer = w.send(call).await;
+    if let Some(id) = answer.result().and_then(|r| r["file_id"].as_u64()) {
+        w.files.insert(file, (id, bytes));
+    }
+}
+
+#[when(expr = "we upload for {user} without a file")]
+async fn when_upload_nothing(w: &mut Ar24World, name: User) {
+    let User(name) = name;
+    w.send(Call::post("attachment").param("id_user", w.user(&name).id()).multipart()).await;
+}
+
+#[when(expr = "another partner uploads the file {string} for {user}")]
+async fn when_other_uploads(w: &mut Ar24World, file: String, name: User) {
+    let User(name) = name;
+    let other = w.second_partner().await;
+    let call = Call::post("attachment").param("id_user", w.user(&name).id()).file("file", &file, file_bytes(w, &file));
+    let answer = other.send(&call).await;
+    w.answered(answer);
+}
+
+#[then(expr = "the answer gives the id of the file {string}")]
+async fn then_file_id(w: &mut Ar24World, file: String) {
+    let uploaded = result(w);
+    let id = uploaded["file_id"].as_u64().filter(|id| *id > 0);
+    assert!(id.is_some(), "file_id is a positive integer: {uploaded}");
+    if let Some(size) = uploaded.get("filesize") {
+        assert_eq!(size.as_u64(), Some(file_bytes(w, &file).len() as u64), "filesize is the file's size");
+    }
+}
+
+#[then(expr = "{user}'s attachments include {string}")]
+async fn then_user_attachments(w: &mut Ar24World, name: User, file: String) {
+    let User(name) = name;
+    let (id, _) = w.files.get(&file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
+    w.get("user/attachment", &[("id_user", w.user(&name).id().to_string())]).await;
+    let items = result(w)["attachments"].as_array().cloned().unwrap_or_else(|| panic!("a list: {}", result(w)));
+    let item = items.iter().find(|a| a["id_api_attachment"].as_u64() == Some(id));
+    let item = item.unwrap_or_else(|| panic!("{file} (id {id}) is listed: {items:?}"));
+    assert_eq!(item["filename"], file.as_str(), "listed under its name");
+}
+
+#[when(expr = "{user} sends a registered letter to {user}")]
+async fn when_send(w: &mut Ar24World, from: User, to: User) {
+    let form = letter(w, &from.0, &to.0);
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} sends a registered letter to {user} with the attachment {string}")]
+async fn when_send_with(w: &mut Ar24World, from: User, to: User, file: String) {
+    let (id, _) = w.files.get(&file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
+    let form = set(letter(w, &from.0, &to.0), "attachment[0]", &id.to_string());
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} sends a registered letter to {user} with \"{field}\" set to {string}")]
+async fn when_send_set(w: &mut Ar24World, from: User, to: User, field: Field, value: String) {
+    let form = set(letter(w, &from.0, &to.0), &field.0, &value);
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} sends a registered letter to their own address")]
+async fn when_send_to_self(w: &mut Ar24World, from: User) {
+    let own = w.user(&from.0).email.clone();
+    let form = set(letter(w, &from.0, "Someone"), "to_email", &own);
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} sends an eIDAS letter to {user} without authenticating")]
+async fn when_send_eidas_bare(w: &mut Ar24World, from: User, to: User) {
+    let form = set(letter(w, &from.0, &to.0), "eidas", "1");
+    send_letter(w, form).await;
+}
+
+#[then(expr = "the answer is a registered letter from {user} to {user}")]
+async fn then_letter(w: &mut Ar24World, from: User, to: User) {
+    let (sender, recipient) = (w.user(&from.0).clone(), w.address_of(&to.0));
+    let mail = result(w);
+    let problems = mail_object_problems(mail);
+    assert!(problems.is_empty(), "the mail object does not match AR24's: {}", problems.join("; "));
+    assert_eq!(mail["id_sender"].as_u64(), sender.id, "sent by {}", from.0);
+    assert!(mail["from_email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(&sender.email)), "{mail}");
+    assert!(mail["to_email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(&recipient)), "{mail}");
+}
+
+#[then(expr = "the letter is {string}")]
+async fn then_status(w: &mut Ar24World, status: String) {
+    assert_eq!(result(w)["status"], status.as_str(), "{}", result(w));
+}
+
+#[then("the letter is an eIDAS letter")]
+async fn then_eidas(w: &mut Ar24World) {
+    let is_eidas = flag(result(w).get("is_eidas")).unwrap_or_else(|why| panic!("is_eidas {why}"));
+    assert!(is_eidas, "{}", result(w));
+}
+
+#[then(expr = "the letter carries the attachment {string}")]
+async fn then_carries(w: &mut Ar24World, file: String) {
+    let (id, _) = w.files.get(&file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
+    let ids: Vec<u64> = result(w)["attachments"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+    assert_eq!(ids, [id], "{}", result(w));
+}
+
+#[when("we read the letter")]
+async fn when_read(w: &mut Ar24World) {
+    let id = letter_id(w);
+    w.get("mail", &[("id", id.to_string())]).await;
+}
+
+#[when(expr = "we read the letter with id {string}")]
+async fn when_read_id(w: &mut Ar24World, id: String) {
+    w.get("mail", &[("id", id)]).await;
+}
+
+#[when("another partner reads the letter")]
+async fn when_other_reads(w: &mut Ar24World) {
+    let id = letter_id(w);
+    let other = w.second_partner().await;
+    let answer = other.get("mail", &[("id", id.to_string())]).await;
+    w.answered(answer);
+}
+
+#[then(expr = "{user}'s letters include it")]
+async fn then_listed(w: &mut Ar24World, name: User) {
+    let User(name) = name;
+    let id = letter_id(w);
+    w.get("user/mail", &[("id_user", w.user(&name).id().to_string())]).await;
+    let letters = result(w).as_array().unwrap_or_else(|| panic!("a bare array of letters: {}", result(w)));
+    assert!(letters.iter().any(|l| l["id"].as_u64() == Some(id)), "letter {id} is listed: {letters:?}");
+    for letter in letters {
+        let problems = mail_object_problems(letter);
+        assert!(problems.is_empty(), "a listed letter does not match AR24's: {}", problems.join("; "));
+    }
+}
+
+#[then(expr = "the letter's attachments include {string}")]
+async fn then_letter_attachments(w: &mut Ar24World, file: String) {
+    let (id, _) = w.files.get(&file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
+    let letter = letter_id(w);
+    w.get("attachment", &[("id", letter.to_string())]).await;
+    let items = result(w)["attachments"].as_array().cloned().unwrap_or_else(|| panic!("a list: {}", result(w)));
+    assert!(items.iter().any(|a| a["id_api_attachment"].as_u64() == Some(id)), "{file} in {items:?}");
+}
+
+#[given(expr = "{user}'s identity was verified")]
+async fn given_identity(w: &mut Ar24World, name: User) {
+    let User(name) = name;
+    w.post("user/identity", &[("id_user", w.user(&name).id().to_string())]).await;
+    assert!(matches!(w.last(), Answer::Success { .. }), "ordering {name}'s identity: {}", w.last().outcome());
+    let account = w.account(&name).await;
+    let verified = flag(account.get("is_identity_verified")).unwrap_or_else(|why| panic!("is_identity_verified {why}"));
+    assert!(verified, "{name}'s identity is verified");
+}
+
+/// The code `name`'s authenticator shows now (read from the mock, since AR24 posts the key).
+async fn code_of(w: &Ar24World, name: &str) -> String {
+    let otp = w.control().otp(w.user(name).id()).await.unwrap_or_else(|e| panic!("{e}"));
+    otp["code"].as_str().unwrap_or_else(|| panic!("a code: {otp}")).to_owned()
+}
+
+#[when(expr = "{user} sends an eIDAS letter to {user} with the code of the moment")]
+async fn when_send_eidas_code(w: &mut Ar24World, from: User, to: User) {
+    let code = code_of(w, &from.0).await;
+    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &code);
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} authenticates for an hour with the code of the moment")]
+async fn when_auth_otp(w: &mut Ar24World, name: User) {
+    let User(name) = name;
+    let code = code_of(w, &name).await;
+    w.post("user/auth_otp", &[("id_user", w.user(&name).id().to_string()), ("otp", code)]).await;
+    let session = result(w);
+    let hash = session["hash"].as_str().filter(|h| !h.is_empty());
+    let hash = hash.unwrap_or_else(|| panic!("a hash: {session}")).to_owned();
+    let expires = session["expiration_date"].as_str().unwrap_or_default();
+    assert!(ar24_contract_tests::contract::is_date(expires), "expiration_date is a date: {session}");
+    w.otp_hash = Some(hash);
+}
+
+#[when(expr = "{user} sends an eIDAS letter to {user} with that authentication")]
+async fn when_send_eidas_hash(w: &mut Ar24World, from: User, to: User) {
+    let hash = w.otp_hash.clone().expect("an authentication earlier in the scenario");
+    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "auth_otp_hash", &hash);
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} sends an eIDAS letter to {user} with the authentication {string}")]
+async fn when_send_eidas_bad_hash(w: &mut Ar24World, from: User, to: User, hash: String) {
+    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "auth_otp_hash", &hash);
+    send_letter(w, form).await;
+}

@@ -1,0 +1,21 @@
+Feature: Attachments
+  A partner uploads a user's documents to AR24 before sending them in a
+  registered letter. Each upload gets its own id.
+
+  Scenario: Uploading a document for a user
+    Given the user Alice was created
+    When we upload the file "mise-en-demeure.pdf" for Alice
+    Then the call succeeds
+    And the answer gives the id of the file "mise-en-demeure.pdf"
+    And Alice's attachments include "mise-en-demeure.pdf"
+
+  Scenario: Uploading without a file
+    Given the user Alice was created
+    When we upload for Alice without a file
+    Then the call fails with "attachment_missing_file"
+
+  @needs_second_partner
+  Scenario: Another partner cannot upload for our user
+    Given the user Alice was created
+    When another partner uploads the file "contrat.pdf" for Alice
+    Then the call fails with "user_unavailable"

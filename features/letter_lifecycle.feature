@@ -1,0 +1,62 @@
+Feature: A registered letter's life
+  Once a letter is sent, AR24 notifies its recipient, who accepts it, or
+  identifies and refuses it, or lets 15 days pass. AR24 issues a proof at each
+  step, and calls the partner's webhook at each change of status.
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: The recipient is notified and the proof of sending is a PDF
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    Then the letter reaches "ev"
+    And its proof of sending downloads as a PDF
+
+  @out_of_band @needs_cgu_preaccepted @needs_global_billing
+  Scenario: The recipient accepts the letter
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And Bob accepts the letter from the email
+    Then the letter reaches "ar"
+    And its proof of receipt downloads as a PDF
+
+  @out_of_band @needs_cgu_preaccepted @needs_global_billing
+  Scenario: The recipient identifies and refuses the letter
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And Bob identifies and refuses the letter from the email
+    Then the letter reaches "rf"
+    And its proof of refusal downloads as a PDF
+
+  @serial @needs_business_clock @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A letter nobody answers is neglected after 15 days
+    # Moving the mock's clock moves it for every scenario: this one runs alone (@serial).
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And 15 days pass without an answer
+    Then the letter reaches "ng"
+    And its proof of negligence downloads as a PDF
+
+  @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
+  Scenario: Our webhook hears that the recipient was notified
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob asking AR24 to call our webhook
+    Then the call succeeds
+    And our webhook hears that the letter is "ev"
+
+  @needs_webhook_receiver @out_of_band @needs_cgu_preaccepted @needs_global_billing
+  Scenario: Our webhook hears that the recipient accepted
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob asking AR24 to call our webhook
+    And Bob accepts the letter from the email
+    Then our webhook hears that the letter is "ar"

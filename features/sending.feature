@@ -1,0 +1,128 @@
+Feature: Sending registered letters
+  A user sends a registered electronic letter once their address is
+  confirmed, they have accepted AR24's terms, and someone pays: their own
+  payment method, their team administrator's, or the partner's global billing.
+  AR24 notifies the recipient, who then accepts, refuses or neglects it.
+
+  Scenario: A user whose address is not confirmed cannot send
+    Given the user Alice was created
+    When Alice sends a registered letter to Bob
+    Then the call fails with "user_account_not_confirmed"
+
+  @needs_no_cgu_preaccepted
+  Scenario: A user who has not accepted the CGU cannot send
+    Given the user Alice was created with a confirmed address
+    When Alice sends a registered letter to Bob
+    Then the call fails with "user_eula_not_accepted"
+
+  @needs_cgu_preaccepted @needs_no_global_billing
+  Scenario: A user who cannot pay cannot send
+    Given AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    Then the call fails with "user_no_payment"
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A user we pay for sends a letter with an attachment
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And we uploaded the file "mise-en-demeure.pdf" for Alice
+    When Alice sends a registered letter to Bob with the attachment "mise-en-demeure.pdf"
+    Then the call succeeds
+    And the answer is a registered letter from Alice to Bob
+    And the letter is "waiting"
+    And the letter carries the attachment "mise-en-demeure.pdf"
+    When we read the letter
+    Then the answer is a registered letter from Alice to Bob
+    And Alice's letters include it
+    And the letter's attachments include "mise-en-demeure.pdf"
+
+  @out_of_band
+  Scenario: A user who accepted the CGU and added a payment method sends a letter
+    Given the user Alice was created with a confirmed address
+    And we ask AR24 to send Alice the CGU
+    And Alice accepts the CGU sent by email
+    And Alice has added a payment method
+    When Alice sends a registered letter to Bob
+    Then the call succeeds
+    And the answer is a registered letter from Alice to Bob
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario Outline: A letter the recipient or content rules refuse
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob with "<field>" set to "<value>"
+    Then the call fails with "<slug>"
+
+    Examples:
+      | field         | value                           | slug                           |
+      | to_email      |                                 | missing_email                  |
+      | to_email      | bob-at-nowhere                  | invalid_recipient              |
+      | content       | <script>alert(1)</script>       | forbidden_html                 |
+      | content       |                                 | error_no_content_no_attachment |
+      | attachment[0] | 999999999                       | attachment_not_exists          |
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A user cannot send a letter to themselves
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to their own address
+    Then the call fails with "same_sender_recipients_emails"
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: An eIDAS letter needs the sender to authenticate
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends an eIDAS letter to Bob without authenticating
+    Then the call fails with "authentication_missing"
+
+  @mock_only
+  Scenario: The recipient is notified by email
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    Then the call succeeds
+    And Bob has received 1 email
+
+  @mock_only
+  Scenario: An eIDAS letter authenticated with a one-time code
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And Alice's identity was verified
+    When Alice sends an eIDAS letter to Bob with the code of the moment
+    Then the call succeeds
+    And the letter is an eIDAS letter
+
+  @mock_only
+  Scenario: One code authenticates a sender's eIDAS letters for an hour
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And Alice's identity was verified
+    When Alice authenticates for an hour with the code of the moment
+    And Alice sends an eIDAS letter to Bob with that authentication
+    Then the call succeeds
+    And the letter is an eIDAS letter
+    When Alice sends an eIDAS letter to Carol with that authentication
+    Then the call succeeds
+    When Alice sends an eIDAS letter to Bob with the authentication "0000000000000000000000000000000000000000"
+    Then the call fails with "authentication_otp_hash_invalid"
+
+  Scenario: Reading a letter without saying which
+    When we read the letter with id ""
+    Then the call fails with "missing_erm_id"
+
+  @needs_second_partner @needs_cgu_preaccepted @needs_global_billing
+  Scenario: Another partner cannot read our letter
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And another partner reads the letter
+    Then the call fails with "user_unavailable"

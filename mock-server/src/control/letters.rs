@@ -1,0 +1,150 @@
+//! `/_mock/letters`, `/_mock/charges` and `/_mock/webhooks`: the registered
+//! letters sent, what the recipient does with them, every paid action with who
+//! paid, and every webhook delivery.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::query;
+use crate::error::ControlError;
+use crate::slug::Slug;
+use crate::state::AppState;
+use crate::store::LetterFilter;
+use crate::store::charges::Charge;
+use crate::store::letter::{Letter, LetterStatus, MailView};
+use crate::store::lifecycle::{Event, Refused};
+use crate::store::webhook::Delivery;
+
+#[derive(Debug, Deserialize)]
+struct Filter {
+    token: Option<String>,
+    user: Option<String>,
+    status: Option<String>,
+}
+
+fn given(raw: Option<String>) -> Option<String> {
+    raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn user_filter(raw: Option<String>) -> Result<Option<u64>, ControlError> {
+    given(raw)
+        .map(|u| u.parse::<u64>().map_err(|_| ControlError(StatusCode::BAD_REQUEST, Slug::InvalidFilter)))
+        .transpose()
+}
+
+fn view(state: &AppState, letter: &Letter) -> MailView {
+    state.store.mail_view(letter)
+}
+
+/// `GET /_mock/letters?token=&user=&status=`: AR24 mail objects, oldest first.
+pub(crate) async fn list_letters(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<MailView>>, ControlError> {
+    let filter: Filter = query(raw.as_deref(), Slug::InvalidFilter)?;
+    let status = given(filter.status)
+        .map(|s| LetterStatus::parse(&s).ok_or(ControlError(StatusCode::BAD_REQUEST, Slug::InvalidFilter)))
+        .transpose()?;
+    let filter = LetterFilter { token: given(filter.token), user: user_filter(filter.user)?, status };
+    Ok(Json(state.store.letters(&filter).iter().map(|l| view(&state, l)).collect()))
+}
+
+/// `GET /_mock/letters/{id}`: one letter (the link of a sender's notification).
+pub(crate) async fn get_letter(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<MailView>, ControlError> {
+    let not_found = || ControlError(StatusCode::NOT_FOUND, Slug::LetterNotFound);
+    let letter = id.parse::<u64>().ok().and_then(|id| state.store.letter(id)).ok_or_else(not_found)?;
+    Ok(Json(view(&state, &letter)))
+}
+
+/// `GET /_mock/charges?token=&user=`: every paid action, oldest first.
+pub(crate) async fn list_charges(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<Charge>>, ControlError> {
+    let filter: Filter = query(raw.as_deref(), Slug::InvalidFilter)?;
+    let token = given(filter.token);
+    Ok(Json(state.store.charges_for(token.as_deref(), user_filter(filter.user)?)))
+}
+
+/// `POST /_mock/letters/{id}/accept|refuse|bounce`: what the recipient (or
+/// their mail server) does, as if from the notification email. A letter in a
+/// state that cannot change answers 409 `letter_settled` with the reason.
+fn act_on_letter(state: &AppState, id: &str, event: Event) -> Response {
+    let not_found = ControlError(StatusCode::NOT_FOUND, Slug::LetterNotFound);
+    let Ok(id) = id.parse::<u64>() else { return not_found.into_response() };
+    match state.store.transition(id, event, state.store.clock.now()) {
+        Ok(letter) => {
+            state.webhooks.send_due(&state.store);
+            Json(view(state, &letter)).into_response()
+        }
+        Err(Refused::NotFound) => not_found.into_response(),
+        Err(refused @ Refused::Settled(_)) => {
+            ControlError::with_reason(StatusCode::CONFLICT, Slug::LetterSettled, refused.reason()).into_response()
+        }
+    }
+}
+
+/// A person clicking in the console (asking for a page) goes back to the letters; a script gets JSON.
+fn answer_for(headers: &HeaderMap, response: Response) -> Response {
+    let wants_page = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if wants_page { Redirect::to("/_mock/?view=letters").into_response() } else { response }
+}
+
+/// `POST /_mock/letters/{id}/accept`.
+pub(crate) async fn accept_letter(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    answer_for(&headers, act_on_letter(&state, &id, Event::Accept))
+}
+
+/// `POST /_mock/letters/{id}/refuse`.
+pub(crate) async fn refuse_letter(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    answer_for(&headers, act_on_letter(&state, &id, Event::Refuse))
+}
+
+/// `POST /_mock/letters/{id}/bounce`.
+pub(crate) async fn bounce_letter(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    answer_for(&headers, act_on_letter(&state, &id, Event::Bounce))
+}
+
+#[derive(Debug, Deserialize)]
+struct WebhookFilter {
+    letter: Option<String>,
+}
+
+/// `GET /_mock/webhooks?letter=`: every delivery with its attempts, oldest first.
+pub(crate) async fn list_webhooks(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<Delivery>>, ControlError> {
+    let filter: WebhookFilter = query(raw.as_deref(), Slug::InvalidFilter)?;
+    Ok(Json(state.store.webhook_deliveries(user_filter(filter.letter)?)))
+}
+
+/// `POST /_mock/webhooks/{id}/replay`: sends a delivery again now.
+pub(crate) async fn replay_webhook(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Delivery>, ControlError> {
+    let not_found = || ControlError(StatusCode::NOT_FOUND, Slug::DeliveryNotFound);
+    let id = id.parse::<u64>().map_err(|_| not_found())?;
+    let delivery = state.store.replay_delivery(id).ok_or_else(not_found)?;
+    state.webhooks.send_due(&state.store);
+    Ok(Json(delivery))
+}

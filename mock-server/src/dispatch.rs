@@ -1,0 +1,84 @@
+//! Webhook attempts on the wire: what the store says is due is posted,
+//! concurrently but bounded, each with AR24's timeout for its attempt number,
+//! and never on the path of an API answer. A receiver that hangs holds one
+//! permit until its timeout, nothing else.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+
+use crate::store::Store;
+use crate::store::webhook::{Attempt, timeout};
+
+/// Attempts under way at once, at most.
+const CONCURRENT: usize = 16;
+
+/// How often the business clock is checked for what fell due, in milliseconds.
+pub const TICK_MS: u64 = 200;
+
+/// The webhook sender.
+#[derive(Debug)]
+pub struct Webhooks {
+    http: reqwest::Client,
+    permits: Arc<Semaphore>,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Webhooks {
+    /// A sender with its own HTTP client.
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder().user_agent("AR24 webhook (ar24-mock)").build().unwrap_or_default();
+        Self { http, permits: Arc::new(Semaphore::new(CONCURRENT)) }
+    }
+
+    /// Posts every attempt due now, each in its own task.
+    pub fn send_due(&self, store: &Arc<Store>) {
+        for due in store.take_due_deliveries(store.clock.now()) {
+            let (http, permits, store) = (self.http.clone(), Arc::clone(&self.permits), Arc::clone(store));
+            tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let started = Instant::now();
+                let at = store.clock.now_paris();
+                let sent = http.post(&due.url).form(&due.payload).timeout(timeout(due.number)).send().await;
+                let (status, error) = match sent {
+                    Ok(response) => (Some(response.status().as_u16()), None),
+                    Err(err) if err.is_timeout() => (None, Some(format!("no answer within {:?}", timeout(due.number)))),
+                    Err(err) => (None, Some(describe(&err))),
+                };
+                let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                if let Some(error) = &error {
+                    tracing::warn!(url = %due.url, attempt = due.number, %error, "webhook attempt failed");
+                }
+                store.record_attempt(due.id, Attempt { number: due.number, at, status, error, duration_ms });
+            });
+        }
+    }
+}
+
+/// The error in words, with its cause (reqwest's own text is terse).
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Checks the business clock every [`TICK_MS`] until the task is dropped.
+pub async fn run_clock(state: crate::AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(TICK_MS));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        state.tick();
+    }
+}

@@ -1,0 +1,177 @@
+//! The front door of the AR24 API: what every call goes through before and
+//! after its route. The body is received within the route's own limit, its
+//! parameters and files read once (`protocol::params`), injected faults
+//! applied, and the call journalled before the answer leaves. Authentication
+//! ([`auth::Caller`]), typed parameters ([`extract`]) and the encrypted success
+//! envelope ([`envelope`]) are the extractors and answers routes use.
+
+pub mod auth;
+pub mod envelope;
+pub mod extract;
+pub mod hints;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::config::Config;
+use crate::error::{Answered, Ar24Error};
+use crate::protocol::params::{self, Params};
+use crate::slug::Slug;
+use crate::state::AppState;
+use crate::store::faults::Fault;
+use crate::store::journal::JournalEntry;
+
+/// Room for the multipart framing and text parameters around an uploaded file.
+const MULTIPART_MARGIN: usize = 64 * 1024;
+
+/// The largest body a route takes, and the slug of a larger one. The upload
+/// route takes files up to `--max-attachment`; `mail` a content of
+/// `--max-content` characters (up to 4 bytes each, urlencoded: 12 bytes);
+/// every other route the small `--max-body`.
+pub fn body_limit(route: &str, config: &Config) -> (usize, Slug) {
+    match route.trim_end_matches('/') {
+        "attachment" => (config.max_attachment.saturating_add(MULTIPART_MARGIN), Slug::AttachmentTooBig),
+        "mail" => (config.max_body.saturating_add(config.max_content.saturating_mul(12)), Slug::BodyTooLarge),
+        _ => (config.max_body, Slug::BodyTooLarge),
+    }
+}
+
+/// Receives the body within the route's limit and reads its parameters.
+async fn read(request: Request, config: &Config) -> Result<(Request, Params), Slug> {
+    let (parts, body) = request.into_parts();
+    let route = parts.uri.path().trim_start_matches('/');
+    let query = parts.uri.query().unwrap_or_default();
+    let params = if matches!(parts.method, Method::POST | Method::PUT | Method::PATCH) {
+        let (limit, too_large) = body_limit(route, config);
+        // A declared length over the limit is refused before a byte is read.
+        let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit as u64) {
+            return Err(too_large);
+        }
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
+            if err.into_inner().is::<http_body_util::LengthLimitError>() { too_large } else { Slug::MalformedBody }
+        })?;
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        params::read(query, Some((content_type, bytes))).await?
+    } else {
+        params::read(query, None).await?
+    };
+    Ok((Request::from_parts(parts, axum::body::Body::empty()), params))
+}
+
+/// Reads the parameters once, runs the route, and journals the call before
+/// the answer leaves.
+pub(crate) async fn front_door(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().to_string();
+    let route = request.uri().path().trim_start_matches('/').to_owned();
+    let sent = Sent::of(&request);
+    let (params, read) = match read(request, &state.config).await {
+        Ok((request, params)) => (Arc::new(params), Ok(request)),
+        Err(slug) => (Arc::new(Params::default()), Err(slug)),
+    };
+    // Faults come before anything else, as a real outage would.
+    let fault = state.store.faults.take(&route, params.get("token"));
+    let response = match (fault, read) {
+        (Some(Fault::Maintenance), _) => Ar24Error::Maintenance.into_response(),
+        (Some(Fault::Error(slug)), _) => Ar24Error::Slug(slug).into_response(),
+        (Some(Fault::Drop), _) => dropped_connection(),
+        (_, Err(slug)) => Ar24Error::Slug(slug).into_response(),
+        (delay, Ok(mut request)) => {
+            if let Some(Fault::Delay(pause)) = delay {
+                tokio::time::sleep(pause).await;
+            }
+            request.extensions_mut().insert(Arc::clone(&params));
+            next.run(request).await
+        }
+    };
+    let answered = response.extensions().get::<Answered>();
+    if let Some(Answered { slug: Some(slug), detail: Some(detail), .. }) = answered {
+        tracing::error!(%slug, %detail, %route, "the mock failed to answer a call");
+    }
+    let status = if fault == Some(Fault::Drop) { "dropped" } else { answered.map_or("SUCCESS", |a| a.status) };
+    let slug = answered.and_then(|a| a.slug);
+    let hint = match (fault, slug) {
+        (Some(fault), _) => Some(format!("an injected fault answered ({}): see /_mock/faults", fault.name())),
+        (None, Some(slug)) => Some(hint(&state, &params, &sent, slug)),
+        (None, None) => None,
+    };
+    let token = params.get("token");
+    let outcome = slug.map_or(status, Slug::as_str);
+    if tracing::enabled!(target: "ar24_mock::api", tracing::Level::INFO) {
+        let partner = token.and_then(|t| state.store.partner(t));
+        let partner = partner.as_ref().map_or("unknown partner", |p| p.name.as_str());
+        let took = started.elapsed().as_millis();
+        tracing::info!(target: "ar24_mock::api", "{method} /api/{route} · {partner} · {outcome} · {took} ms");
+    }
+    if let Some(hint) = &hint {
+        tracing::warn!(target: "ar24_mock::api", "{method} /api/{route} answered {outcome}: {hint}");
+    }
+    state.store.record_request(JournalEntry {
+        seq: 0,
+        time: chrono::Utc::now(),
+        method,
+        route,
+        token: token.map(str::to_owned),
+        http_status: response.status().as_u16(),
+        status,
+        slug: slug.map(Slug::as_str),
+        fault: fault.map(Fault::name),
+        hint,
+        files: params.files().iter().map(|f| f.record()).collect(),
+        params,
+    });
+    response
+}
+
+/// Headers a hint may name when a token arrives in the wrong place.
+const TOKEN_HEADERS: [&str; 3] = ["token", "authorization", "x-token"];
+
+/// What a hint needs of the request beyond its parameters, kept cheaply
+/// (a header value is shared, not copied) since most calls succeed.
+struct Sent {
+    signature: Option<header::HeaderValue>,
+    token_headers: Vec<&'static str>,
+}
+
+impl Sent {
+    fn of(request: &Request) -> Self {
+        let headers = request.headers();
+        Self {
+            signature: headers.get("signature").cloned(),
+            token_headers: TOKEN_HEADERS.into_iter().filter(|h| headers.contains_key(*h)).collect(),
+        }
+    }
+}
+
+/// Why the call failed, for the developer.
+fn hint(state: &AppState, params: &Params, sent: &Sent, slug: Slug) -> String {
+    let partners = state.store.partner_list();
+    let known: Vec<hints::Known<'_>> =
+        partners.iter().map(|p| hints::Known { name: &p.name, token: &p.token, keys: &p.keys }).collect();
+    let token = params.get("token").map(str::trim).unwrap_or_default();
+    let signature = sent.signature.as_ref().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    hints::explain(&hints::Failure {
+        slug,
+        params,
+        signature_header: signature.as_deref(),
+        header_names: sent.token_headers.iter().map(|h| (*h).to_owned()).collect(),
+        partner: known.iter().find(|k| k.token == token).copied(),
+        partners: known.clone(),
+        now: chrono::Utc::now(),
+        window: state.config.date_window,
+    })
+}
+
+/// A response whose body fails before its first byte: the server closes the
+/// connection and the client sees it dropped, with no answer.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<bytes::Bytes, _>(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected fault: drop"))
+    });
+    Response::new(axum::body::Body::from_stream(failing))
+}

@@ -1,0 +1,255 @@
+//! The registered letter (AR24's "mail object", ar24-sending.md §2) as the mock
+//! stores it, its status, and the JSON AR24 answers for it.
+
+use serde::{Deserialize, Serialize};
+
+use super::attachment::{Attachment, AttachmentDetail};
+use crate::domain::letter::Recipient;
+
+/// A letter's status ([ASSUMED]: AR24 shows `waiting`; the others are its proof codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LetterStatus {
+    /// Deposited, the recipient not yet notified.
+    Waiting,
+    /// The recipient was notified (proof of deposit and sending).
+    Ev,
+    /// The recipient accepted it (acknowledgement of receipt).
+    Ar,
+    /// The recipient refused it.
+    Rf,
+    /// The recipient let it lapse (15 days).
+    Ng,
+    /// The notification bounced.
+    Bc,
+}
+
+impl LetterStatus {
+    /// Every status.
+    pub const ALL: [LetterStatus; 6] = [Self::Waiting, Self::Ev, Self::Ar, Self::Rf, Self::Ng, Self::Bc];
+
+    /// The status as AR24 spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Ev => "ev",
+            Self::Ar => "ar",
+            Self::Rf => "rf",
+            Self::Ng => "ng",
+            Self::Bc => "bc",
+        }
+    }
+
+    /// The status spelled `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The status in words, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting to be sent",
+            Self::Ev => "sent: the recipient is notified",
+            Self::Ar => "accepted by the recipient",
+            Self::Rf => "refused by the recipient",
+            Self::Ng => "neglected: the recipient did not answer within 15 days",
+            Self::Bc => "undelivered: the notification bounced",
+        }
+    }
+
+    /// Accepted, refused, neglected and bounced letters never change again.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Ar | Self::Rf | Self::Ng | Self::Bc)
+    }
+}
+
+/// The sender as the letter shows it, fixed at sending.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct SenderCard {
+    pub name: String,
+    pub email: String,
+    pub address1: String,
+    pub address2: String,
+    pub city: String,
+    pub zipcode: String,
+}
+
+/// The sender's `notify_*` preferences when the letter was sent.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct NotifySnapshot {
+    pub ev: bool,
+    pub ar: bool,
+    pub rf: bool,
+    pub ng: bool,
+}
+
+/// A registered letter as stored (and kept in the state file).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Letter {
+    /// AR24's integer id, increasing.
+    pub id: u64,
+    /// The token of the partner whose call sent it.
+    pub partner: String,
+    /// The sending user.
+    pub sender: u64,
+    /// Current status.
+    pub status: LetterStatus,
+    /// A qualified eIDAS letter.
+    pub is_eidas: bool,
+    /// The sender, as shown on the letter.
+    pub from: SenderCard,
+    /// The recipient.
+    pub to: Recipient,
+    /// The letter's text or HTML.
+    pub content: String,
+    /// The attachments, by id, in the order given.
+    pub attachments: Vec<u64>,
+    /// `ref_dossier`, `ref_client`, `ref_facturation`: echoed.
+    pub refs: [Option<String>; 3],
+    /// Echoed, never checked.
+    pub payment_slug: Option<String>,
+    /// Where status changes are posted.
+    pub webhook: Option<String>,
+    /// Stored, without effect.
+    pub pre_notif: bool,
+    /// The price charged, before VAT.
+    pub price_ht: f64,
+    /// Deposit time, Paris local time.
+    pub date: String,
+    /// Uppercase SHA-256 of the content followed by each attachment's bytes.
+    pub full_hash_sha256: String,
+    /// The 16-character token of the letter's download URLs.
+    pub download_token: String,
+    /// The sender's notification preferences at sending.
+    pub req_notify: NotifySnapshot,
+    /// When the recipient was notified.
+    pub ts_ev_date: Option<String>,
+    /// When the recipient accepted it.
+    pub view_date: Option<String>,
+    /// When the recipient refused it.
+    pub refused_date: Option<String>,
+    /// When it became neglected.
+    pub negligence_date: Option<String>,
+    /// When the notification bounced.
+    pub bounced_date: Option<String>,
+    /// The recipient's link (in the notification and every reminder).
+    #[serde(default)]
+    pub recipient_link: Option<String>,
+    /// Reminders sent so far.
+    #[serde(default)]
+    pub reminders: u32,
+}
+
+/// The mail object of AR24's answers (ar24-sending.md §2). [ASSUMED] types:
+/// numbers for ids and `price_ht`, 0/1 for flags, `null` for what has not happened.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct MailView {
+    pub id: u64,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub status: LetterStatus,
+    pub from_name: String,
+    pub from_email: String,
+    pub address1: String,
+    pub address2: String,
+    pub city: String,
+    pub zipcode: String,
+    pub to_name: String,
+    pub to_firstname: String,
+    pub to_lastname: String,
+    pub to_company: String,
+    pub to_email: String,
+    pub dest_statut: crate::domain::letter::DestStatut,
+    pub id_sender: u64,
+    pub id_creator: u64,
+    #[serde(serialize_with = "super::charges::price")]
+    pub price_ht: f64,
+    pub payment_slug: Option<String>,
+    pub ref_dossier: Option<String>,
+    pub ref_client: Option<String>,
+    pub ref_facturation: Option<String>,
+    pub date: String,
+    pub full_hash_sha256: String,
+    pub send_fail: u8,
+    pub is_eidas: u8,
+    pub proof_ev_url: Option<String>,
+    pub ts_ev_date: Option<String>,
+    pub proof_ar_url: Option<String>,
+    pub view_date: Option<String>,
+    pub proof_ng_url: Option<String>,
+    pub negligence_date: Option<String>,
+    pub proof_rf_url: Option<String>,
+    pub refused_date: Option<String>,
+    pub proof_bc_url: Option<String>,
+    pub bounced_date: Option<String>,
+    pub pdf_content: Option<String>,
+    pub zip: Option<String>,
+    pub req_notify_ev: u8,
+    pub req_notify_ar: u8,
+    pub req_notify_rf: u8,
+    pub req_notify_ng: u8,
+    pub attachments: Vec<u64>,
+    pub attachments_details: Vec<AttachmentDetail>,
+    pub update: [(); 0],
+}
+
+impl Letter {
+    /// The mail object, with its attachments' details and its download URLs
+    /// under `base` (the mock's public URL): each proof once its status is
+    /// reached, the content and the ZIP from the start.
+    pub fn view(&self, attachments: &[Attachment], base: &str) -> MailView {
+        let download = |path: String| format!("{base}/get/{path}?token={}", self.download_token);
+        let proof =
+            |code: &str, date: &Option<String>| date.as_ref().map(|_| download(format!("proof/{code}-{}", self.id)));
+        MailView {
+            id: self.id,
+            kind: "lre",
+            status: self.status,
+            from_name: self.from.name.clone(),
+            from_email: self.from.email.clone(),
+            address1: self.from.address1.clone(),
+            address2: self.from.address2.clone(),
+            city: self.from.city.clone(),
+            zipcode: self.from.zipcode.clone(),
+            to_name: self.to.name(),
+            to_firstname: self.to.firstname.clone(),
+            to_lastname: self.to.lastname.clone(),
+            to_company: self.to.company.clone(),
+            to_email: self.to.email.as_str().to_owned(),
+            dest_statut: self.to.statut,
+            id_sender: self.sender,
+            id_creator: self.sender,
+            price_ht: self.price_ht,
+            payment_slug: self.payment_slug.clone(),
+            ref_dossier: self.refs[0].clone(),
+            ref_client: self.refs[1].clone(),
+            ref_facturation: self.refs[2].clone(),
+            date: self.date.clone(),
+            full_hash_sha256: self.full_hash_sha256.clone(),
+            send_fail: 0,
+            is_eidas: self.is_eidas.into(),
+            proof_ev_url: proof("ev", &self.ts_ev_date),
+            ts_ev_date: self.ts_ev_date.clone(),
+            proof_ar_url: proof("ar", &self.view_date),
+            view_date: self.view_date.clone(),
+            proof_ng_url: proof("ng", &self.negligence_date),
+            negligence_date: self.negligence_date.clone(),
+            proof_rf_url: proof("rf", &self.refused_date),
+            refused_date: self.refused_date.clone(),
+            proof_bc_url: proof("bc", &self.bounced_date),
+            bounced_date: self.bounced_date.clone(),
+            pdf_content: Some(download(format!("content/{}", self.id))),
+            zip: Some(download(format!("zip/{}", self.id))),
+            req_notify_ev: self.req_notify.ev.into(),
+            req_notify_ar: self.req_notify.ar.into(),
+            req_notify_rf: self.req_notify.rf.into(),
+            req_notify_ng: self.req_notify.ng.into(),
+            attachments: self.attachments.clone(),
+            attachments_details: attachments.iter().map(|a| a.detail(base)).collect(),
+            update: [],
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Webhooks: a POST on every status change of a letter, only HTTP 200 counts,
+//! retries on the business clock, every attempt recorded, a hanging receiver
+//! stalling nothing, pending retries surviving a restart.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ar24_mock::Config;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::letter_to;
+use crate::helpers::{TestMock, spawn_mock, spawn_mock_with, unique_email};
+use crate::lifecycle::{advance, read};
+
+/// What a receiver does with each call, in order; then it answers 200.
+#[derive(Clone, Copy, Debug)]
+enum Reply {
+    Status(u16),
+    Hang,
+}
+
+/// The form fields of one call.
+type Call = Vec<(String, String)>;
+
+#[derive(Clone, Default)]
+struct Receiver {
+    calls: Arc<Mutex<Vec<Call>>>,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+}
+
+impl Receiver {
+    /// A receiver on 127.0.0.1 and a port the OS picks; answers its URL.
+    async fn start(script: &[Reply]) -> (Self, String) {
+        let receiver = Self::default();
+        receiver.script.lock().unwrap().extend(script.iter().copied());
+        let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (receiver, url)
+    }
+
+    fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+async fn receive(State(receiver): State<Receiver>, body: String) -> StatusCode {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    receiver.calls.lock().unwrap().push(fields);
+    let next = receiver.script.lock().unwrap().pop_front();
+    match next {
+        Some(Reply::Hang) => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            StatusCode::OK
+        }
+        Some(Reply::Status(code)) => StatusCode::from_u16(code).unwrap(),
+        None => StatusCode::OK,
+    }
+}
+
+fn field<'a>(call: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    call.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+async fn deliveries(t: &TestMock, letter: u64) -> Vec<Value> {
+    let reply =
+        t.plane.request(reqwest::Method::GET, "webhooks", &[("letter", &letter.to_string())], None).await.unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+/// Waits (up to 10 s) until the deliveries of `letter` satisfy `done`.
+async fn wait_for(t: &TestMock, letter: u64, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    for _ in 0..200 {
+        let now = deliveries(t, letter).await;
+        if done(&now) {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: {:#?}", deliveries(t, letter).await);
+}
+
+fn statuses(delivery: &Value) -> Vec<Value> {
+    delivery["attempts"].as_array().unwrap().iter().map(|a| a["status"].clone()).collect()
+}
+
+async fn send_with_webhook(t: &TestMock, url: &str) -> u64 {
+    let (sender, _) = t.ready_sender(&t.api).await;
+    let mut form = letter_to(sender, &unique_email());
+    form.push(("webhook", url.to_owned()));
+    t.api.post("mail", &form).await.ok()["id"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn every_status_change_is_posted_with_its_proof_and_date() {
+    let t = spawn_mock().await;
+    let (receiver, url) = Receiver::start(&[]).await;
+    let id = send_with_webhook(&t, &url).await;
+    wait_for(&t, id, "the ev delivery", |d| d.len() == 1 && d[0]["state"] == "delivered").await;
+    let reply = t.plane.request(reqwest::Method::POST, &format!("letters/{id}/accept"), &[], None).await.unwrap();
+    assert_eq!(reply.status, 200);
+    wait_for(&t, id, "the ar delivery", |d| d.len() == 2 && d[1]["state"] == "delivered").await;
+    let letter = read(&t, id).await;
+    let calls = receiver.calls();
+    assert_eq!(calls.len(), 2);
+    let (ev, ar) = (&calls[0], &calls[1]);
+    assert_eq!(field(ev, "id_mail"), Some(id.to_string().as_str()));
+    assert_eq!((field(ev, "new_state"), field(ar, "new_state")), (Some("ev"), Some("ar")));
+    assert_eq!(field(ev, "proof_url"), letter["proof_ev_url"].as_str());
+    assert_eq!(field(ev, "ts_ev_date"), letter["ts_ev_date"].as_str());
+    assert_eq!(field(ar, "proof_url"), letter["proof_ar_url"].as_str());
+    assert_eq!(field(ar, "view_date"), letter["view_date"].as_str());
+}
+
+#[tokio::test]
+async fn a_receiver_answering_500_then_200_gets_the_retry_when_the_clock_says_so() {
+    let t = spawn_mock().await;
+    let (receiver, url) = Receiver::start(&[Reply::Status(500)]).await;
+    let id = send_with_webhook(&t, &url).await;
+    let first = wait_for(&t, id, "the first attempt", |d| {
+        d.first().is_some_and(|d| !d["attempts"].as_array().unwrap().is_empty())
+    })
+    .await;
+    assert_eq!(first[0]["state"], "pending");
+    assert_eq!(statuses(&first[0]), [json!(500)]);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(receiver.calls().len(), 1, "no retry before 15 minutes of the business clock");
+    advance(&t, json!("15m")).await;
+    let done = wait_for(&t, id, "the retry", |d| d[0]["state"] == "delivered").await;
+    assert_eq!(statuses(&done[0]), [json!(500), json!(200)]);
+    let numbers: Vec<Value> = done[0]["attempts"].as_array().unwrap().iter().map(|a| a["number"].clone()).collect();
+    assert_eq!(numbers, [json!(1), json!(2)]);
+}
+
+#[tokio::test]
+async fn retries_run_out_after_the_configured_number() {
+    let config = Config { webhook_retry_every: 0, webhook_retries: 2, ..Config::default() };
+    let t = spawn_mock_with(config).await;
+    let script = [Reply::Status(503), Reply::Status(404), Reply::Status(201), Reply::Status(200)];
+    let (receiver, url) = Receiver::start(&script).await;
+    let id = send_with_webhook(&t, &url).await;
+    let done = wait_for(&t, id, "the retries running out", |d| d.first().is_some_and(|d| d["state"] == "failed")).await;
+    assert_eq!(statuses(&done[0]), [json!(503), json!(404), json!(201)], "only 200 counts; 1 + 2 retries");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.calls().len(), 3, "nothing after the last retry");
+    // A replay sends it once more, now.
+    let reply =
+        t.plane.request(reqwest::Method::POST, &format!("webhooks/{}/replay", done[0]["id"]), &[], None).await.unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let replayed = wait_for(&t, id, "the replay", |d| d[0]["state"] == "delivered").await;
+    assert_eq!(statuses(&replayed[0]).len(), 4);
+    let missing = t.plane.request(reqwest::Method::POST, "webhooks/999999/replay", &[], None).await.unwrap();
+    assert_eq!((missing.status, missing.json()["slug"].clone()), (404, json!("delivery_not_found")));
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_times_out_and_stalls_nothing_else() {
+    let t = spawn_mock().await;
+    let (_, hanging) = Receiver::start(&[Reply::Hang]).await;
+    let (healthy, healthy_url) = Receiver::start(&[]).await;
+    let stuck = send_with_webhook(&t, &hanging).await;
+    // While that attempt hangs, the API answers and other webhooks go out.
+    let answered = tokio::time::timeout(Duration::from_secs(2), t.api.get("mail", &[("id", stuck.to_string())])).await;
+    assert!(answered.expect("the API answers while a receiver hangs").is_success());
+    let other = send_with_webhook(&t, &healthy_url).await;
+    wait_for(&t, other, "the healthy receiver's delivery", |d| d.first().is_some_and(|d| d["state"] == "delivered"))
+        .await;
+    assert_eq!(healthy.calls().len(), 1);
+    let timed_out = wait_for(&t, stuck, "the timeout", |d| {
+        d.first().is_some_and(|d| !d["attempts"].as_array().unwrap().is_empty())
+    })
+    .await;
+    let attempt = &timed_out[0]["attempts"][0];
+    assert!(attempt["status"].is_null(), "{attempt}");
+    assert!(attempt["error"].as_str().unwrap().contains("no answer within 2.5s"), "{attempt}");
+    assert!(attempt["duration_ms"].as_u64().unwrap() >= 2_400, "{attempt}");
+    assert_eq!(timed_out[0]["state"], "pending", "to be retried");
+}
+
+#[tokio::test]
+async fn a_pending_retry_survives_a_restart_with_the_state() {
+    let source = spawn_mock().await;
+    let (_, failing) = Receiver::start(&[Reply::Status(500)]).await;
+    let id = send_with_webhook(&source, &failing).await;
+    wait_for(&source, id, "the failed first attempt", |d| {
+        d.first().is_some_and(|d| d["attempts"].as_array().unwrap().len() == 1)
+    })
+    .await;
+    let state = source.plane.export_state().await.unwrap();
+    drop(source);
+
+    // The receiver is back, at the same address as far as the state knows: rewrite the URL.
+    let (receiver, url) = Receiver::start(&[]).await;
+    let text = state.to_string().replace(&failing, &url);
+    let target = spawn_mock().await;
+    target.plane.import_state(&serde_json::from_str(&text).unwrap()).await.unwrap();
+    let pending = deliveries(&target, id).await;
+    assert_eq!((pending.len(), &pending[0]["state"]), (1, &json!("pending")));
+    advance(&target, json!("15m")).await;
+    let done = wait_for(&target, id, "the retry after the restart", |d| d[0]["state"] == "delivered").await;
+    assert_eq!(statuses(&done[0]), [json!(500), json!(200)]);
+    assert_eq!(receiver.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_partners_default_webhook_serves_letters_that_name_none() {
+    let t = spawn_mock().await;
+    let (receiver, url) = Receiver::start(&[]).await;
+    let partner = t.new_partner(json!({"webhook": url})).await;
+    let (sender, _) = t.ready_sender(&partner).await;
+    let id = partner.post("mail", &letter_to(sender, &unique_email())).await.ok()["id"].as_u64().unwrap();
+    wait_for(&t, id, "the default webhook", |d| d.first().is_some_and(|d| d["state"] == "delivered")).await;
+    assert_eq!(field(&receiver.calls()[0], "new_state"), Some("ev"));
+    // Without it, nothing is posted.
+    let reply = t
+        .plane
+        .request(reqwest::Method::PATCH, &format!("partners/{}", partner.token), &[], Some(&json!({"webhook": null})))
+        .await
+        .unwrap();
+    assert_eq!(reply.json()["webhook"], Value::Null);
+    let quiet = partner.post("mail", &letter_to(sender, &unique_email())).await.ok()["id"].as_u64().unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(deliveries(&t, quiet).await.is_empty());
+}
