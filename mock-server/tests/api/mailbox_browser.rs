@@ -111,15 +111,37 @@ async fn a_person_accepts_the_cgu_from_the_mailbox_page_in_a_browser() {
     let _ = std::fs::remove_dir_all(profile);
 }
 
-/// Waits (up to 5 s, without reloading) until the page's `main` holds `text`.
+/// Waits (up to 10 s, without reloading) until the page's `main` holds `text`.
+/// The live page redraws `main` and a form's button loads the next page, so an
+/// element read in between is stale: that read counts as "not shown yet".
 async fn until_shown(browser: &Client, text: &str) -> String {
     let started = Instant::now();
     loop {
-        let shown = browser.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        let shown = match browser.find(Locator::Css("main")).await {
+            Ok(main) => main.text().await.unwrap_or_else(|e| format!("(page changing: {e})")),
+            Err(e) => format!("(no main yet: {e})"),
+        };
         if shown.contains(text) {
             return shown;
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "{text:?} never showed without a reload: {shown}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{text:?} never showed without a reload: {shown}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Clicks the element at `css`, finding it again if a live redraw replaced it
+/// between finding and clicking (up to 5 s).
+async fn click_when_steady(browser: &Client, css: &str) {
+    let started = Instant::now();
+    loop {
+        let clicked = match browser.find(Locator::Css(css)).await {
+            Ok(element) => element.click().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) => assert!(started.elapsed() < Duration::from_secs(5), "could not click {css}: {e}"),
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -157,15 +179,15 @@ async fn the_console_shows_calls_and_their_hints_live_and_every_view_renders() {
     let letter =
         t.api.post("mail", &crate::helpers::letter_to(sender, &unique_email())).await.ok()["id"].as_u64().unwrap();
     until_shown(&browser, "sent: the recipient is notified").await;
-    browser.find(Locator::Css("form[action$=\"/accept\"] button")).await.unwrap().click().await.unwrap();
+    click_when_steady(&browser, "form[action$=\"/accept\"] button").await;
     until_shown(&browser, "accepted by the recipient").await;
     assert_eq!(t.api.get("mail", &[("id", letter.to_string())]).await.ok()["status"], "ar");
     std::fs::write(shots.join("console-letters.png"), browser.screenshot().await.unwrap()).unwrap();
 
     for view in ["users", "mailbox", "faults"] {
         browser.goto(&format!("{}/_mock/?view={view}", t.mock.root_url())).await.unwrap();
-        let main = browser.find(Locator::Css("main")).await.unwrap();
-        assert_eq!(main.attr("data-view").await.unwrap().as_deref(), Some(view));
+        let shown = browser.execute("return document.querySelector('main').dataset.view;", vec![]).await.unwrap();
+        assert_eq!(shown, json!(view));
         std::fs::write(shots.join(format!("console-{view}.png")), browser.screenshot().await.unwrap()).unwrap();
     }
     browser.close().await.unwrap();
