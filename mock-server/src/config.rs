@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_CONTENT: usize = 100_000;
 /// Default number of journal entries kept.
 pub const DEFAULT_JOURNAL_LIMIT: usize = 10_000;
 /// Default seconds between two writes of the state file.
-pub const DEFAULT_STATE_INTERVAL: u64 = 5;
+pub const DEFAULT_STATE_INTERVAL: f64 = 1.0;
 
 /// How strictly the API authenticates and whether it encrypts.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,9 +110,9 @@ pub struct Config {
     /// Keep users, partners, teams, emails and links in this file across restarts.
     #[arg(long, env = "AR24_MOCK_STATE_FILE", value_name = "PATH")]
     pub state_file: Option<std::path::PathBuf>,
-    /// Seconds between two writes of the state file.
-    #[arg(long, env = "AR24_MOCK_STATE_INTERVAL", default_value_t = DEFAULT_STATE_INTERVAL)]
-    pub state_interval: u64,
+    /// Seconds between two writes of the state file (what a crash may lose; fractions allowed).
+    #[arg(long, env = "AR24_MOCK_STATE_INTERVAL", default_value_t = DEFAULT_STATE_INTERVAL, value_parser = positive_seconds)]
+    pub state_interval: f64,
     /// The default partner pays for all its users' API usage; env: 1/0, true/false.
     #[arg(long, env = "AR24_MOCK_GLOBAL_BILLING", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub global_billing: bool,
@@ -181,6 +181,11 @@ impl Config {
         }
     }
 
+    /// Milliseconds between two writes of the state file (at least 10).
+    pub fn state_interval_ms(&self) -> u64 {
+        (self.state_interval * 1000.0).round().max(10.0) as u64
+    }
+
     /// The address to bind.
     pub fn socket_addr(&self) -> SocketAddr {
         SocketAddr::new(self.bind, self.port)
@@ -193,6 +198,14 @@ impl Config {
             None if bound.ip().is_unspecified() => format!("http://localhost:{}", bound.port()),
             None => format!("http://{bound}"),
         }
+    }
+}
+
+/// A number of seconds above zero, fractions allowed.
+fn positive_seconds(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => Ok(seconds),
+        _ => Err(format!("{raw:?} is not a number of seconds between 0 and 86400 (e.g. 1 or 0.2)")),
     }
 }
 
@@ -220,6 +233,16 @@ mod tests {
         assert_eq!(config.date_window, 60);
         assert!(config.global_billing);
         assert!(!config.cgu_preaccepted);
+    }
+
+    #[test]
+    fn the_state_interval_takes_fractions_and_refuses_what_is_not_a_duration() {
+        let config = Config::try_parse_from(["ar24-mock", "--state-interval", "0.2"]).unwrap();
+        assert_eq!(config.state_interval_ms(), 200);
+        assert_eq!(Config::default().state_interval_ms(), 1000);
+        for bad in ["0", "-1", "soon", "NaN"] {
+            assert!(Config::try_parse_from(["ar24-mock", "--state-interval", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

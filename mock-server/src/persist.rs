@@ -1,11 +1,30 @@
-//! The state file (`--state-file`): read once at start, written atomically
-//! (a temporary file beside it, then a rename) at an interval and on shutdown,
-//! so a crash loses at most one interval and never leaves a half-written file.
+//! The state file (`--state-file`): a log of records (`store/changes.rs`),
+//! one per line, `<CRC-32 of the JSON, 8 hex digits> <JSON>`.
+//!
+//! Every interval the things changed since the last write are appended, each
+//! as it is now, so a write costs what changed, not what is stored. When the
+//! log has grown to twice its size after the last rewrite (and past
+//! [`MIN_REWRITE`]), or after a reset or an import, it is rewritten whole:
+//! into a temporary file beside it, record by record, with the changes made
+//! meanwhile appended, then renamed over it (the way Redis rewrites its AOF).
+//!
+//! What a crash can do: a `kill -9` loses what changed since the last append
+//! (at most one interval); a last line cut short is dropped with a warning;
+//! any other damage stops the start and leaves the file as it is. A file that
+//! holds one JSON document is a state written by an older mock (or a
+//! `GET /_mock/state` export): it loads, and is rewritten as a log.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
+use crate::store::Store;
+use crate::store::changes::{Record, Replay};
 use crate::store::snapshot::Snapshot;
+
+/// The log is not rewritten before it reaches this size.
+pub const MIN_REWRITE: u64 = 16 * 1024 * 1024;
 
 /// Why the state file cannot be used: the mock does not start, and the file is left as it is.
 #[derive(Debug, thiserror::Error)]
@@ -30,58 +49,373 @@ pub enum StateFileError {
     },
 }
 
-/// The saved state, or `None` when there is no file yet.
-pub fn load(path: &Path) -> Result<Option<Snapshot>, StateFileError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(StateFileError::Unreadable { path: path.to_owned(), source }),
-    };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|err| StateFileError::Corrupt { path: path.to_owned(), reason: err.to_string() })
+/// What the state file held.
+#[derive(Debug)]
+pub struct Saved {
+    /// The state.
+    pub snapshot: Snapshot,
+    /// It was a log (not an older mock's single document).
+    pub is_log: bool,
+    /// A last line cut short by a crash: where it starts and what was wrong.
+    pub torn: Option<(u64, String)>,
 }
 
-/// Writes `snapshot` to `path` atomically.
-pub fn save(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
-    let json = serde_json::to_vec(snapshot).map_err(std::io::Error::other)?;
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(&json)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path)
+/// The saved state, or `None` when there is no file yet (or an empty one).
+pub fn load(path: &Path) -> Result<Option<Saved>, StateFileError> {
+    let unreadable = |source| StateFileError::Unreadable { path: path.to_owned(), source };
+    let corrupt = |reason: String| StateFileError::Corrupt { path: path.to_owned(), reason };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(unreadable(source)),
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let first = reader.fill_buf().map_err(unreadable)?.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    match first {
+        None => Ok(None),
+        Some(b'{') => serde_json::from_reader(reader)
+            .map(|snapshot| Some(Saved { snapshot, is_log: false, torn: None }))
+            .map_err(|err| corrupt(err.to_string())),
+        Some(_) => read_log(reader).map_err(|err| match err {
+            LogError::Io(source) => unreadable(source),
+            LogError::Corrupt(reason) => corrupt(reason),
+        }),
+    }
+}
+
+enum LogError {
+    Io(std::io::Error),
+    Corrupt(String),
+}
+
+fn read_log(mut reader: impl BufRead) -> Result<Option<Saved>, LogError> {
+    let mut replay = Replay::default();
+    let mut line = Vec::new();
+    let mut offset = 0u64;
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(LogError::Io)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let complete = line.last() == Some(&b'\n');
+        match decode(&line) {
+            Ok(record) if complete => replay.apply(record),
+            failed => {
+                let reason = failed.err().unwrap_or_else(|| "the line has no end".to_owned());
+                // Only the last line may be cut short by a crash.
+                if reader.fill_buf().map_err(LogError::Io)?.is_empty() && number > 1 {
+                    return finish(replay, Some((offset, reason)));
+                }
+                return Err(LogError::Corrupt(format!("line {number}: {reason}")));
+            }
+        }
+        if number == 1 && replay.format().is_none() {
+            return Err(LogError::Corrupt("the first line does not name the state's format".into()));
+        }
+        offset += read as u64;
+    }
+    finish(replay, None)
+}
+
+fn finish(replay: Replay, torn: Option<(u64, String)>) -> Result<Option<Saved>, LogError> {
+    Ok(Some(Saved { snapshot: replay.into_snapshot(), is_log: true, torn }))
+}
+
+/// One record from one line.
+fn decode(line: &[u8]) -> Result<Record, String> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let (crc, json) = match (line.get(..8), line.get(8), line.get(9..)) {
+        (Some(crc), Some(b' '), Some(json)) => (crc, json),
+        _ => return Err("not `<crc> <record>`".into()),
+    };
+    let crc = std::str::from_utf8(crc).ok().and_then(|c| u32::from_str_radix(c, 16).ok()).ok_or("a bad CRC field")?;
+    if crc32fast::hash(json) != crc {
+        return Err("its CRC does not match".into());
+    }
+    serde_json::from_slice(json).map_err(|err| format!("not a record: {err}"))
+}
+
+/// Appends one record as a line.
+fn encode(out: &mut impl Write, record: &Record) -> std::io::Result<()> {
+    let json = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    write!(out, "{:08x} ", crc32fast::hash(&json))?;
+    out.write_all(&json)?;
+    out.write_all(b"\n")
+}
+
+/// Cuts a torn last line off, so that what is appended next follows a whole line.
+pub fn drop_torn_tail(path: &Path, at: u64) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.set_len(at)?;
+    file.sync_all()
+}
+
+/// What one write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Nothing had changed.
+    Nothing,
+    /// These many records were appended.
+    Appended(usize),
+    /// The log was rewritten whole.
+    Rewritten {
+        /// Its records.
+        records: u64,
+        /// Its size in bytes.
+        bytes: u64,
+        /// How long it took, in milliseconds.
+        millis: u128,
+    },
+}
+
+/// The one writer of the state file.
+#[derive(Debug)]
+pub struct StateLog {
+    path: PathBuf,
+    file: Option<File>,
+    size: u64,
+    rewritten_size: u64,
+}
+
+impl StateLog {
+    /// The writer of the log at `path` (rewritten whole at its first write
+    /// unless `continues` says it already holds the store's state).
+    pub fn new(path: &Path, continues: bool) -> std::io::Result<Self> {
+        let mut log = Self { path: path.to_owned(), file: None, size: 0, rewritten_size: 0 };
+        if continues {
+            let file = std::fs::OpenOptions::new().append(true).open(path)?;
+            log.size = file.metadata()?.len();
+            log.rewritten_size = log.size;
+            log.file = Some(file);
+        }
+        Ok(log)
+    }
+
+    /// The log's size in bytes.
+    #[cfg(test)]
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Writes what changed in `store` since the last write: appended, or the
+    /// whole log rewritten when it is due. On failure the changes stay
+    /// marked (the next write rewrites everything) and the file stays whole.
+    pub fn write(&mut self, store: &Store) -> std::io::Result<Written> {
+        let dirty = store.take_changes();
+        let outgrown = self.size > MIN_REWRITE && self.size > 2 * self.rewritten_size;
+        let result = if dirty.everything || outgrown || self.file.is_none() {
+            self.rewrite(store)
+        } else if dirty.is_empty() {
+            return Ok(Written::Nothing);
+        } else {
+            self.append(&store.changed_records(&dirty))
+        };
+        if result.is_err() {
+            store.mark_everything();
+        }
+        result
+    }
+
+    fn append(&mut self, records: &[Record]) -> std::io::Result<Written> {
+        let file = self.file.as_mut().ok_or_else(|| std::io::Error::other("the log is not open"))?;
+        let mut buffer = Vec::with_capacity(records.len() * 512);
+        for record in records {
+            encode(&mut buffer, record)?;
+        }
+        file.write_all(&buffer)?;
+        file.sync_data()?;
+        self.size += buffer.len() as u64;
+        Ok(Written::Appended(records.len()))
+    }
+
+    fn rewrite(&mut self, store: &Store) -> std::io::Result<Written> {
+        let started = Instant::now();
+        let mut temporary = self.path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = PathBuf::from(temporary);
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
+        let mut records = 0u64;
+        store.each_record(|record| {
+            records += 1;
+            encode(&mut out, record)
+        })?;
+        // What changed while the whole was written follows it.
+        let meanwhile = store.take_changes();
+        if !meanwhile.is_empty() && !meanwhile.everything {
+            for record in store.changed_records(&meanwhile) {
+                records += 1;
+                encode(&mut out, &record)?;
+            }
+        } else if meanwhile.everything {
+            store.mark_everything();
+        }
+        let file = out.into_inner().map_err(|err| err.into_error())?;
+        file.sync_all()?;
+        let bytes = file.metadata()?.len();
+        drop(file);
+        std::fs::rename(&temporary, &self.path)?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // The rename itself survives a power cut once the directory is synced.
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        self.file = Some(std::fs::OpenOptions::new().append(true).open(&self.path)?);
+        self.size = bytes;
+        self.rewritten_size = bytes;
+        Ok(Written::Rewritten { records, bytes, millis: started.elapsed().as_millis() })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::domain::NewUser;
+    use crate::store::NewAccount;
+    use crate::store::partner::Partner;
 
     fn temp(name: &str) -> PathBuf {
         std::env::temp_dir().join(format!("ar24-mock-{}-{name}", uuid::Uuid::new_v4().simple()))
     }
 
+    fn store() -> Store {
+        let store = Store::new("http://x", 10, [Partner::new("tok".into(), "key".into(), "P".into(), false, false)]);
+        store.track_changes();
+        store
+    }
+
+    fn add(store: &Store, email: &str) -> u64 {
+        let form = crate::domain::CreateUserForm {
+            firstname: Some("Ada".into()),
+            lastname: Some("Lovelace".into()),
+            email: Some(email.into()),
+            gender: Some("F".into()),
+            statut: Some("particulier".into()),
+            country: Some("FR".into()),
+            address1: Some("1 rue".into()),
+            zipcode: Some("75001".into()),
+            city: Some("Paris".into()),
+            ..Default::default()
+        };
+        let profile = NewUser::try_from(form).unwrap();
+        let account = NewAccount { profile, created_by: Some("tok".into()), cgu: false, payment_method: false };
+        store.create_user(account).unwrap().id
+    }
+
+    fn users_of(path: &Path) -> Vec<String> {
+        let saved = load(path).unwrap().unwrap();
+        saved.snapshot.users.iter().map(|u| u.profile.email.as_str().to_owned()).collect()
+    }
+
     #[test]
-    fn a_missing_file_is_an_empty_start_and_a_saved_state_loads_back() {
-        let path = temp("state.json");
+    fn a_missing_or_empty_file_is_an_empty_start() {
+        let path = temp("state.log");
         assert!(load(&path).unwrap().is_none());
-        let store = Store::new("http://x", 10, []);
-        save(&path, &store.snapshot()).unwrap();
-        assert_eq!(load(&path).unwrap().unwrap().format, crate::store::snapshot::FORMAT);
-        assert!(!PathBuf::from(format!("{}.tmp", path.display())).exists(), "the temporary file is renamed");
+        std::fs::write(&path, b"").unwrap();
+        assert!(load(&path).unwrap().is_none());
         std::fs::remove_file(path).unwrap();
     }
 
     #[test]
-    fn a_corrupt_file_is_an_error_and_stays_untouched() {
-        let path = temp("corrupt.json");
+    fn the_first_write_rewrites_then_only_changes_are_appended() {
+        let path = temp("state.log");
+        let store = store();
+        add(&store, "a@example.com");
+        let mut log = StateLog::new(&path, false).unwrap();
+        assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
+        assert!(!PathBuf::from(format!("{}.tmp", path.display())).exists(), "the temporary file is renamed");
+        assert_eq!(log.write(&store).unwrap(), Written::Nothing);
+        let before = log.size();
+        add(&store, "b@example.com");
+        // The user, its visibility and the counters.
+        assert_eq!(log.write(&store).unwrap(), Written::Appended(3));
+        let grown = log.size() - before;
+        assert!(grown < 2_000, "one user's worth, not the whole state: {grown} bytes");
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_torn_last_line_is_reported_and_the_lines_before_it_load() {
+        let path = temp("state.log");
+        let store = store();
+        add(&store, "a@example.com");
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        let whole = log.size();
+        add(&store, "b@example.com");
+        log.write(&store).unwrap();
+        // A crash in the middle of the last append.
+        let bytes = std::fs::read(&path).unwrap();
+        let cut = bytes.len() - 40;
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let saved = load(&path).unwrap().unwrap();
+        let (at, reason) = saved.torn.clone().expect("the torn line is reported");
+        assert!(at >= whole && at < cut as u64, "{at} {reason}");
+        assert!(saved.snapshot.users.iter().any(|u| u.profile.email.as_str() == "a@example.com"));
+        drop_torn_tail(&path, at).unwrap();
+        assert!(load(&path).unwrap().unwrap().torn.is_none(), "once dropped, the file is whole");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn damage_before_the_last_line_stops_the_load_and_leaves_the_file_as_it_is() {
+        let path = temp("state.log");
+        let store = store();
+        add(&store, "a@example.com");
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        add(&store, "b@example.com");
+        log.write(&store).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let second_line = bytes.iter().position(|b| *b == b'\n').unwrap() + 20;
+        bytes[second_line] ^= 0x01;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(err.to_string().contains("line 2") && err.to_string().contains("CRC"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "untouched");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn an_older_single_document_loads_and_a_corrupt_one_is_an_error_left_untouched() {
+        let path = temp("state.json");
+        let store = store();
+        add(&store, "a@example.com");
+        std::fs::write(&path, serde_json::to_vec(&store.snapshot()).unwrap()).unwrap();
+        let saved = load(&path).unwrap().unwrap();
+        assert!(!saved.is_log);
+        assert_eq!(saved.snapshot.users.len(), 1);
         std::fs::write(&path, b"{\"format\": 1, \"users\": [").unwrap();
         let err = load(&path).unwrap_err();
         assert!(err.to_string().contains("not a valid ar24-mock state"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), b"{\"format\": 1, \"users\": [");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_log_that_does_not_start_with_its_format_is_refused() {
+        let path = temp("state.log");
+        let mut line = Vec::new();
+        encode(&mut line, &Record::UserGone(1)).unwrap();
+        std::fs::write(&path, &line).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(err.to_string().contains("format"), "{err}");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn the_log_is_rewritten_after_a_reset_and_then_holds_only_what_is_left() {
+        let path = temp("state.log");
+        let store = store();
+        add(&store, "a@example.com");
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        store.reset();
+        add(&store, "c@example.com");
+        assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
+        assert_eq!(users_of(&path), ["c@example.com"]);
         std::fs::remove_file(path).unwrap();
     }
 }

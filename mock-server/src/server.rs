@@ -35,6 +35,16 @@ pub async fn run(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let (Some(path), Some(persist::Saved { torn: Some((at, reason)), .. })) = (state_file.as_deref(), &saved) {
+        tracing::warn!(
+            "the state file {} ends with a record cut short ({reason}): it is dropped, everything before it is kept",
+            path.display()
+        );
+        if let Err(err) = persist::drop_torn_tail(path, *at) {
+            eprintln!("ar24-mock: cannot drop the cut-short record of the state file {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
     let listener = match TcpListener::bind(config.socket_addr()).await {
         Ok(listener) => listener,
         Err(err) => {
@@ -43,30 +53,39 @@ pub async fn run(config: Config) -> ExitCode {
         }
     };
     let public_url = config.public_url_for(listener.local_addr().unwrap_or(config.socket_addr()));
-    let interval = Duration::from_secs(config.state_interval.max(1));
+    let interval = Duration::from_millis(config.state_interval_ms());
     let banner = format!(
         "AR24 mock ready ({:?} auth)\n  API base URL : {public_url}/api/\n  token        : {}\n  private key  : {}\n  mailbox      : {public_url}/_mock/mailbox",
         config.auth, config.token, config.private_key
     );
     let state = AppState::new(config, &public_url);
-    if let Some(snapshot) = saved
-        && let Err(slug) = state.restore(snapshot)
+    let continues = saved.as_ref().is_some_and(|s| s.is_log);
+    if let Some(saved) = saved
+        && let Err(slug) = state.restore(saved.snapshot)
     {
         let file = state_file.as_deref().map(Path::display).map(|p| p.to_string()).unwrap_or_default();
         eprintln!("ar24-mock: the state file {file} is not a valid state: {} (it is left as it is)", slug.message());
         return ExitCode::FAILURE;
     }
+    let log = match state_file.as_deref().map(|path| open_log(&state, path, continues)).transpose() {
+        Ok(log) => log,
+        Err(err) => {
+            eprintln!("ar24-mock: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     // A closed stdout (a log collector gone) must not stop the mock: write errors are ignored.
     let _ = writeln!(std::io::stdout().lock(), "{banner}");
 
-    let saver = state_file.clone().map(|path| {
+    let saver = log.clone().map(|log| {
         let state = state.clone();
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticks.tick().await;
             loop {
                 ticks.tick().await;
-                save_state(&state, &path).await;
+                write_state(&state, &log).await;
             }
         })
     });
@@ -90,20 +109,44 @@ pub async fn run(config: Config) -> ExitCode {
     if let Some(saver) = saver {
         saver.abort();
     }
-    if let Some(path) = state_file {
-        save_state(&state, &path).await;
+    if let Some(log) = log {
+        write_state(&state, &log).await;
     }
     ExitCode::SUCCESS
 }
 
-/// Writes the state file; a failure is logged and the previous file stays whole.
-async fn save_state(state: &AppState, path: &Path) {
-    let snapshot = state.store.snapshot();
-    let path = path.to_owned();
-    let written = tokio::task::spawn_blocking(move || persist::save(&path, &snapshot).map_err(|e| (path, e))).await;
+type SharedLog = std::sync::Arc<std::sync::Mutex<persist::StateLog>>;
+
+/// The state file's writer; marks changes from now on. A log that already
+/// holds the restored state is appended to, anything else is rewritten first.
+fn open_log(state: &AppState, path: &Path, continues: bool) -> Result<SharedLog, String> {
+    state.store.track_changes();
+    if continues {
+        // The restore marked everything, which the log holds already.
+        state.store.take_changes();
+    } else {
+        state.store.mark_everything();
+    }
+    let log = persist::StateLog::new(path, continues)
+        .map_err(|err| format!("cannot open the state file {} to append: {err}", path.display()))?;
+    Ok(std::sync::Arc::new(std::sync::Mutex::new(log)))
+}
+
+/// Writes what changed to the state file; a failure is logged, the file
+/// stays whole and the next write rewrites it.
+async fn write_state(state: &AppState, log: &SharedLog) {
+    let (store, log) = (state.store.clone(), log.clone());
+    let written = tokio::task::spawn_blocking(move || {
+        let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        log.write(&store)
+    })
+    .await;
     match written {
-        Ok(Ok(())) => {}
-        Ok(Err((path, err))) => tracing::error!(%err, path = %path.display(), "cannot write the state file"),
+        Ok(Ok(persist::Written::Rewritten { records, bytes, millis })) => {
+            tracing::info!("state file rewritten: {records} records, {bytes} bytes in {millis} ms");
+        }
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => tracing::error!(%err, "cannot write the state file"),
         Err(err) => tracing::error!(%err, "the state file writer stopped"),
     }
 }

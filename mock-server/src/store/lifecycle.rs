@@ -144,6 +144,7 @@ impl Store {
         let letter = {
             let mut letter = self.letters.get_mut(&id).ok_or(Refused::NotFound)?;
             let to = event.from(letter.status).ok_or(Refused::Settled(letter.status))?;
+            self.changes.letter(id);
             let date = Some(format_paris(when));
             letter.status = to;
             match to {
@@ -188,9 +189,11 @@ impl Store {
                     letter_id: Some(letter.id),
                     used_at: None,
                 };
+                self.changes.link(&link_id);
                 self.links.insert(link_id.clone(), link.clone());
                 if let Some(mut stored) = self.letters.get_mut(&letter.id) {
                     stored.recipient_link = Some(link_id);
+                    self.changes.letter(letter.id);
                 }
                 link
             }
@@ -255,6 +258,7 @@ impl Store {
         let letter = {
             let Some(mut letter) = self.letters.get_mut(&id) else { return };
             letter.reminders += 1;
+            self.changes.letter(id);
             letter.clone()
         };
         let partner = self.partner(&letter.partner);

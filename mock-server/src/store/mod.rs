@@ -10,6 +10,7 @@
 //!   reading, so a reset never interleaves with a half-done change.
 
 pub mod attachment;
+pub mod changes;
 pub mod charges;
 pub mod clock;
 pub mod faults;
@@ -104,6 +105,8 @@ pub struct Store {
     deliveries: Mutex<Vec<webhook::Delivery>>,
     /// Counts changes to accounts, for [`Store::fingerprint`].
     user_changes: AtomicU64,
+    /// What changed since the state file was last written.
+    changes: changes::Changes,
 }
 
 impl Store {
@@ -137,6 +140,7 @@ impl Store {
             next_delivery_id: AtomicU64::new(1),
             deliveries: Mutex::new(Vec::new()),
             user_changes: AtomicU64::new(0),
+            changes: changes::Changes::default(),
         };
         for partner in partners {
             store.partners.insert(partner.token.clone(), Arc::new(partner));
@@ -203,6 +207,7 @@ impl Store {
                         .with_webhook(new.webhook),
                 );
                 slot.insert(Arc::clone(&partner));
+                self.changes.partner(&partner.token);
                 Ok(partner)
             }
         }
@@ -213,6 +218,7 @@ impl Store {
         let mut slot = self.partners.get_mut(token)?;
         let updated = Arc::new(slot.patched(patch));
         *slot = Arc::clone(&updated);
+        self.changes.partner(token);
         Some(updated)
     }
 
@@ -241,8 +247,10 @@ impl Store {
                 // by email never finds an id without a user.
                 self.users.insert(id, Arc::clone(&user));
                 self.user_changes.fetch_add(1, Ordering::Relaxed);
+                self.changes.user(id);
                 if let Some(token) = &user.created_by {
                     self.visible.entry(token.clone()).or_default().insert(id);
+                    self.changes.seen(token, id);
                 }
                 slot.insert(id);
                 Ok(user)
@@ -325,6 +333,7 @@ impl Store {
         let mut stored = self.users.get_mut(&id)?;
         change(Arc::make_mut(&mut stored));
         self.user_changes.fetch_add(1, Ordering::Relaxed);
+        self.changes.user(id);
         Some(Arc::clone(&stored))
     }
 
@@ -389,6 +398,7 @@ impl Store {
             letter_id: None,
             used_at: None,
         };
+        self.changes.link(&id);
         self.links.insert(id, link.clone());
         link
     }
@@ -410,6 +420,7 @@ impl Store {
         let id = self.next_email_id.fetch_add(1, Ordering::Relaxed);
         let email = Email::compose(id, kind, to, from, link, self.clock.now_paris());
         self.outbox().push(email.clone());
+        self.changes.email(id);
         email
     }
 
@@ -451,6 +462,7 @@ impl Store {
         }
         self.apply(&link)?;
         link.used_at = Some(self.clock.now_paris());
+        self.changes.link(id);
         Ok(link.clone())
     }
 
@@ -467,6 +479,7 @@ impl Store {
         let letter = link.letter_id.ok_or(LinkError::Obsolete)?;
         self.apply_event(letter, lifecycle::Event::Refuse, self.clock.now()).map_err(|_| LinkError::Obsolete)?;
         link.used_at = Some(self.clock.now_paris());
+        self.changes.link(id);
         Ok(link.clone())
     }
 
@@ -489,6 +502,7 @@ impl Store {
                     return Err(obsolete);
                 }
                 self.visible.entry(link.partner.clone()).or_default().insert(link.user_id);
+                self.changes.seen(&link.partner, link.user_id);
             }
             LinkKind::Team => {
                 let master = link.master_id.ok_or(obsolete)?;
@@ -520,6 +534,7 @@ impl Store {
     pub fn reset(&self) {
         let _exclusive = self.exclusive();
         self.clear_data();
+        self.changes.everything();
         self.journal.forget(None);
         self.faults.clear(None);
     }
@@ -529,6 +544,7 @@ impl Store {
     /// partners' data stays, but for the accounts this partner created.
     pub fn reset_partner(&self, token: &str) {
         let _exclusive = self.exclusive();
+        self.changes.everything();
         let created: HashSet<u64> =
             self.users.iter().filter(|u| u.created_by.as_deref() == Some(token)).map(|u| u.id).collect();
         let mut forgotten_addresses = HashSet::new();

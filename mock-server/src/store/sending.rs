@@ -61,6 +61,7 @@ impl Store {
     pub fn upload(&self, user: &User, partner: &Partner, filename: String, file: &FilePart) -> Attachment {
         let _shared = self.shared();
         self.blobs.entry(file.sha1.clone()).or_insert_with(|| file.bytes.clone());
+        self.changes.content(&file.sha1);
         let attachment = Attachment {
             id: self.next_attachment_id.fetch_add(1, Ordering::Relaxed),
             user_id: user.id,
@@ -71,6 +72,7 @@ impl Store {
             upload_date: self.clock.now_paris(),
         };
         self.attachments.insert(attachment.id, attachment.clone());
+        self.changes.attachment(attachment.id);
         attachment
     }
 
@@ -170,6 +172,7 @@ impl Store {
             let kind = if letter.is_eidas { ChargeKind::Eidas } else { ChargeKind::Simple };
             self.record_charge(kind, sender.id, order.partner, order.payer, order.price_ht, Some(id));
             self.letters.insert(id, letter.clone());
+            self.changes.letter(id);
             letter
         };
         // The notification is due at once unless a delay is configured.
@@ -229,6 +232,7 @@ impl Store {
             time: self.clock.now_paris(),
         };
         self.charges().push(charge.clone());
+        self.changes.charge(charge.id);
         charge
     }
 

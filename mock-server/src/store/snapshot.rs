@@ -160,6 +160,7 @@ impl Store {
     pub fn restore(&self, snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
         snapshot.check()?;
         let _exclusive = self.exclusive();
+        self.changes.everything();
         self.clear_data();
         self.partners.clear();
         let count = snapshot.users.len();

@@ -165,6 +165,7 @@ impl Store {
         delivery.id = self.next_delivery_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let id = delivery.id;
         self.deliveries().push(delivery);
+        self.changes.delivery(id);
         id
     }
 
@@ -192,6 +193,7 @@ impl Store {
         let mut deliveries = self.deliveries();
         let Some(delivery) = deliveries.iter_mut().find(|d| d.id == id) else { return };
         delivery.in_flight = false;
+        self.changes.delivery(id);
         let delivered = attempt.status == Some(200);
         delivery.attempts.push(attempt);
         if delivered {
@@ -214,6 +216,7 @@ impl Store {
         if !delivery.in_flight {
             delivery.state = DeliveryState::Pending;
             delivery.next_due = Some(now);
+            self.changes.delivery(id);
         }
         Some(delivery.clone())
     }

@@ -123,7 +123,7 @@ fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
     (child, root)
 }
 
-fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+pub(crate) fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
     let started = std::time::Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -193,20 +193,28 @@ fn the_state_is_written_at_the_interval_so_a_crash_loses_at_most_one_interval() 
 fn a_corrupt_state_file_stops_the_start_and_is_left_as_it_is() {
     let file = temp_file("corrupt.json");
     std::fs::write(&file, b"{ this is not a state").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
-        .args(["--port", "0", "--state-file", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let kept = std::fs::read(&file).unwrap();
-    let _ = std::fs::remove_file(&file);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (stderr, kept) = refused_start(&file);
     assert!(stderr.contains("is not a valid ar24-mock state") && stderr.contains("left as it is"), "{stderr}");
     assert_eq!(kept, b"{ this is not a state", "never overwritten");
 }
 
+/// Starts the binary on the state file `file`, which must stop it; answers
+/// its stderr and the file's bytes afterwards (the file is then removed).
+pub(crate) fn refused_start(file: &std::path::Path) -> (String, Vec<u8>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+        .args(["--port", "0", "--state-file", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let kept = std::fs::read(file).unwrap();
+    let _ = std::fs::remove_file(file);
+    assert!(!output.status.success(), "the start is refused");
+    (String::from_utf8_lossy(&output.stderr).into_owned(), kept)
+}
+
 /// The binary in strict mode with `args`, its stderr collected; answers its root URL and the lines so far.
-fn spawn_binary_logging(args: &[&str]) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+pub(crate) fn spawn_binary_logging(
+    args: &[&str],
+) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
         .args(["--port", "0"])
         .args(args)

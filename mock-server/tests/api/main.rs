@@ -17,6 +17,7 @@ mod load;
 mod mailbox_browser;
 mod openapi;
 mod payment;
+mod persistence;
 mod sending;
 mod state;
 mod team;

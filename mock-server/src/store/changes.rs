@@ -1,0 +1,378 @@
+//! What changed since the state file was last written, and the records that
+//! carry it: the state file is a log of these records (see `persist.rs`).
+//!
+//! Every change to something the state keeps marks the key it touched; a
+//! write takes the marks and records each marked thing as it is *now* (or as
+//! gone), so the cost of a write follows what changed, not what is stored.
+//! Resets and imports mark everything: the next write rewrites the log.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use super::attachment::Attachment;
+use super::charges::Charge;
+use super::letter::Letter;
+use super::outbox::{Email, Link};
+use super::partner::PartnerView;
+use super::snapshot::{FORMAT, Snapshot};
+use super::user::User;
+use super::webhook::Delivery;
+
+/// The keys changed since the last write.
+#[derive(Debug, Default)]
+pub struct Dirty {
+    /// Everything: the next write rewrites the whole log.
+    pub everything: bool,
+    users: HashSet<u64>,
+    seen: HashSet<(String, u64)>,
+    partners: HashSet<String>,
+    links: HashSet<String>,
+    emails: HashSet<u64>,
+    contents: HashSet<String>,
+    attachments: HashSet<u64>,
+    letters: HashSet<u64>,
+    charges: HashSet<u64>,
+    deliveries: HashSet<u64>,
+}
+
+impl Dirty {
+    /// How many things changed (everything counts as one).
+    pub fn len(&self) -> usize {
+        usize::from(self.everything)
+            + self.users.len()
+            + self.seen.len()
+            + self.partners.len()
+            + self.links.len()
+            + self.emails.len()
+            + self.contents.len()
+            + self.attachments.len()
+            + self.letters.len()
+            + self.charges.len()
+            + self.deliveries.len()
+    }
+
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The marks, kept only while a state file is written (otherwise marking costs nothing).
+#[derive(Debug, Default)]
+pub struct Changes {
+    on: AtomicBool,
+    dirty: Mutex<Dirty>,
+}
+
+impl Changes {
+    /// Starts keeping marks.
+    pub fn track(&self) {
+        self.on.store(true, Ordering::SeqCst);
+    }
+
+    fn mark(&self, change: impl FnOnce(&mut Dirty)) {
+        if self.on.load(Ordering::Relaxed) {
+            change(&mut self.dirty.lock().unwrap_or_else(PoisonError::into_inner));
+        }
+    }
+
+    /// Takes the marks made so far.
+    pub fn take(&self) -> Dirty {
+        std::mem::take(&mut *self.dirty.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub(super) fn everything(&self) {
+        self.mark(|d| d.everything = true);
+    }
+    pub(super) fn user(&self, id: u64) {
+        self.mark(|d| _ = d.users.insert(id));
+    }
+    pub(super) fn seen(&self, token: &str, id: u64) {
+        self.mark(|d| _ = d.seen.insert((token.to_owned(), id)));
+    }
+    pub(super) fn partner(&self, token: &str) {
+        self.mark(|d| _ = d.partners.insert(token.to_owned()));
+    }
+    pub(super) fn link(&self, id: &str) {
+        self.mark(|d| _ = d.links.insert(id.to_owned()));
+    }
+    pub(super) fn email(&self, id: u64) {
+        self.mark(|d| _ = d.emails.insert(id));
+    }
+    pub(super) fn content(&self, sha1: &str) {
+        self.mark(|d| _ = d.contents.insert(sha1.to_owned()));
+    }
+    pub(super) fn attachment(&self, id: u64) {
+        self.mark(|d| _ = d.attachments.insert(id));
+    }
+    pub(super) fn letter(&self, id: u64) {
+        self.mark(|d| _ = d.letters.insert(id));
+    }
+    pub(super) fn charge(&self, id: u64) {
+        self.mark(|d| _ = d.charges.insert(id));
+    }
+    pub(super) fn delivery(&self, id: u64) {
+        self.mark(|d| _ = d.deliveries.insert(id));
+    }
+}
+
+/// The id counters: ids are never reused, even of things forgotten.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Counters {
+    pub user: u64,
+    pub email: u64,
+    pub attachment: u64,
+    pub letter: u64,
+    pub charge: u64,
+    pub delivery: u64,
+}
+
+/// One line of the state log: a thing as it is now, or gone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Record {
+    /// The first record of a log: the format of the state it holds.
+    Format(u32),
+    Counters(Counters),
+    Partner(PartnerView),
+    PartnerGone(String),
+    User(Arc<User>),
+    UserGone(u64),
+    /// A partner sees a user (`true`) or no longer does.
+    Seen(String, u64, bool),
+    Link(Link),
+    LinkGone(String),
+    Email(Email),
+    EmailGone(u64),
+    /// An uploaded content, base64, by SHA-1.
+    Content(String, String),
+    ContentGone(String),
+    Attachment(Attachment),
+    AttachmentGone(u64),
+    Letter(Box<Letter>),
+    LetterGone(u64),
+    Charge(Charge),
+    ChargeGone(u64),
+    Delivery(Delivery),
+    DeliveryGone(u64),
+}
+
+impl Store {
+    /// Starts marking changes for the state file.
+    pub fn track_changes(&self) {
+        self.changes.track();
+    }
+
+    /// Takes the marks made since the last call.
+    pub fn take_changes(&self) -> Dirty {
+        self.changes.take()
+    }
+
+    /// Marks everything: the next write of the state file rewrites it whole.
+    pub fn mark_everything(&self) {
+        self.changes.everything();
+    }
+
+    fn counters(&self) -> Counters {
+        let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::SeqCst);
+        Counters {
+            user: load(&self.next_user_id),
+            email: load(&self.next_email_id),
+            attachment: load(&self.next_attachment_id),
+            letter: load(&self.next_letter_id),
+            charge: load(&self.next_charge_id),
+            delivery: load(&self.next_delivery_id),
+        }
+    }
+
+    /// The records of what `dirty` marks, each as it is now, counters last.
+    /// (A thing changed again meanwhile is marked again and written again.)
+    pub fn changed_records(&self, dirty: &Dirty) -> Vec<Record> {
+        let mut records = Vec::with_capacity(dirty.len() + 1);
+        for token in &dirty.partners {
+            records.push(
+                self.partner(token).map_or_else(|| Record::PartnerGone(token.clone()), |p| Record::Partner(p.view())),
+            );
+        }
+        for id in &dirty.users {
+            records.push(self.user(*id).map_or(Record::UserGone(*id), Record::User));
+        }
+        for (token, id) in &dirty.seen {
+            let seen = self.visible.get(token).is_some_and(|ids| ids.contains(id));
+            records.push(Record::Seen(token.clone(), *id, seen));
+        }
+        for id in &dirty.links {
+            records.push(self.link(id).map_or_else(|| Record::LinkGone(id.clone()), Record::Link));
+        }
+        if !dirty.emails.is_empty() {
+            let outbox = self.outbox();
+            let found: HashSet<u64> = outbox.iter().filter(|e| dirty.emails.contains(&e.id)).map(|e| e.id).collect();
+            records.extend(outbox.iter().filter(|e| dirty.emails.contains(&e.id)).cloned().map(Record::Email));
+            records.extend(dirty.emails.difference(&found).map(|id| Record::EmailGone(*id)));
+        }
+        for sha1 in &dirty.contents {
+            let content = self.blobs.get(sha1).map(|bytes| BASE64.encode(&bytes[..]));
+            records
+                .push(content.map_or_else(|| Record::ContentGone(sha1.clone()), |c| Record::Content(sha1.clone(), c)));
+        }
+        for id in &dirty.attachments {
+            records
+                .push(self.attachments.get(id).map_or(Record::AttachmentGone(*id), |a| Record::Attachment(a.clone())));
+        }
+        for id in &dirty.letters {
+            records.push(self.letter(*id).map_or(Record::LetterGone(*id), |l| Record::Letter(Box::new(l))));
+        }
+        if !dirty.charges.is_empty() {
+            let charges = self.charges();
+            let found: HashSet<u64> = charges.iter().filter(|c| dirty.charges.contains(&c.id)).map(|c| c.id).collect();
+            records.extend(charges.iter().filter(|c| dirty.charges.contains(&c.id)).cloned().map(Record::Charge));
+            records.extend(dirty.charges.difference(&found).map(|id| Record::ChargeGone(*id)));
+        }
+        if !dirty.deliveries.is_empty() {
+            let all = self.webhook_deliveries(None);
+            let found: HashSet<u64> = all.iter().filter(|d| dirty.deliveries.contains(&d.id)).map(|d| d.id).collect();
+            records.extend(all.into_iter().filter(|d| dirty.deliveries.contains(&d.id)).map(Record::Delivery));
+            records.extend(dirty.deliveries.difference(&found).map(|id| Record::DeliveryGone(*id)));
+        }
+        records.push(Record::Counters(self.counters()));
+        records
+    }
+
+    /// Every record of the whole state, passed one at a time to `write` (the
+    /// state is not copied whole). Changes wait for resets and imports only:
+    /// a change made meanwhile is marked and written again after.
+    pub fn each_record<E>(&self, mut write: impl FnMut(&Record) -> Result<(), E>) -> Result<(), E> {
+        let _shared = self.shared();
+        write(&Record::Format(FORMAT))?;
+        for partner in self.partner_list() {
+            write(&Record::Partner(partner.view()))?;
+        }
+        // Only the `Arc`s are gathered: users are written one by one.
+        let users: Vec<Arc<User>> = self.users.iter().map(|u| Arc::clone(&u)).collect();
+        for user in users {
+            write(&Record::User(user))?;
+        }
+        let visible: Vec<(String, Vec<u64>)> =
+            self.visible.iter().map(|v| (v.key().clone(), v.value().iter().copied().collect())).collect();
+        for (token, ids) in visible {
+            for id in ids {
+                write(&Record::Seen(token.clone(), id, true))?;
+            }
+        }
+        let links: Vec<Link> = self.links.iter().map(|l| l.clone()).collect();
+        for link in links {
+            write(&Record::Link(link))?;
+        }
+        for email in self.outbox().clone() {
+            write(&Record::Email(email))?;
+        }
+        let contents: Vec<String> = self.blobs.iter().map(|b| b.key().clone()).collect();
+        for sha1 in contents {
+            if let Some(bytes) = self.blobs.get(&sha1).map(|b| BASE64.encode(&b[..])) {
+                write(&Record::Content(sha1, bytes))?;
+            }
+        }
+        for attachment in self.attachments.iter().map(|a| a.clone()).collect::<Vec<_>>() {
+            write(&Record::Attachment(attachment))?;
+        }
+        for letter in self.letters.iter().map(|l| l.clone()).collect::<Vec<_>>() {
+            write(&Record::Letter(Box::new(letter)))?;
+        }
+        for charge in self.charges().clone() {
+            write(&Record::Charge(charge))?;
+        }
+        for delivery in self.webhook_deliveries(None) {
+            write(&Record::Delivery(delivery))?;
+        }
+        write(&Record::Counters(self.counters()))
+    }
+}
+
+/// A state rebuilt from records, applied in order: each record replaces what
+/// it names, so a thing written twice ends as it was written last.
+#[derive(Debug, Default)]
+pub struct Replay {
+    format: Option<u32>,
+    counters: Counters,
+    partners: BTreeMap<String, PartnerView>,
+    users: BTreeMap<u64, User>,
+    seen: BTreeMap<String, BTreeSet<u64>>,
+    links: BTreeMap<String, Link>,
+    emails: BTreeMap<u64, Email>,
+    contents: BTreeMap<String, String>,
+    attachments: BTreeMap<u64, Attachment>,
+    letters: BTreeMap<u64, Letter>,
+    charges: BTreeMap<u64, Charge>,
+    deliveries: BTreeMap<u64, Delivery>,
+}
+
+impl Replay {
+    /// Applies one record.
+    pub fn apply(&mut self, record: Record) {
+        match record {
+            Record::Format(format) => self.format = Some(format),
+            Record::Counters(counters) => self.counters = counters,
+            Record::Partner(view) => _ = self.partners.insert(view.token.clone(), view),
+            Record::PartnerGone(token) => _ = self.partners.remove(&token),
+            Record::User(user) => _ = self.users.insert(user.id, Arc::unwrap_or_clone(user)),
+            Record::UserGone(id) => _ = self.users.remove(&id),
+            Record::Seen(token, id, true) => _ = self.seen.entry(token).or_default().insert(id),
+            Record::Seen(token, id, false) => _ = self.seen.get_mut(&token).map(|ids| ids.remove(&id)),
+            Record::Link(link) => _ = self.links.insert(link.id.clone(), link),
+            Record::LinkGone(id) => _ = self.links.remove(&id),
+            Record::Email(email) => _ = self.emails.insert(email.id, email),
+            Record::EmailGone(id) => _ = self.emails.remove(&id),
+            Record::Content(sha1, data) => _ = self.contents.insert(sha1, data),
+            Record::ContentGone(sha1) => _ = self.contents.remove(&sha1),
+            Record::Attachment(attachment) => _ = self.attachments.insert(attachment.id, attachment),
+            Record::AttachmentGone(id) => _ = self.attachments.remove(&id),
+            Record::Letter(letter) => _ = self.letters.insert(letter.id, *letter),
+            Record::LetterGone(id) => _ = self.letters.remove(&id),
+            Record::Charge(charge) => _ = self.charges.insert(charge.id, charge),
+            Record::ChargeGone(id) => _ = self.charges.remove(&id),
+            Record::Delivery(delivery) => _ = self.deliveries.insert(delivery.id, delivery),
+            Record::DeliveryGone(id) => _ = self.deliveries.remove(&id),
+        }
+    }
+
+    /// The format named by the log's first record, if it had one.
+    pub fn format(&self) -> Option<u32> {
+        self.format
+    }
+
+    /// The state as `PUT /_mock/state` would take it (checked when restored).
+    pub fn into_snapshot(self) -> Snapshot {
+        Snapshot {
+            format: self.format.unwrap_or(FORMAT),
+            next_user_id: self.counters.user,
+            next_email_id: self.counters.email,
+            partners: self.partners.into_values().collect(),
+            users: self.users.into_values().collect(),
+            visible: self
+                .seen
+                .into_iter()
+                .filter(|(_, ids)| !ids.is_empty())
+                .map(|(token, ids)| (token, ids.into_iter().collect()))
+                .collect(),
+            emails: self.emails.into_values().collect(),
+            links: self.links.into_values().collect(),
+            next_attachment_id: self.counters.attachment,
+            next_letter_id: self.counters.letter,
+            next_charge_id: self.counters.charge,
+            attachments: self.attachments.into_values().collect(),
+            contents: self.contents,
+            letters: self.letters.into_values().collect(),
+            charges: self.charges.into_values().collect(),
+            next_delivery_id: self.counters.delivery,
+            webhooks: self.deliveries.into_values().collect(),
+        }
+    }
+}
