@@ -14,6 +14,7 @@ pub mod changes;
 pub mod charges;
 pub mod clock;
 pub mod faults;
+pub mod ids;
 pub mod journal;
 pub mod letter;
 pub mod lifecycle;
@@ -25,7 +26,7 @@ pub mod snapshot;
 pub mod user;
 pub mod webhook;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -82,7 +83,7 @@ pub struct Store {
     users: DashMap<u64, Arc<User>>,
     by_email: DashMap<String, u64>,
     /// Per partner token, the users it may see (created or granted).
-    visible: DashMap<String, BTreeSet<u64>>,
+    visible: DashMap<String, ids::IdSet>,
     partners: DashMap<String, Arc<Partner>>,
     outbox: Mutex<Vec<Email>>,
     links: DashMap<String, Link>,
@@ -312,13 +313,7 @@ impl Store {
 
     /// A page of the users `partner` sees, sorted by id.
     pub fn list_for(&self, partner: &Partner, max: usize, start: usize, order: Order) -> Vec<UserAnswer> {
-        let ids: Vec<u64> = match self.visible.get(&partner.token) {
-            None => Vec::new(),
-            Some(set) => match order {
-                Order::Asc => set.iter().skip(start).take(max).copied().collect(),
-                Order::Desc => set.iter().rev().skip(start).take(max).copied().collect(),
-            },
-        };
+        let ids = self.visible.get(&partner.token).map(|set| set.page(max, start, order)).unwrap_or_default();
         ids.into_iter().filter_map(|id| self.user(id)).map(|u| self.view(&u, partner)).collect()
     }
 
@@ -346,7 +341,7 @@ impl Store {
         self.journal.last_seq().hash(&mut hash);
         self.outbox().len().hash(&mut hash);
         (self.users.len(), self.user_changes.load(Ordering::Relaxed)).hash(&mut hash);
-        self.visible.iter().map(|v| v.len()).sum::<usize>().hash(&mut hash);
+        self.visible.iter().map(|v| v.iter().len()).sum::<usize>().hash(&mut hash);
         self.links.iter().filter(|l| l.used_at.is_some()).count().hash(&mut hash);
         let mut letters: Vec<(u64, &'static str)> = self.letters.iter().map(|l| (l.id, l.status.as_str())).collect();
         letters.sort_unstable();
