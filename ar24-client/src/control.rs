@@ -189,9 +189,21 @@ impl ControlPlane {
         json: Option<&Value>,
         wants_json: bool,
     ) -> Result<Reply, ControlError> {
+        self.send_body(method, url, query, json.map(|j| j.to_string().into_bytes()), wants_json).await
+    }
+
+    /// A request with a JSON body given as bytes.
+    async fn send_body(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        query: &[(&str, &str)],
+        json: Option<Vec<u8>>,
+        wants_json: bool,
+    ) -> Result<Reply, ControlError> {
         let mut request = self.http.request(method, url).query(query);
         if let Some(json) = json {
-            request = request.header("content-type", "application/json").body(json.to_string());
+            request = request.header("content-type", "application/json").body(json);
         }
         if wants_json {
             request = request.header("accept", "application/json");
@@ -216,6 +228,11 @@ impl ControlPlane {
         expected: u16,
     ) -> Result<Value, ControlError> {
         let reply = self.request(method, path, query, json).await?;
+        Self::answered(what, reply, expected)
+    }
+
+    /// The JSON of `reply`, which must have status `expected`.
+    fn answered(what: &str, reply: Reply, expected: u16) -> Result<Value, ControlError> {
         if reply.status != expected {
             return Err(ControlError::Refused { what: what.to_owned(), status: reply.status, body: reply.body });
         }
@@ -426,6 +443,13 @@ impl ControlPlane {
     /// `PUT /_mock/state`: replaces everything with `fixture`.
     pub async fn import_state(&self, fixture: &Value) -> Result<Value, ControlError> {
         self.expect("import a state", reqwest::Method::PUT, "state", &[], Some(fixture), 200).await
+    }
+
+    /// `PUT /_mock/state` with a fixture as it is stored (a file of any size,
+    /// sent without being parsed here).
+    pub async fn import_state_bytes(&self, fixture: Vec<u8>) -> Result<Value, ControlError> {
+        let reply = self.send_body(reqwest::Method::PUT, &self.url("state"), &[], Some(fixture), false).await?;
+        Self::answered("import a state", reply, 200)
     }
 
     /// `GET /_mock/mailbox`: the outbox as a person reads it.

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use ar24_client::{Answer, Call, Client, ControlPlane, Keys, now_paris};
 use clap::Parser;
 
+mod scale;
+
 /// The mock's documented default partner.
 const TOKEN: &str = "ar24-mock-token";
 const KEY: &str = "ar24-mock-private-key";
@@ -37,6 +39,12 @@ struct Options {
     /// Print the signed wrk script for `info`, `list` or `create` (for profiling by hand) and exit.
     #[arg(long, value_name = "KIND")]
     print_script: Option<String>,
+    /// Measure the mock holding many users, with and without a state file, instead of the comparison with Prism.
+    #[arg(long)]
+    scale: bool,
+    /// How many users `--scale` stores.
+    #[arg(long, default_value_t = 1_000_000)]
+    users: usize,
 }
 
 /// A server process, killed when dropped.
@@ -256,6 +264,10 @@ async fn main() {
     let options = Options::parse();
     if let Some(kind) = &options.print_script {
         print!("{}", script(kind, 1));
+        return;
+    }
+    if options.scale {
+        scale::run(&options.mock, options.users, if options.quick { 2 } else { 10 }).await;
         return;
     }
     let (starts, prism_starts, seconds, memory_users) =

@@ -76,7 +76,11 @@ pub fn load(path: &Path) -> Result<Option<Saved>, StateFileError> {
         Some(b'{') => serde_json::from_reader(reader)
             .map(|snapshot| Some(Saved { snapshot, is_log: false, torn: None }))
             .map_err(|err| corrupt(err.to_string())),
-        Some(_) => read_log(reader).map_err(|err| match err {
+        Some(_) => {
+            let threads = std::thread::available_parallelism().map_or(1, usize::from).min(8);
+            read_log(reader, BATCH, threads)
+        }
+        .map_err(|err| match err {
             LogError::Io(source) => unreadable(source),
             LogError::Corrupt(reason) => corrupt(reason),
         }),
@@ -88,36 +92,66 @@ enum LogError {
     Corrupt(String),
 }
 
-fn read_log(mut reader: impl BufRead) -> Result<Option<Saved>, LogError> {
+/// Lines are read in batches of about this many bytes, each decoded on every core.
+const BATCH: usize = 8 * 1024 * 1024;
+
+/// Replays the log in batches of about `batch_bytes`, each decoded on `threads` threads.
+fn read_log(mut reader: impl BufRead, batch_bytes: usize, threads: usize) -> Result<Option<Saved>, LogError> {
     let mut replay = Replay::default();
-    let mut line = Vec::new();
-    let mut offset = 0u64;
-    let mut number = 0u64;
+    let mut batch = Vec::with_capacity(batch_bytes + 64 * 1024);
+    // Lines and bytes before the line being applied.
+    let (mut number, mut offset) = (0u64, 0u64);
     loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(LogError::Io)?;
-        if read == 0 {
+        batch.clear();
+        while batch.len() < batch_bytes && reader.read_until(b'\n', &mut batch).map_err(LogError::Io)? > 0 {}
+        if batch.is_empty() {
             break;
         }
-        number += 1;
-        let complete = line.last() == Some(&b'\n');
-        match decode(&line) {
-            Ok(record) if complete => replay.apply(record),
-            failed => {
-                let reason = failed.err().unwrap_or_else(|| "the line has no end".to_owned());
-                // Only the last line may be cut short by a crash.
-                if reader.fill_buf().map_err(LogError::Io)?.is_empty() && number > 1 {
-                    return finish(replay, Some((offset, reason)));
+        let at_end = reader.fill_buf().map_err(LogError::Io)?.is_empty();
+        let lines: Vec<&[u8]> = batch.split_inclusive(|b| *b == b'\n').collect();
+        let last = lines.len() - 1;
+        for (i, (line, decoded)) in lines.iter().zip(decode_all(&lines, threads)).enumerate() {
+            number += 1;
+            match decoded {
+                Ok(record) if line.ends_with(b"\n") => replay.apply(record),
+                failed => {
+                    let reason = failed.err().unwrap_or_else(|| "the line has no end".to_owned());
+                    // Only the last line may be cut short by a crash.
+                    if at_end && i == last && number > 1 {
+                        return finish(replay, Some((offset, reason)));
+                    }
+                    return Err(LogError::Corrupt(format!("line {number}: {reason}")));
                 }
-                return Err(LogError::Corrupt(format!("line {number}: {reason}")));
             }
+            if number == 1 && replay.format().is_none() {
+                return Err(LogError::Corrupt("the first line does not name the state's format".into()));
+            }
+            offset += line.len() as u64;
         }
-        if number == 1 && replay.format().is_none() {
-            return Err(LogError::Corrupt("the first line does not name the state's format".into()));
+        if at_end {
+            break;
         }
-        offset += read as u64;
     }
     finish(replay, None)
+}
+
+/// Decodes `lines` in order, split between `threads` threads.
+fn decode_all(lines: &[&[u8]], threads: usize) -> Vec<Result<Record, String>> {
+    if threads <= 1 || lines.len() < 16 * threads {
+        return lines.iter().map(|line| decode(line)).collect();
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = lines
+            .chunks(lines.len().div_ceil(threads))
+            .map(|part| (part.len(), scope.spawn(move || part.iter().map(|line| decode(line)).collect::<Vec<_>>())))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|(len, part)| {
+                part.join().unwrap_or_else(|_| vec![Err("the record could not be decoded".to_owned()); len])
+            })
+            .collect()
+    })
 }
 
 fn finish(replay: Replay, torn: Option<(u64, String)>) -> Result<Option<Saved>, LogError> {
@@ -391,6 +425,50 @@ mod tests {
         let err = load(&path).unwrap_err();
         assert!(err.to_string().contains("not a valid ar24-mock state"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), b"{\"format\": 1, \"users\": [");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    /// Reads a log in batches of 64 KB (about 80 lines: each decoded on 3 threads).
+    fn read_small_batches(bytes: &[u8]) -> Result<Option<Saved>, String> {
+        read_log(std::io::Cursor::new(bytes), 64 * 1024, 3).map_err(|err| match err {
+            LogError::Io(err) => err.to_string(),
+            LogError::Corrupt(reason) => reason,
+        })
+    }
+
+    #[test]
+    fn a_long_log_read_in_batches_on_several_threads_keeps_its_order_and_its_line_numbers() {
+        let path = temp("state.log");
+        let store = store();
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        // Each user appended on its own, then changed: the last record of each wins.
+        for i in 0..300 {
+            let id = add(&store, &format!("u{i}@example.com"));
+            log.write(&store).unwrap();
+            store.confirm_user(id);
+        }
+        log.write(&store).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 4 * 64 * 1024, "several batches: {}", bytes.len());
+        let saved = read_small_batches(&bytes).unwrap().unwrap();
+        assert_eq!(saved.snapshot.users.len(), 300);
+        assert!(saved.snapshot.users.iter().all(|u| u.profile.confirmed), "the later record of each user wins");
+        assert!(saved.torn.is_none());
+
+        // A damaged line deep in the file is named by its number.
+        let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+        let target = 700;
+        let start: usize = lines[..target - 1].iter().map(|l| l.len()).sum();
+        let mut damaged = bytes.clone();
+        damaged[start + 12] ^= 0x20;
+        assert_eq!(read_small_batches(&damaged).unwrap_err(), format!("line {target}: its CRC does not match"));
+
+        // A torn last line, after many batches, is the only thing dropped.
+        let cut = &bytes[..bytes.len() - 5];
+        let saved = read_small_batches(cut).unwrap().unwrap();
+        let (at, _) = saved.torn.unwrap();
+        assert_eq!(at as usize, bytes.len() - lines.last().unwrap().len());
         std::fs::remove_file(path).unwrap();
     }
 

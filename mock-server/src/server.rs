@@ -77,18 +77,15 @@ pub async fn run(config: Config) -> ExitCode {
     // A closed stdout (a log collector gone) must not stop the mock: write errors are ignored.
     let _ = writeln!(std::io::stdout().lock(), "{banner}");
 
-    let saver = log.clone().map(|log| {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(interval);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            ticks.tick().await;
-            loop {
-                ticks.tick().await;
-                write_state(&state, &log).await;
+    let stop_writer = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer =
+        match log.clone().map(|log| spawn_writer(state.clone(), log, interval, stop_writer.clone())).transpose() {
+            Ok(writer) => writer,
+            Err(err) => {
+                eprintln!("ar24-mock: cannot start the state file's writer: {err}");
+                return ExitCode::FAILURE;
             }
-        })
-    });
+        };
     let (signalled, grace) = oneshot::channel::<()>();
     let shutdown = async move {
         shutdown_signal().await;
@@ -106,11 +103,16 @@ pub async fn run(config: Config) -> ExitCode {
             tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}: exiting anyway");
         }
     }
-    if let Some(saver) = saver {
-        saver.abort();
+    stop_writer.store(true, std::sync::atomic::Ordering::SeqCst);
+    if let Some(writer) = writer {
+        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     }
     if let Some(log) = log {
-        write_state(&state, &log).await;
+        let store = state.store.clone();
+        let last = tokio::task::spawn_blocking(move || write_state(&store, &log)).await;
+        if last.is_err() {
+            tracing::error!("the last write of the state file stopped");
+        }
     }
     ExitCode::SUCCESS
 }
@@ -132,22 +134,42 @@ fn open_log(state: &AppState, path: &Path, continues: bool) -> Result<SharedLog,
     Ok(std::sync::Arc::new(std::sync::Mutex::new(log)))
 }
 
+/// The state file's writer: a thread of its own that writes every
+/// `interval` until `stop`, at a low CPU priority, so that rewriting a large
+/// state takes idle time, not time from the API's answers.
+fn spawn_writer(
+    state: AppState,
+    log: SharedLog,
+    interval: Duration,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("state-file".into()).spawn(move || {
+        if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10) {
+            tracing::debug!(%err, "the state file's writer keeps the normal priority");
+        }
+        let stopped = || stop.load(std::sync::atomic::Ordering::SeqCst);
+        while !stopped() {
+            let due = std::time::Instant::now() + interval;
+            while !stopped() && std::time::Instant::now() < due {
+                std::thread::sleep(interval.min(Duration::from_millis(50)));
+            }
+            if !stopped() {
+                write_state(&state.store, &log);
+            }
+        }
+    })
+}
+
 /// Writes what changed to the state file; a failure is logged, the file
 /// stays whole and the next write rewrites it.
-async fn write_state(state: &AppState, log: &SharedLog) {
-    let (store, log) = (state.store.clone(), log.clone());
-    let written = tokio::task::spawn_blocking(move || {
-        let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        log.write(&store)
-    })
-    .await;
+fn write_state(store: &crate::store::Store, log: &SharedLog) {
+    let written = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).write(store);
     match written {
-        Ok(Ok(persist::Written::Rewritten { records, bytes, millis })) => {
+        Ok(persist::Written::Rewritten { records, bytes, millis }) => {
             tracing::info!("state file rewritten: {records} records, {bytes} bytes in {millis} ms");
         }
-        Ok(Ok(_)) => {}
-        Ok(Err(err)) => tracing::error!(%err, "cannot write the state file"),
-        Err(err) => tracing::error!(%err, "the state file writer stopped"),
+        Ok(_) => {}
+        Err(err) => tracing::error!(%err, "cannot write the state file"),
     }
 }
 

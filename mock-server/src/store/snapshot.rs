@@ -39,8 +39,8 @@ pub struct Snapshot {
     pub next_email_id: u64,
     /// Every partner.
     pub partners: Vec<PartnerView>,
-    /// Every account, by id.
-    pub users: Vec<User>,
+    /// Every account, by id (shared with the store: no copy is made).
+    pub users: Vec<Arc<User>>,
     /// Per partner token, the user ids it sees.
     pub visible: BTreeMap<String, Vec<u64>>,
     /// The outbox, oldest first.
@@ -77,18 +77,22 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// `invalid_state` unless the document describes a state the mock can hold.
-    fn check(&self) -> Result<(), Slug> {
+    /// `invalid_state` unless the document describes a state the mock can
+    /// hold; otherwise each user's email key, in the order of `users`.
+    fn check(&self) -> Result<Vec<String>, Slug> {
         let invalid = Err(Slug::InvalidState);
         if !READABLE.contains(&self.format) {
             return invalid;
         }
-        let mut ids = HashSet::new();
-        let mut emails = HashSet::new();
+        let mut ids = HashSet::with_capacity(self.users.len());
+        let mut emails = HashSet::with_capacity(self.users.len());
+        let mut keys = Vec::with_capacity(self.users.len());
         for user in &self.users {
-            if user.id == 0 || !ids.insert(user.id) || !emails.insert(user.profile.email.key()) {
+            let key = user.profile.email.key();
+            if user.id == 0 || !ids.insert(user.id) || !emails.insert(key.clone()) {
                 return invalid;
             }
+            keys.push(key);
         }
         let tokens: HashSet<&str> = self.partners.iter().map(|p| p.token.as_str()).collect();
         if tokens.len() != self.partners.len() {
@@ -101,7 +105,7 @@ impl Snapshot {
         if !(visible_ok && teams_ok && self.sending_ok(&ids)) {
             return invalid;
         }
-        Ok(())
+        Ok(keys)
     }
 
     /// Uploads name known users and stored contents (each content matching
@@ -128,7 +132,7 @@ impl Store {
     /// The state now, consistent: changes wait while it is taken.
     pub fn snapshot(&self) -> Snapshot {
         let _exclusive = self.exclusive();
-        let mut users: Vec<User> = self.users.iter().map(|u| User::clone(&u)).collect();
+        let mut users: Vec<Arc<User>> = self.users.iter().map(|u| Arc::clone(&u)).collect();
         users.sort_by_key(|u| u.id);
         let mut partners: Vec<PartnerView> = self.partners.iter().map(|p| p.view()).collect();
         partners.sort_by(|a, b| a.token.cmp(&b.token));
@@ -158,7 +162,7 @@ impl Store {
     /// Replaces the whole state by `snapshot`, keeping `configured` partners
     /// that it lacks. Nothing changes when it is `invalid_state`.
     pub fn restore(&self, snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
-        snapshot.check()?;
+        let keys = snapshot.check()?;
         let _exclusive = self.exclusive();
         self.changes.everything();
         self.clear_data();
@@ -179,9 +183,9 @@ impl Store {
                 self.partners.insert(partner.token.clone(), Arc::new(partner));
             }
         }
-        for user in snapshot.users {
-            self.by_email.insert(user.profile.email.key(), user.id);
-            self.users.insert(user.id, Arc::new(user));
+        for (user, key) in snapshot.users.into_iter().zip(keys) {
+            self.by_email.insert(key, user.id);
+            self.users.insert(user.id, user);
         }
         for (token, ids) in snapshot.visible {
             self.visible.insert(token, ids.into_iter().collect());

@@ -256,3 +256,17 @@ async fn every_control_plane_body_over_the_limit_answers_the_envelope() {
     }
     assert_eq!(t.plane.partner("ar24-mock-token").await.unwrap().name, "Default partner", "nothing changed");
 }
+
+#[tokio::test]
+async fn a_fixture_file_imports_as_it_is_stored_and_an_invalid_one_is_refused() {
+    let source = spawn_mock().await;
+    let id = source.api.create_user(&unique_email()).await;
+    let bytes = source.http.get(source.control("state")).send().await.unwrap().bytes().await.unwrap().to_vec();
+    let target = spawn_mock().await;
+    let answer = target.plane.import_state_bytes(bytes).await.unwrap();
+    assert_eq!(answer["users"], 1);
+    assert_eq!(target.api.user(id).await.ok()["id"], id);
+    let refused = target.plane.import_state_bytes(b"{\"format\": 2".to_vec()).await.unwrap_err();
+    assert!(refused.to_string().contains("400"), "{refused}");
+    assert_eq!(target.api.user(id).await.ok()["id"], id, "nothing changed");
+}
