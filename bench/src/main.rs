@@ -197,6 +197,21 @@ fn parse_ms(text: &str) -> Option<f64> {
     }
 }
 
+/// `POST user` for a valid account with this address.
+fn new_user(email: &str) -> Call {
+    Call::post("user").params([
+        ("firstname", "Bench".to_owned()),
+        ("lastname", "Mark".into()),
+        ("email", email.to_owned()),
+        ("gender", "F".into()),
+        ("statut", "particulier".into()),
+        ("address1", "1 rue de la Paix".into()),
+        ("zipcode", "75002".into()),
+        ("city", "Paris".into()),
+        ("country", "FR".into()),
+    ])
+}
+
 /// Creates `count` users through the signed API, 64 at a time; answers the first id.
 async fn create_users(server: &Server, count: usize, tag: &str) -> u64 {
     let api = server.api();
@@ -204,17 +219,7 @@ async fn create_users(server: &Server, count: usize, tag: &str) -> u64 {
     while next < count {
         let batch: Vec<_> = (next..count.min(next + 64))
             .map(|i| {
-                let call = Call::post("user").params([
-                    ("firstname", "Bench".to_owned()),
-                    ("lastname", "Mark".into()),
-                    ("email", format!("memory-{tag}-{i}@example.com")),
-                    ("gender", "F".into()),
-                    ("statut", "particulier".into()),
-                    ("address1", "1 rue de la Paix".into()),
-                    ("zipcode", "75002".into()),
-                    ("city", "Paris".into()),
-                    ("country", "FR".into()),
-                ]);
+                let call = new_user(&format!("memory-{tag}-{i}@example.com"));
                 let api = api.clone();
                 async move { api.send(&call).await }
             })

@@ -67,17 +67,7 @@ fn fixture_user(template: &Value, i: usize) -> Value {
 async fn write_fixture(binary: &Path, path: &Path, users: usize) {
     // One user, created through the API and exported: the shape of every user.
     let (server, _) = start_mock(binary, &[]).await;
-    let call = Call::post("user").params([
-        ("firstname", "Camille".to_owned()),
-        ("lastname", "Durand".into()),
-        ("email", "template@example.com".into()),
-        ("gender", "F".into()),
-        ("statut", "particulier".into()),
-        ("address1", "1 rue de la Paix".into()),
-        ("zipcode", "75002".into()),
-        ("city", "Paris".into()),
-        ("country", "FR".into()),
-    ]);
+    let call = crate::new_user("template@example.com");
     let created = server.api().send(&call).await.expect("the mock answers");
     assert!(created.is_success(), "creating the template user failed: {}", created.outcome());
     let state = server.control().export_state().await.expect("the state exports");
@@ -280,17 +270,7 @@ impl Creator {
             runtime.block_on(async move {
                 let mut made = 0u64;
                 while !flag.load(Ordering::Relaxed) {
-                    let call = Call::post("user").params([
-                        ("firstname", "Bench".to_owned()),
-                        ("lastname", "Mark".into()),
-                        ("email", format!("{tag}-{made}-{}@example.com", std::process::id())),
-                        ("gender", "F".into()),
-                        ("statut", "particulier".into()),
-                        ("address1", "1 rue".into()),
-                        ("zipcode", "75001".into()),
-                        ("city", "Paris".into()),
-                        ("country", "FR".into()),
-                    ]);
+                    let call = crate::new_user(&format!("{tag}-{made}-{}@example.com", std::process::id()));
                     if api.send(&call).await.is_ok_and(|a| a.is_success()) {
                         made += 1;
                     }
