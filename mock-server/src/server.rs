@@ -28,6 +28,7 @@ pub async fn run(config: Config) -> ExitCode {
         return healthcheck::run(url.as_deref(), config.port);
     }
     let state_file = config.state_file.clone();
+    let loading = std::time::Instant::now();
     let saved = match state_file.as_deref().map(persist::load).transpose() {
         Ok(saved) => saved.flatten(),
         Err(err) => {
@@ -60,12 +61,24 @@ pub async fn run(config: Config) -> ExitCode {
     );
     let state = AppState::new(config, &public_url);
     let continues = saved.as_ref().is_some_and(|s| s.is_log);
-    if let Some(saved) = saved
-        && let Err(slug) = state.restore(saved.snapshot)
-    {
-        let file = state_file.as_deref().map(Path::display).map(|p| p.to_string()).unwrap_or_default();
-        eprintln!("ar24-mock: the state file {file} is not a valid state: {} (it is left as it is)", slug.message());
-        return ExitCode::FAILURE;
+    if let Some(saved) = saved {
+        let read = loading.elapsed();
+        match state.restore(saved.snapshot) {
+            Ok(users) => tracing::info!(
+                "state file loaded: {users} users in {} ms ({} ms to read it, {} ms to check and restore it)",
+                loading.elapsed().as_millis(),
+                read.as_millis(),
+                (loading.elapsed() - read).as_millis()
+            ),
+            Err(slug) => {
+                let file = state_file.as_deref().map(Path::display).map(|p| p.to_string()).unwrap_or_default();
+                eprintln!(
+                    "ar24-mock: the state file {file} is not a valid state: {} (it is left as it is)",
+                    slug.message()
+                );
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let log = match state_file.as_deref().map(|path| open_log(&state, path, continues)).transpose() {
         Ok(log) => log,

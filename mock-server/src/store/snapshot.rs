@@ -84,16 +84,15 @@ impl Snapshot {
         if !READABLE.contains(&self.format) {
             return invalid;
         }
+        let keys: Vec<String> = self.users.iter().map(|u| u.profile.email.key()).collect();
         let mut ids = HashSet::with_capacity(self.users.len());
         let mut emails = HashSet::with_capacity(self.users.len());
-        let mut keys = Vec::with_capacity(self.users.len());
-        for user in &self.users {
-            let key = user.profile.email.key();
-            if user.id == 0 || !ids.insert(user.id) || !emails.insert(key.clone()) {
+        for (user, key) in self.users.iter().zip(&keys) {
+            if user.id == 0 || !ids.insert(user.id) || !emails.insert(key.as_str()) {
                 return invalid;
             }
-            keys.push(key);
         }
+        drop(emails);
         let tokens: HashSet<&str> = self.partners.iter().map(|p| p.token.as_str()).collect();
         if tokens.len() != self.partners.len() {
             return invalid;
