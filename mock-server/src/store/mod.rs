@@ -549,13 +549,31 @@ impl Store {
                 self.by_email.remove(&user.profile.email.key());
             }
         }
-        self.users.iter_mut().for_each(|mut u| {
-            if u.team_master.is_some_and(|m| created.contains(&m)) {
-                Arc::make_mut(&mut u).team_master = None;
+        // Only what changes is locked for writing: calls reading other
+        // accounts go on meanwhile, however many are stored.
+        if !created.is_empty() {
+            let members: Vec<u64> = self
+                .users
+                .iter()
+                .filter(|u| u.team_master.is_some_and(|m| created.contains(&m)))
+                .map(|u| u.id)
+                .collect();
+            for id in members {
+                self.change_user(id, |u| u.team_master = None);
             }
-        });
+        }
         self.visible.remove(token);
-        self.visible.iter_mut().for_each(|mut ids| ids.retain(|id| !created.contains(id)));
+        let seeing: Vec<String> = self
+            .visible
+            .iter()
+            .filter(|ids| created.iter().any(|id| ids.contains(id)))
+            .map(|ids| ids.key().clone())
+            .collect();
+        for other in seeing {
+            if let Some(mut ids) = self.visible.get_mut(&other) {
+                ids.retain(|id| !created.contains(id));
+            }
+        }
         self.links.retain(|_, l| l.partner != token && !created.contains(&l.user_id));
         self.forget_sending(token, &created);
         self.outbox().retain(|e| e.partner != token && !forgotten_addresses.contains(&e.to.to_lowercase()));

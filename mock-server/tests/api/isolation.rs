@@ -42,3 +42,33 @@ async fn resetting_one_partner_leaves_the_others_untouched() {
     // The partner itself survives its reset.
     assert!(other.create_user(&theirs_email).await > theirs);
 }
+
+#[tokio::test]
+async fn a_reset_partner_s_accounts_leave_the_teams_and_lists_of_the_others() {
+    let t = spawn_mock().await;
+    let other = t.new_partner(json!({})).await;
+    // The other partner's account pays, and we were granted it.
+    let master_email = unique_email();
+    let master = other.create_user(&master_email).await;
+    t.plane.add_payment_method(master).await.unwrap();
+    t.api.post("user/request_access", &[("email", master_email.clone())]).await.ok();
+    t.follow_link("access", &master_email).await;
+    // Our account joins its team and can pay through it.
+    let member_email = unique_email();
+    let member = t.api.create_user(&member_email).await;
+    let stranger = t.api.create_user(&unique_email()).await;
+    t.api.post("user/join_team", &[("id_user", member.to_string()), ("id_master", master.to_string())]).await.ok();
+    t.follow_link("team", &member_email).await;
+    assert_eq!(t.api.user(member).await.ok()["is_payment_possible"], true);
+
+    let reset = t.http.post(t.control(&format!("partners/{}/reset", other.token))).send().await.unwrap();
+    assert_eq!(reset.status(), 200);
+
+    assert_eq!(t.api.user(member).await.ok()["is_payment_possible"], false, "its administrator is gone");
+    t.api.user(master).await.assert_error("user_not_exist");
+    let listed = t.api.get("user/list", &[("max", "1000".into())]).await;
+    let ids: Vec<u64> = listed.ok()["users"].as_array().unwrap().iter().map(|u| u["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [member, stranger], "ours stay, the other partner's are gone");
+    let state = t.plane.export_state().await.unwrap();
+    assert_eq!(state["visible"][t.api.token.as_str()], json!([member, stranger]), "no trace left to page over");
+}
