@@ -473,6 +473,24 @@ mod tests {
     }
 
     #[test]
+    fn a_partner_s_accounts_share_one_copy_of_its_token_after_a_restart_too() {
+        let store = store();
+        let (a, b) = (add(&store, "a@example.com"), add(&store, "b@example.com"));
+        let shared = |s: &Store| {
+            let (a, b) = (s.user(a).unwrap(), s.user(b).unwrap());
+            std::sync::Arc::ptr_eq(a.created_by.as_ref().unwrap(), b.created_by.as_ref().unwrap())
+        };
+        assert!(shared(&store));
+        let path = temp("state.log");
+        StateLog::new(&path, false).unwrap().write(&store).unwrap();
+        let restarted = Store::new("http://x", 10, []);
+        restarted.restore(load(&path).unwrap().unwrap().snapshot, []).unwrap();
+        assert!(shared(&restarted));
+        assert_eq!(restarted.user(a).unwrap().created_by.as_deref(), Some("tok"));
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
     fn a_log_that_does_not_start_with_its_format_is_refused() {
         let path = temp("state.log");
         let mut line = Vec::new();

@@ -24,8 +24,9 @@ pub struct User {
     pub payment_method: bool,
     /// The team administrator whose payment method this user may use.
     pub team_master: Option<u64>,
-    /// The partner token that created the account (`None`: signed up on the website).
-    pub created_by: Option<String>,
+    /// The partner token that created the account (`None`: signed up on the website),
+    /// one copy shared by all the accounts a partner created.
+    pub created_by: Option<Arc<str>>,
     /// Whether the identity was checked (an OTP key ordered through `user/identity` or `user/verify`).
     #[serde(default)]
     pub identity_verified: bool,
