@@ -108,8 +108,6 @@ pub struct Store {
     user_changes: AtomicU64,
     /// What changed since the state file was last written.
     changes: changes::Changes,
-    /// Each creating partner's token, once for all its accounts.
-    creators: DashMap<String, Arc<str>>,
 }
 
 impl Store {
@@ -144,7 +142,6 @@ impl Store {
             deliveries: Mutex::new(Vec::new()),
             user_changes: AtomicU64::new(0),
             changes: changes::Changes::default(),
-            creators: DashMap::new(),
         };
         for partner in partners {
             store.partners.insert(partner.token.clone(), Arc::new(partner));
@@ -243,7 +240,7 @@ impl Store {
                     notif_cgu: false,
                     payment_method: account.payment_method,
                     team_master: None,
-                    created_by: account.created_by.as_deref().map(|token| self.creator(token)),
+                    created_by: account.created_by.as_deref().map(user::shared_token),
                     identity_verified: false,
                     otp_secret: None,
                 });
@@ -260,14 +257,6 @@ impl Store {
                 Ok(user)
             }
         }
-    }
-
-    /// The one shared copy of a creating partner's token.
-    fn creator(&self, token: &str) -> Arc<str> {
-        if let Some(shared) = self.creators.get(token) {
-            return Arc::clone(&shared);
-        }
-        Arc::clone(&self.creators.entry(token.to_owned()).or_insert_with(|| token.into()))
     }
 
     /// The user, if it exists.

@@ -182,11 +182,7 @@ impl Store {
                 self.partners.insert(partner.token.clone(), Arc::new(partner));
             }
         }
-        for (mut user, key) in snapshot.users.into_iter().zip(keys) {
-            if let Some(token) = user.created_by.as_deref().map(|t| self.creator(t)) {
-                // Unshared here (just read), so no copy is made.
-                Arc::make_mut(&mut user).created_by = Some(token);
-            }
+        for (user, key) in snapshot.users.into_iter().zip(keys) {
             self.by_email.insert(key, user.id);
             self.users.insert(user.id, user);
         }

@@ -25,7 +25,8 @@ pub struct User {
     /// The team administrator whose payment method this user may use.
     pub team_master: Option<u64>,
     /// The partner token that created the account (`None`: signed up on the website),
-    /// one copy shared by all the accounts a partner created.
+    /// one copy shared by all the accounts a partner created, even as they are read.
+    #[serde(default, deserialize_with = "shared_creator")]
     pub created_by: Option<Arc<str>>,
     /// Whether the identity was checked (an OTP key ordered through `user/identity` or `user/verify`).
     #[serde(default)]
@@ -33,6 +34,41 @@ pub struct User {
     /// The TOTP secret (base32) of eIDAS sends, once ordered.
     #[serde(default)]
     pub otp_secret: Option<String>,
+}
+
+/// The one shared copy of a creating partner's token: a million accounts of
+/// one partner hold one token, not a million.
+pub fn shared_token(token: &str) -> Arc<str> {
+    static TOKENS: std::sync::LazyLock<dashmap::DashMap<String, Arc<str>>> =
+        std::sync::LazyLock::new(dashmap::DashMap::new);
+    if let Some(shared) = TOKENS.get(token) {
+        return Arc::clone(&shared);
+    }
+    Arc::clone(&TOKENS.entry(token.to_owned()).or_insert_with(|| token.into()))
+}
+
+/// Reads `created_by` straight into the shared copy (no copy of its own is made).
+fn shared_creator<'de, D: serde::Deserializer<'de>>(reader: D) -> Result<Option<Arc<str>>, D::Error> {
+    struct Creator;
+    impl<'de> serde::de::Visitor<'de> for Creator {
+        type Value = Option<Arc<str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a partner token or null")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, reader: D) -> Result<Self::Value, D::Error> {
+            reader.deserialize_str(self)
+        }
+        fn visit_str<E>(self, token: &str) -> Result<Self::Value, E> {
+            Ok(Some(shared_token(token)))
+        }
+    }
+    reader.deserialize_option(Creator)
 }
 
 /// Every field of AR24's user object, in the order ar24-protocol.md lists them.

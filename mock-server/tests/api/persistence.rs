@@ -27,10 +27,18 @@ fn start(file: &std::path::Path, interval: &str) -> Running {
     Running { child, api, plane: ControlPlane::new(&root), root, stderr }
 }
 
-impl Running {
-    fn kill_9(mut self) {
+/// A test that fails leaves no mock running.
+impl Drop for Running {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// `kill -9`: no chance to write anything.
+    fn kill_9(self) {
+        drop(self);
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {
