@@ -60,7 +60,7 @@ pub(crate) async fn advance_clock(
 ) -> Result<Json<Value>, ControlError> {
     let bad = || ControlError(StatusCode::BAD_REQUEST, Slug::InvalidAdvance);
     let by = body.advance.as_ref().and_then(seconds).ok_or_else(bad)?;
-    state.store.clock.advance(by);
+    state.store.advance_clock(by);
     let fired = state.store.tick();
     state.webhooks.send_due(&state.store);
     let mut answer = now(&state);

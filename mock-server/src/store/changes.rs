@@ -29,6 +29,8 @@ use super::webhook::Delivery;
 pub struct Dirty {
     /// Everything: the next write rewrites the whole log.
     pub everything: bool,
+    /// The business clock moved.
+    clock: bool,
     users: HashSet<u64>,
     seen: HashSet<(String, u64)>,
     partners: HashSet<String>,
@@ -45,6 +47,7 @@ impl Dirty {
     /// How many things changed (everything counts as one).
     pub fn len(&self) -> usize {
         usize::from(self.everything)
+            + usize::from(self.clock)
             + self.users.len()
             + self.seen.len()
             + self.partners.len()
@@ -90,6 +93,9 @@ impl Changes {
     pub(super) fn everything(&self) {
         self.mark(|d| d.everything = true);
     }
+    pub(super) fn clock(&self) {
+        self.mark(|d| d.clock = true);
+    }
     pub(super) fn user(&self, id: u64) {
         self.mark(|d| _ = d.users.insert(id));
     }
@@ -132,6 +138,9 @@ pub struct Counters {
     pub letter: u64,
     pub charge: u64,
     pub delivery: u64,
+    /// Seconds the business clock is ahead of real time.
+    #[serde(default)]
+    pub clock: i64,
 }
 
 /// One line of the state log: a thing as it is now, or gone.
@@ -176,6 +185,12 @@ impl Store {
         self.changes.take()
     }
 
+    /// Moves the business clock forward by `seconds`, kept in the state file.
+    pub fn advance_clock(&self, seconds: u32) {
+        self.clock.advance(seconds);
+        self.changes.clock();
+    }
+
     /// Marks everything: the next write of the state file rewrites it whole.
     pub fn mark_everything(&self) {
         self.changes.everything();
@@ -190,6 +205,7 @@ impl Store {
             letter: load(&self.next_letter_id),
             charge: load(&self.next_charge_id),
             delivery: load(&self.next_delivery_id),
+            clock: self.clock.offset(),
         }
     }
 
@@ -373,6 +389,7 @@ impl Replay {
             charges: self.charges.into_values().collect(),
             next_delivery_id: self.counters.delivery,
             webhooks: self.deliveries.into_values().collect(),
+            clock_offset: Some(self.counters.clock),
         }
     }
 }

@@ -30,8 +30,14 @@ impl Clock {
         self.offset.load(Ordering::SeqCst)
     }
 
-    /// Moves the clock forward by `seconds`.
-    pub fn advance(&self, seconds: u32) {
+    /// Moves the clock forward by `seconds` (through [`crate::store::Store::advance_clock`],
+    /// which also keeps the move in the state file).
+    pub(super) fn advance(&self, seconds: u32) {
         self.offset.fetch_add(i64::from(seconds), Ordering::SeqCst);
+    }
+
+    /// Sets how far ahead of real time the clock is (a restored state's).
+    pub(super) fn set_offset(&self, seconds: i64) {
+        self.offset.store(seconds, Ordering::SeqCst);
     }
 }

@@ -74,6 +74,11 @@ pub struct Snapshot {
     /// Every webhook delivery; pending ones resume where they stopped.
     #[serde(default)]
     pub webhooks: Vec<Delivery>,
+    /// Seconds the business clock is ahead of real time, so that what is due
+    /// (retries, negligence, reminders) stays due after a restart. Absent:
+    /// an import leaves the clock where it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset: Option<i64>,
 }
 
 impl Snapshot {
@@ -155,6 +160,7 @@ impl Store {
             charges: self.charges().clone(),
             next_delivery_id: self.next_delivery_id.load(Ordering::SeqCst),
             webhooks: self.webhook_deliveries(None),
+            clock_offset: Some(self.clock.offset()),
         }
     }
 
@@ -214,6 +220,9 @@ impl Store {
         let max_delivery = snapshot.webhooks.iter().map(|d| d.id).max();
         self.next_delivery_id.store(next(snapshot.next_delivery_id, max_delivery), Ordering::SeqCst);
         self.restore_deliveries(snapshot.webhooks);
+        if let Some(offset) = snapshot.clock_offset {
+            self.clock.set_offset(offset);
+        }
         Ok(count)
     }
 }

@@ -214,3 +214,20 @@ async fn a_state_file_of_an_older_mock_loads_and_is_rewritten_as_a_log() {
     again.kill_9();
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_business_clock_stays_where_it_was_moved_so_what_is_due_stays_due() {
+    let file = temp_file("state.log");
+    let mock = start(&file, "0.2");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Only the clock moves: it is appended on its own.
+    mock.plane.advance_clock(&serde_json::json!("15d")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.kill_9();
+    let again = start(&file, "0.2");
+    let clock = again.plane.request(reqwest::Method::GET, "clock", &[], None).await.unwrap();
+    let offset: Value = serde_json::from_str(&clock.body).unwrap();
+    assert_eq!(offset["offset_seconds"], 15 * 86_400, "{}", clock.body);
+    again.kill_9();
+    let _ = std::fs::remove_file(&file);
+}

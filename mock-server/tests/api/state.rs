@@ -270,3 +270,27 @@ async fn a_fixture_file_imports_as_it_is_stored_and_an_invalid_one_is_refused() 
     assert!(refused.to_string().contains("400"), "{refused}");
     assert_eq!(target.api.user(id).await.ok()["id"], id, "nothing changed");
 }
+
+#[tokio::test]
+async fn the_business_clock_travels_with_the_state_and_a_fixture_without_it_leaves_it_alone() {
+    let source = spawn_mock().await;
+    source.plane.advance_clock(&json!("2d")).await.unwrap();
+    let state = source.plane.export_state().await.unwrap();
+    assert_eq!(state["clock_offset"], 2 * 86_400);
+    let target = spawn_mock().await;
+    target.plane.import_state(&state).await.unwrap();
+    let offset = |t: &crate::helpers::TestMock| {
+        let plane = t.plane.clone();
+        async move {
+            let reply = plane.request(reqwest::Method::GET, "clock", &[], None).await.unwrap();
+            serde_json::from_str::<Value>(&reply.body).unwrap()["offset_seconds"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(offset(&target).await, 2 * 86_400);
+    // An older fixture says nothing of the clock: it stays where it is.
+    let mut older = state.clone();
+    older.as_object_mut().unwrap().remove("clock_offset");
+    target.plane.advance_clock(&json!("1d")).await.unwrap();
+    target.plane.import_state(&older).await.unwrap();
+    assert_eq!(offset(&target).await, 3 * 86_400);
+}
