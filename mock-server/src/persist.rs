@@ -278,13 +278,13 @@ impl StateLog {
         })?;
         // What changed while the whole was written follows it.
         let meanwhile = store.take_changes();
-        if !meanwhile.is_empty() && !meanwhile.everything {
+        if meanwhile.everything {
+            store.mark_everything();
+        } else if !meanwhile.is_empty() {
             for record in store.changed_records(&meanwhile) {
                 records += 1;
                 encode(&mut out, &record)?;
             }
-        } else if meanwhile.everything {
-            store.mark_everything();
         }
         let file = out.into_inner().map_err(|err| err.into_error())?;
         file.sync_all()?;

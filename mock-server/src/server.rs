@@ -36,6 +36,7 @@ pub async fn run(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let read = loading.elapsed();
     if let (Some(path), Some(persist::Saved { torn: Some((at, reason)), .. })) = (state_file.as_deref(), &saved) {
         tracing::warn!(
             "the state file {} ends with a record cut short ({reason}): it is dropped, everything before it is kept",
@@ -62,14 +63,16 @@ pub async fn run(config: Config) -> ExitCode {
     let state = AppState::new(config, &public_url);
     let continues = saved.as_ref().is_some_and(|s| s.is_log);
     if let Some(saved) = saved {
-        let read = loading.elapsed();
         match state.restore(saved.snapshot) {
-            Ok(users) => tracing::info!(
-                "state file loaded: {users} users in {} ms ({} ms to read it, {} ms to check and restore it)",
-                loading.elapsed().as_millis(),
-                read.as_millis(),
-                (loading.elapsed() - read).as_millis()
-            ),
+            Ok(users) => {
+                let total = loading.elapsed();
+                tracing::info!(
+                    "state file loaded: {users} users in {} ms ({} ms to read it, {} ms to check and restore it)",
+                    total.as_millis(),
+                    read.as_millis(),
+                    (total - read).as_millis()
+                );
+            }
             Err(slug) => {
                 let file = state_file.as_deref().map(Path::display).map(|p| p.to_string()).unwrap_or_default();
                 eprintln!(

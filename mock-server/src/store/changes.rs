@@ -196,7 +196,8 @@ impl Store {
         self.changes.everything();
     }
 
-    fn counters(&self) -> Counters {
+    /// The id counters and the clock's offset now.
+    pub(super) fn counters(&self) -> Counters {
         let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::SeqCst);
         Counters {
             user: load(&self.next_user_id),
@@ -229,10 +230,7 @@ impl Store {
             records.push(self.link(id).map_or_else(|| Record::LinkGone(id.clone()), Record::Link));
         }
         if !dirty.emails.is_empty() {
-            let outbox = self.outbox();
-            let found: HashSet<u64> = outbox.iter().filter(|e| dirty.emails.contains(&e.id)).map(|e| e.id).collect();
-            records.extend(outbox.iter().filter(|e| dirty.emails.contains(&e.id)).cloned().map(Record::Email));
-            records.extend(dirty.emails.difference(&found).map(|id| Record::EmailGone(*id)));
+            records.extend(marked(&self.outbox(), &dirty.emails, |e| e.id, Record::Email, Record::EmailGone));
         }
         for sha1 in &dirty.contents {
             let content = self.blobs.get(sha1).map(|bytes| BASE64.encode(&bytes[..]));
@@ -247,16 +245,11 @@ impl Store {
             records.push(self.letter(*id).map_or(Record::LetterGone(*id), |l| Record::Letter(Box::new(l))));
         }
         if !dirty.charges.is_empty() {
-            let charges = self.charges();
-            let found: HashSet<u64> = charges.iter().filter(|c| dirty.charges.contains(&c.id)).map(|c| c.id).collect();
-            records.extend(charges.iter().filter(|c| dirty.charges.contains(&c.id)).cloned().map(Record::Charge));
-            records.extend(dirty.charges.difference(&found).map(|id| Record::ChargeGone(*id)));
+            records.extend(marked(&self.charges(), &dirty.charges, |c| c.id, Record::Charge, Record::ChargeGone));
         }
         if !dirty.deliveries.is_empty() {
             let all = self.webhook_deliveries(None);
-            let found: HashSet<u64> = all.iter().filter(|d| dirty.deliveries.contains(&d.id)).map(|d| d.id).collect();
-            records.extend(all.into_iter().filter(|d| dirty.deliveries.contains(&d.id)).map(Record::Delivery));
-            records.extend(dirty.deliveries.difference(&found).map(|id| Record::DeliveryGone(*id)));
+            records.extend(marked(&all, &dirty.deliveries, |d| d.id, Record::Delivery, Record::DeliveryGone));
         }
         records.push(Record::Counters(self.counters()));
         records
@@ -310,6 +303,27 @@ impl Store {
         }
         write(&Record::Counters(self.counters()))
     }
+}
+
+/// The records of the `marked` ids of a list kept by id: each one still
+/// there as it is now, the others as gone.
+fn marked<T: Clone>(
+    list: &[T],
+    marked: &HashSet<u64>,
+    id: impl Fn(&T) -> u64,
+    present: impl Fn(T) -> Record,
+    gone: impl Fn(u64) -> Record,
+) -> Vec<Record> {
+    let mut found = HashSet::with_capacity(marked.len());
+    let mut records: Vec<Record> = list
+        .iter()
+        .filter(|item| marked.contains(&id(item)))
+        .inspect(|item| _ = found.insert(id(item)))
+        .cloned()
+        .map(present)
+        .collect();
+    records.extend(marked.difference(&found).map(|id| gone(*id)));
+    records
 }
 
 /// A state rebuilt from records, applied in order: each record replaces what

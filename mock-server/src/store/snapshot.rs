@@ -142,25 +142,26 @@ impl Store {
         partners.sort_by(|a, b| a.token.cmp(&b.token));
         let mut links: Vec<Link> = self.links.iter().map(|l| l.clone()).collect();
         links.sort_by(|a, b| a.id.cmp(&b.id));
+        let counters = self.counters();
         Snapshot {
             format: FORMAT,
-            next_user_id: self.next_user_id.load(Ordering::SeqCst),
-            next_email_id: self.next_email_id.load(Ordering::SeqCst),
+            next_user_id: counters.user,
+            next_email_id: counters.email,
             partners,
             visible: self.visible.iter().map(|e| (e.key().clone(), e.value().iter().copied().collect())).collect(),
             users,
             emails: self.outbox().clone(),
             links,
-            next_attachment_id: self.next_attachment_id.load(Ordering::SeqCst),
-            next_letter_id: self.next_letter_id.load(Ordering::SeqCst),
-            next_charge_id: self.next_charge_id.load(Ordering::SeqCst),
+            next_attachment_id: counters.attachment,
+            next_letter_id: counters.letter,
+            next_charge_id: counters.charge,
             attachments: sorted(self.attachments.iter().map(|a| a.clone()), |a| a.id),
             contents: self.blobs.iter().map(|b| (b.key().clone(), BASE64.encode(b.value()))).collect(),
             letters: sorted(self.letters.iter().map(|l| l.clone()), |l| l.id),
             charges: self.charges().clone(),
-            next_delivery_id: self.next_delivery_id.load(Ordering::SeqCst),
+            next_delivery_id: counters.delivery,
             webhooks: self.webhook_deliveries(None),
-            clock_offset: Some(self.clock.offset()),
+            clock_offset: Some(counters.clock),
         }
     }
 
