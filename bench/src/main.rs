@@ -94,10 +94,10 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Starts a server and times it until `/_mock/health` answers 200.
+/// Starts a server (its output as `command` says) and times it until `/_mock/health` answers 200.
 async fn start(command: &mut Command, port: u16, limit: Duration) -> (Server, Duration) {
     let started = Instant::now();
-    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the server starts");
+    let child = command.spawn().expect("the server starts");
     let server = Server { child, port };
     let control = server.control();
     loop {
@@ -113,6 +113,7 @@ async fn start_mock(binary: &Path) -> (Server, Duration) {
     let port = free_port();
     let mut command = Command::new(binary);
     command.args(["--port", &port.to_string(), "--journal-limit", "10000"]).env_remove("AR24_MOCK_AUTH");
+    command.stdout(Stdio::null()).stderr(Stdio::null());
     start(&mut command, port, Duration::from_secs(10)).await
 }
 
@@ -120,6 +121,7 @@ async fn start_prism(prism: &Path, openapi: &Path) -> (Server, Duration) {
     let port = free_port();
     let mut command = Command::new(prism);
     command.args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()]).arg(openapi);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
     start(&mut command, port, Duration::from_secs(120)).await
 }
 

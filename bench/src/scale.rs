@@ -96,6 +96,7 @@ async fn start_mock(binary: &Path, args: &[&str]) -> (Server, Duration) {
     let port = free_port();
     let mut command = Command::new(binary);
     command.args(["--port", &port.to_string(), "--journal-limit", "1000"]).args(args).env_remove("AR24_MOCK_AUTH");
+    command.stdout(Stdio::null()).stderr(Stdio::null());
     start(&mut command, port, Duration::from_secs(600)).await
 }
 
@@ -180,25 +181,15 @@ async fn without_state_file(binary: &Path, fixture: &Path, users: usize, seconds
 async fn start_logged(binary: &Path, args: &[&str], log: &Path) -> (Server, Duration) {
     let port = free_port();
     let err = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("the log file");
-    let started = Instant::now();
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(["--port", &port.to_string(), "--journal-limit", "1000"])
         .args(args)
         .env_remove("AR24_MOCK_AUTH")
         .env("RUST_LOG", "ar24_mock=info")
         .stdout(Stdio::null())
-        .stderr(err)
-        .spawn()
-        .expect("the mock starts");
-    let server = Server { child, port };
-    let control = server.control();
-    loop {
-        if control.health().await.is_ok() {
-            return (server, started.elapsed());
-        }
-        assert!(started.elapsed() < Duration::from_secs(600), "the mock did not start");
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+        .stderr(err);
+    start(&mut command, port, Duration::from_secs(600)).await
 }
 
 fn stop(mut server: Server) {
