@@ -92,66 +92,69 @@ enum LogError {
     Corrupt(String),
 }
 
-/// Lines are read in batches of about this many bytes, each decoded on every core.
-const BATCH: usize = 8 * 1024 * 1024;
+/// Lines are read in batches of about this many bytes, decoded on other threads.
+const BATCH: usize = 4 * 1024 * 1024;
 
-/// Replays the log in batches of about `batch_bytes`, each decoded on `threads` threads.
+/// Replays the log in batches of about `batch_bytes`: while one is applied, up
+/// to `threads` more are decoded, each on a thread of its own (a pipeline:
+/// records are applied in the order of the file).
 fn read_log(mut reader: impl BufRead, batch_bytes: usize, threads: usize) -> Result<Option<Saved>, LogError> {
     let mut replay = Replay::default();
-    let mut batch = Vec::with_capacity(batch_bytes + 64 * 1024);
     // Lines and bytes before the line being applied.
     let (mut number, mut offset) = (0u64, 0u64);
-    loop {
-        batch.clear();
-        while batch.len() < batch_bytes && reader.read_until(b'\n', &mut batch).map_err(LogError::Io)? > 0 {}
-        if batch.is_empty() {
-            break;
-        }
-        let at_end = reader.fill_buf().map_err(LogError::Io)?.is_empty();
-        let lines: Vec<&[u8]> = batch.split_inclusive(|b| *b == b'\n').collect();
-        let last = lines.len() - 1;
-        for (i, (line, decoded)) in lines.iter().zip(decode_all(&lines, threads)).enumerate() {
-            number += 1;
-            match decoded {
-                Ok(record) if line.ends_with(b"\n") => replay.apply(record),
-                failed => {
-                    let reason = failed.err().unwrap_or_else(|| "the line has no end".to_owned());
-                    // Only the last line may be cut short by a crash.
-                    if at_end && i == last && number > 1 {
-                        return finish(replay, Some((offset, reason)));
+    std::thread::scope(|scope| {
+        let mut decoding = std::collections::VecDeque::new();
+        loop {
+            let mut batch = Vec::with_capacity(batch_bytes + 64 * 1024);
+            while batch.len() < batch_bytes && reader.read_until(b'\n', &mut batch).map_err(LogError::Io)? > 0 {}
+            let at_end = reader.fill_buf().map_err(LogError::Io)?.is_empty();
+            if !batch.is_empty() {
+                decoding.push_back(scope.spawn(move || decode_batch(&batch)));
+            }
+            while decoding.len() > threads.saturating_sub(1) || (at_end && !decoding.is_empty()) {
+                let lines = decoding.pop_front().map(|d| d.join());
+                let lines =
+                    lines.and_then(Result::ok).ok_or_else(|| LogError::Corrupt("a record cannot be decoded".into()))?;
+                let last_batch = at_end && decoding.is_empty();
+                let count = lines.len();
+                for (i, (line, decoded)) in lines.into_iter().enumerate() {
+                    number += 1;
+                    match decoded {
+                        Ok(record) if line.complete => replay.apply(record),
+                        failed => {
+                            let reason = failed.err().unwrap_or_else(|| "the line has no end".to_owned());
+                            // Only the last line may be cut short by a crash.
+                            if last_batch && i + 1 == count && number > 1 {
+                                return finish(replay, Some((offset, reason)));
+                            }
+                            return Err(LogError::Corrupt(format!("line {number}: {reason}")));
+                        }
                     }
-                    return Err(LogError::Corrupt(format!("line {number}: {reason}")));
+                    if number == 1 && replay.format().is_none() {
+                        return Err(LogError::Corrupt("the first line does not name the state's format".into()));
+                    }
+                    offset += line.len;
                 }
             }
-            if number == 1 && replay.format().is_none() {
-                return Err(LogError::Corrupt("the first line does not name the state's format".into()));
+            if at_end {
+                return finish(replay, None);
             }
-            offset += line.len() as u64;
         }
-        if at_end {
-            break;
-        }
-    }
-    finish(replay, None)
+    })
 }
 
-/// Decodes `lines` in order, split between `threads` threads.
-fn decode_all(lines: &[&[u8]], threads: usize) -> Vec<Result<Record, String>> {
-    if threads <= 1 || lines.len() < 16 * threads {
-        return lines.iter().map(|line| decode(line)).collect();
-    }
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = lines
-            .chunks(lines.len().div_ceil(threads))
-            .map(|part| (part.len(), scope.spawn(move || part.iter().map(|line| decode(line)).collect::<Vec<_>>())))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|(len, part)| {
-                part.join().unwrap_or_else(|_| vec![Err("the record could not be decoded".to_owned()); len])
-            })
-            .collect()
-    })
+/// A line's length, and whether it ends with a line break.
+struct Line {
+    len: u64,
+    complete: bool,
+}
+
+/// Decodes each line of `batch`, in order.
+fn decode_batch(batch: &[u8]) -> Vec<(Line, Result<Record, String>)> {
+    batch
+        .split_inclusive(|b| *b == b'\n')
+        .map(|line| (Line { len: line.len() as u64, complete: line.ends_with(b"\n") }, decode(line)))
+        .collect()
 }
 
 fn finish(replay: Replay, torn: Option<(u64, String)>) -> Result<Option<Saved>, LogError> {
@@ -308,6 +311,7 @@ mod tests {
     use crate::domain::NewUser;
     use crate::store::NewAccount;
     use crate::store::partner::Partner;
+    use crate::store::user::User;
 
     fn temp(name: &str) -> PathBuf {
         std::env::temp_dir().join(format!("ar24-mock-{}-{name}", uuid::Uuid::new_v4().simple()))
@@ -428,9 +432,9 @@ mod tests {
         std::fs::remove_file(path).unwrap();
     }
 
-    /// Reads a log in batches of 64 KB (about 80 lines: each decoded on 3 threads).
+    /// Reads a log in batches of 16 KB (about 50 lines), 3 of them decoded at once.
     fn read_small_batches(bytes: &[u8]) -> Result<Option<Saved>, String> {
-        read_log(std::io::Cursor::new(bytes), 64 * 1024, 3).map_err(|err| match err {
+        read_log(std::io::Cursor::new(bytes), 16 * 1024, 3).map_err(|err| match err {
             LogError::Io(err) => err.to_string(),
             LogError::Corrupt(reason) => reason,
         })
@@ -450,7 +454,7 @@ mod tests {
         }
         log.write(&store).unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        assert!(bytes.len() > 4 * 64 * 1024, "several batches: {}", bytes.len());
+        assert!(bytes.len() > 8 * 16 * 1024, "several batches: {}", bytes.len());
         let saved = read_small_batches(&bytes).unwrap().unwrap();
         assert_eq!(saved.snapshot.users.len(), 300);
         assert!(saved.snapshot.users.iter().all(|u| u.profile.confirmed), "the later record of each user wins");
@@ -513,5 +517,82 @@ mod tests {
         assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
         assert_eq!(users_of(&path), ["c@example.com"]);
         std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_rewrite_writes_users_as_rows_and_what_a_partner_sees_in_runs() {
+        let path = temp("state.log");
+        let store = store();
+        let count = crate::store::changes::SEEN_RUN + 5;
+        for i in 0..count {
+            add(&store, &format!("u{i}@example.com"));
+        }
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let users: Vec<&str> = text.lines().filter(|l| l.contains(r#""kind":"user""#)).collect();
+        assert_eq!(users.len(), count);
+        assert!(users.iter().all(|l| l.contains(r#""value":["#)), "rows: {}", users[0]);
+        assert!(!users[0].contains("firstname"), "no field names: {}", users[0]);
+        assert_eq!(text.matches(r#""kind":"sees_all""#).count(), 2, "two runs of ids");
+        assert_eq!(text.matches(r#""kind":"seen""#).count(), 0);
+        let saved = load(&path).unwrap().unwrap();
+        assert_eq!(serde_json::to_value(&saved.snapshot).unwrap(), serde_json::to_value(store.snapshot()).unwrap());
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_log_that_names_each_user_field_as_older_mocks_wrote_it_still_loads() {
+        let path = temp("state.log");
+        let store = store();
+        let id = add(&store, "a@example.com");
+        let user = store.user(id).unwrap();
+        let line = |json: String| format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes()));
+        let named = serde_json::json!({"kind": "user", "value": &*user}).to_string();
+        assert!(named.contains("\"firstname\":\"Ada\""), "{named}");
+        let text = [
+            line(serde_json::to_string(&Record::Format(crate::store::snapshot::FORMAT)).unwrap()),
+            line(named),
+            line(serde_json::to_string(&Record::Seen("tok".into(), id, true)).unwrap()),
+        ]
+        .concat();
+        std::fs::write(&path, text).unwrap();
+        let saved = load(&path).unwrap().unwrap();
+        assert_eq!(serde_json::to_value(&saved.snapshot.users).unwrap(), serde_json::json!([&*user]));
+        assert_eq!(saved.snapshot.visible["tok"], [id]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_state_whose_user_ids_or_emails_repeat_is_refused_and_changes_nothing() {
+        let store = store();
+        let (a, b) = (add(&store, "a@example.com"), add(&store, "b@example.com"));
+        let good = store.snapshot();
+        let other = |s: &mut Snapshot, change: &dyn Fn(&mut User)| {
+            let mut user = (*s.users[1]).clone();
+            change(&mut user);
+            s.users[1] = std::sync::Arc::new(user);
+        };
+        let mut same_id = good.clone();
+        other(&mut same_id, &|u| u.id = a);
+        let mut same_email = good.clone();
+        other(&mut same_email, &|u| {
+            u.profile = {
+                let mut p = u.profile.clone();
+                p.email = crate::domain::Email::parse(Some("A@Example.com")).unwrap();
+                p
+            }
+        });
+        let mut zero = good.clone();
+        other(&mut zero, &|u| u.id = 0);
+        let target = Store::new("http://x", 10, []);
+        for (what, broken) in
+            [("an id twice", same_id), ("an email twice, in another case", same_email), ("id 0", zero)]
+        {
+            assert_eq!(target.restore(broken, []).unwrap_err(), crate::slug::Slug::InvalidState, "{what}");
+            assert!(target.user(a).is_none() && target.user(b).is_none(), "{what}: nothing loaded");
+        }
+        assert_eq!(target.restore(good, []).unwrap(), 2);
+        assert_eq!(target.user(b).unwrap().profile.email.as_str(), "b@example.com");
     }
 }

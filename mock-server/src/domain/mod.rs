@@ -13,6 +13,6 @@ pub mod user_ref;
 
 pub use country::Country;
 pub use email::Email;
-pub use new_user::{CreateUserForm, Gender, NewUser, Statut};
+pub use new_user::{CreateUserForm, Gender, NewUser, NotifyFlags, Statut};
 pub use siret::Siret;
 pub use user_ref::{UserRef, parse_id};

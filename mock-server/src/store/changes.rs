@@ -6,7 +6,7 @@
 //! gone), so the cost of a write follows what changed, not what is stored.
 //! Resets and imports mark everything: the next write rewrites the log.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -14,15 +14,18 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
-use super::Store;
 use super::attachment::Attachment;
 use super::charges::Charge;
 use super::letter::Letter;
 use super::outbox::{Email, Link};
 use super::partner::PartnerView;
 use super::snapshot::{FORMAT, Snapshot};
-use super::user::User;
+use super::user::{User, UserRow};
 use super::webhook::Delivery;
+use super::{Hasher, Store};
+
+/// How many user ids one [`Record::SeesAll`] holds at most (a line of about 80 KB).
+pub(crate) const SEEN_RUN: usize = 10_000;
 
 /// The keys changed since the last write.
 #[derive(Debug, Default)]
@@ -151,26 +154,30 @@ pub enum Record {
     /// The first record of a log: the format of the state it holds.
     Format(u32),
     Counters(Counters),
-    Partner(PartnerView),
+    Partner(Box<PartnerView>),
     PartnerGone(String),
+    /// Written as a [`UserRow`]; read from a row or, as older logs wrote it, by field names.
+    #[serde(serialize_with = "as_row")]
     User(Arc<User>),
     UserGone(u64),
     /// A partner sees a user (`true`) or no longer does.
     Seen(String, u64, bool),
-    Link(Link),
+    /// A partner sees all these users (a rewrite writes what each partner sees in runs).
+    SeesAll(String, Vec<u64>),
+    Link(Box<Link>),
     LinkGone(String),
-    Email(Email),
+    Email(Box<Email>),
     EmailGone(u64),
     /// An uploaded content, base64, by SHA-1.
     Content(String, String),
     ContentGone(String),
-    Attachment(Attachment),
+    Attachment(Box<Attachment>),
     AttachmentGone(u64),
     Letter(Box<Letter>),
     LetterGone(u64),
-    Charge(Charge),
+    Charge(Box<Charge>),
     ChargeGone(u64),
-    Delivery(Delivery),
+    Delivery(Box<Delivery>),
     DeliveryGone(u64),
 }
 
@@ -216,7 +223,8 @@ impl Store {
         let mut records = Vec::with_capacity(dirty.len() + 1);
         for token in &dirty.partners {
             records.push(
-                self.partner(token).map_or_else(|| Record::PartnerGone(token.clone()), |p| Record::Partner(p.view())),
+                self.partner(token)
+                    .map_or_else(|| Record::PartnerGone(token.clone()), |p| Record::Partner(Box::new(p.view()))),
             );
         }
         for id in &dirty.users {
@@ -227,7 +235,7 @@ impl Store {
             records.push(Record::Seen(token.clone(), *id, seen));
         }
         for id in &dirty.links {
-            records.push(self.link(id).map_or_else(|| Record::LinkGone(id.clone()), Record::Link));
+            records.push(self.link(id).map_or_else(|| Record::LinkGone(id.clone()), |l| Record::Link(Box::new(l))));
         }
         if !dirty.emails.is_empty() {
             records.extend(marked(&self.outbox(), &dirty.emails, |e| e.id, Record::Email, Record::EmailGone));
@@ -238,8 +246,11 @@ impl Store {
                 .push(content.map_or_else(|| Record::ContentGone(sha1.clone()), |c| Record::Content(sha1.clone(), c)));
         }
         for id in &dirty.attachments {
-            records
-                .push(self.attachments.get(id).map_or(Record::AttachmentGone(*id), |a| Record::Attachment(a.clone())));
+            records.push(
+                self.attachments
+                    .get(id)
+                    .map_or(Record::AttachmentGone(*id), |a| Record::Attachment(Box::new(a.clone()))),
+            );
         }
         for id in &dirty.letters {
             records.push(self.letter(*id).map_or(Record::LetterGone(*id), |l| Record::Letter(Box::new(l))));
@@ -262,26 +273,28 @@ impl Store {
         let _shared = self.shared();
         write(&Record::Format(FORMAT))?;
         for partner in self.partner_list() {
-            write(&Record::Partner(partner.view()))?;
+            write(&Record::Partner(Box::new(partner.view())))?;
         }
-        // Only the `Arc`s are gathered: users are written one by one.
-        let users: Vec<Arc<User>> = self.users.iter().map(|u| Arc::clone(&u)).collect();
-        for user in users {
+        // Only the `Arc`s are gathered: users are written one by one, by id, so
+        // that they are read back into memory in the order they are gone through.
+        let mut users: Vec<(u64, Arc<User>)> = self.users.iter().map(|u| (*u.key(), Arc::clone(&u))).collect();
+        users.sort_unstable_by_key(|(id, _)| *id);
+        for (_, user) in users {
             write(&Record::User(user))?;
         }
         let visible: Vec<(String, Vec<u64>)> =
             self.visible.iter().map(|v| (v.key().clone(), v.value().iter().copied().collect())).collect();
         for (token, ids) in visible {
-            for id in ids {
-                write(&Record::Seen(token.clone(), id, true))?;
+            for run in ids.chunks(SEEN_RUN) {
+                write(&Record::SeesAll(token.clone(), run.to_vec()))?;
             }
         }
         let links: Vec<Link> = self.links.iter().map(|l| l.clone()).collect();
         for link in links {
-            write(&Record::Link(link))?;
+            write(&Record::Link(Box::new(link)))?;
         }
         for email in self.outbox().clone() {
-            write(&Record::Email(email))?;
+            write(&Record::Email(Box::new(email)))?;
         }
         let contents: Vec<String> = self.blobs.iter().map(|b| b.key().clone()).collect();
         for sha1 in contents {
@@ -290,19 +303,23 @@ impl Store {
             }
         }
         for attachment in self.attachments.iter().map(|a| a.clone()).collect::<Vec<_>>() {
-            write(&Record::Attachment(attachment))?;
+            write(&Record::Attachment(Box::new(attachment)))?;
         }
         for letter in self.letters.iter().map(|l| l.clone()).collect::<Vec<_>>() {
             write(&Record::Letter(Box::new(letter)))?;
         }
         for charge in self.charges().clone() {
-            write(&Record::Charge(charge))?;
+            write(&Record::Charge(Box::new(charge)))?;
         }
         for delivery in self.webhook_deliveries(None) {
-            write(&Record::Delivery(delivery))?;
+            write(&Record::Delivery(Box::new(delivery)))?;
         }
         write(&Record::Counters(self.counters()))
     }
+}
+
+fn as_row<S: serde::Serializer>(user: &Arc<User>, serializer: S) -> Result<S::Ok, S::Error> {
+    UserRow(user).serialize(serializer)
 }
 
 /// The records of the `marked` ids of a list kept by id: each one still
@@ -311,7 +328,7 @@ fn marked<T: Clone>(
     list: &[T],
     marked: &HashSet<u64>,
     id: impl Fn(&T) -> u64,
-    present: impl Fn(T) -> Record,
+    present: impl Fn(Box<T>) -> Record,
     gone: impl Fn(u64) -> Record,
 ) -> Vec<Record> {
     let mut found = HashSet::with_capacity(marked.len());
@@ -319,8 +336,7 @@ fn marked<T: Clone>(
         .iter()
         .filter(|item| marked.contains(&id(item)))
         .inspect(|item| _ = found.insert(id(item)))
-        .cloned()
-        .map(present)
+        .map(|item| present(Box::new(item.clone())))
         .collect();
     records.extend(marked.difference(&found).map(|id| gone(*id)));
     records
@@ -333,8 +349,8 @@ pub struct Replay {
     format: Option<u32>,
     counters: Counters,
     partners: BTreeMap<String, PartnerView>,
-    users: BTreeMap<u64, Arc<User>>,
-    seen: BTreeMap<String, BTreeSet<u64>>,
+    users: HashMap<u64, Arc<User>, Hasher>,
+    seen: BTreeMap<String, HashSet<u64, Hasher>>,
     links: BTreeMap<String, Link>,
     emails: BTreeMap<u64, Email>,
     contents: BTreeMap<String, String>,
@@ -350,25 +366,26 @@ impl Replay {
         match record {
             Record::Format(format) => self.format = Some(format),
             Record::Counters(counters) => self.counters = counters,
-            Record::Partner(view) => _ = self.partners.insert(view.token.clone(), view),
+            Record::Partner(view) => _ = self.partners.insert(view.token.clone(), *view),
             Record::PartnerGone(token) => _ = self.partners.remove(&token),
             Record::User(user) => _ = self.users.insert(user.id, user),
             Record::UserGone(id) => _ = self.users.remove(&id),
             Record::Seen(token, id, true) => _ = self.seen.entry(token).or_default().insert(id),
+            Record::SeesAll(token, ids) => self.seen.entry(token).or_default().extend(ids),
             Record::Seen(token, id, false) => _ = self.seen.get_mut(&token).map(|ids| ids.remove(&id)),
-            Record::Link(link) => _ = self.links.insert(link.id.clone(), link),
+            Record::Link(link) => _ = self.links.insert(link.id.clone(), *link),
             Record::LinkGone(id) => _ = self.links.remove(&id),
-            Record::Email(email) => _ = self.emails.insert(email.id, email),
+            Record::Email(email) => _ = self.emails.insert(email.id, *email),
             Record::EmailGone(id) => _ = self.emails.remove(&id),
             Record::Content(sha1, data) => _ = self.contents.insert(sha1, data),
             Record::ContentGone(sha1) => _ = self.contents.remove(&sha1),
-            Record::Attachment(attachment) => _ = self.attachments.insert(attachment.id, attachment),
+            Record::Attachment(attachment) => _ = self.attachments.insert(attachment.id, *attachment),
             Record::AttachmentGone(id) => _ = self.attachments.remove(&id),
             Record::Letter(letter) => _ = self.letters.insert(letter.id, *letter),
             Record::LetterGone(id) => _ = self.letters.remove(&id),
-            Record::Charge(charge) => _ = self.charges.insert(charge.id, charge),
+            Record::Charge(charge) => _ = self.charges.insert(charge.id, *charge),
             Record::ChargeGone(id) => _ = self.charges.remove(&id),
-            Record::Delivery(delivery) => _ = self.deliveries.insert(delivery.id, delivery),
+            Record::Delivery(delivery) => _ = self.deliveries.insert(delivery.id, *delivery),
             Record::DeliveryGone(id) => _ = self.deliveries.remove(&id),
         }
     }
@@ -385,12 +402,21 @@ impl Replay {
             next_user_id: self.counters.user,
             next_email_id: self.counters.email,
             partners: self.partners.into_values().collect(),
-            users: self.users.into_values().collect(),
+            users: {
+                // Sorted on the ids alone: the users themselves are not read.
+                let mut users: Vec<(u64, Arc<User>)> = self.users.into_iter().collect();
+                users.sort_unstable_by_key(|(id, _)| *id);
+                users.into_iter().map(|(_, user)| user).collect()
+            },
             visible: self
                 .seen
                 .into_iter()
                 .filter(|(_, ids)| !ids.is_empty())
-                .map(|(token, ids)| (token, ids.into_iter().collect()))
+                .map(|(token, ids)| {
+                    let mut ids: Vec<u64> = ids.into_iter().collect();
+                    ids.sort_unstable();
+                    (token, ids)
+                })
                 .collect(),
             emails: self.emails.into_values().collect(),
             links: self.links.into_values().collect(),

@@ -72,3 +72,19 @@ async fn a_reset_partner_s_accounts_leave_the_teams_and_lists_of_the_others() {
     let state = t.plane.export_state().await.unwrap();
     assert_eq!(state["visible"][t.api.token.as_str()], json!([member, stranger]), "no trace left to page over");
 }
+
+#[tokio::test]
+async fn resetting_one_partner_keeps_the_letters_uploads_and_charges_of_the_others() {
+    let (t, sender, letter) = crate::state::mock_with_a_letter().await;
+    let charged = t.plane.charges(&[]).await.unwrap();
+    assert!(!charged.is_empty(), "the letter was charged");
+    let other = t.new_partner(json!({})).await;
+    other.create_user(&unique_email()).await;
+
+    t.plane.reset_partner(&other.token).await.unwrap();
+
+    assert_eq!(t.plane.charges(&[]).await.unwrap(), charged, "our charges are kept");
+    assert_eq!(t.api.get("mail", &[("id", letter.to_string())]).await.ok()["id"], letter);
+    let uploads = t.api.get("user/attachment", &[("id_user", sender.to_string())]).await;
+    assert_eq!(uploads.ok()["attachments"].as_array().unwrap().len(), 1, "our upload is kept");
+}

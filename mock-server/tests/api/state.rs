@@ -112,7 +112,7 @@ async fn an_invalid_state_is_refused_and_changes_nothing() {
 }
 
 /// A mock holding one sent letter with one attachment, and the letter's id.
-async fn mock_with_a_letter() -> (crate::helpers::TestMock, u64, u64) {
+pub(crate) async fn mock_with_a_letter() -> (crate::helpers::TestMock, u64, u64) {
     let t = spawn_mock().await;
     let email = unique_email();
     let id = t.api.post("user", &crate::helpers::with(crate::helpers::user_form(&email), "confirmed", "1")).await.ok()
