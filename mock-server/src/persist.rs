@@ -26,6 +26,9 @@ use crate::store::snapshot::Snapshot;
 /// The log is not rewritten before it reaches this size.
 pub const MIN_REWRITE: u64 = 16 * 1024 * 1024;
 
+/// A rewrite in the background works this long at a time (see [`StateLog::write_paced`]).
+pub const SLICE: std::time::Duration = std::time::Duration::from_micros(500);
+
 /// Why the state file cannot be used: the mock does not start, and the file is left as it is.
 #[derive(Debug, thiserror::Error)]
 pub enum StateFileError {
@@ -237,14 +240,25 @@ impl StateLog {
         self.size
     }
 
+    /// [`StateLog::write_paced`] at full speed.
+    #[cfg(test)]
+    pub fn write(&mut self, store: &Store) -> std::io::Result<Written> {
+        self.write_paced(store, &|| false)
+    }
+
     /// Writes what changed in `store` since the last write: appended, or the
     /// whole log rewritten when it is due. On failure the changes stay
     /// marked (the next write rewrites everything) and the file stays whole.
-    pub fn write(&mut self, store: &Store) -> std::io::Result<Written> {
+    ///
+    /// While `unhurried()` holds (a writer in the background, not stopping), a
+    /// rewrite works in slices of [`SLICE`] and sleeps as long after each, so
+    /// that a call arriving meanwhile finds a core free at once instead of
+    /// waiting for the scheduler to take one from the writer.
+    pub fn write_paced(&mut self, store: &Store, unhurried: &dyn Fn() -> bool) -> std::io::Result<Written> {
         let dirty = store.take_changes();
         let outgrown = self.size > MIN_REWRITE && self.size > 2 * self.rewritten_size;
         let result = if dirty.everything || outgrown || self.file.is_none() {
-            self.rewrite(store)
+            self.rewrite(store, unhurried)
         } else if dirty.is_empty() {
             return Ok(Written::Nothing);
         } else {
@@ -268,15 +282,20 @@ impl StateLog {
         Ok(Written::Appended(records.len()))
     }
 
-    fn rewrite(&mut self, store: &Store) -> std::io::Result<Written> {
+    fn rewrite(&mut self, store: &Store, unhurried: &dyn Fn() -> bool) -> std::io::Result<Written> {
         let started = Instant::now();
         let mut temporary = self.path.as_os_str().to_owned();
         temporary.push(".tmp");
         let temporary = PathBuf::from(temporary);
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         let mut records = 0u64;
-        store.each_record(|record| {
+        let mut slice = Instant::now();
+        store.whole().each_record(|record| {
             records += 1;
+            if records % 64 == 0 && slice.elapsed() >= SLICE && unhurried() {
+                std::thread::sleep(slice.elapsed());
+                slice = Instant::now();
+            }
             encode(&mut out, record)
         })?;
         // What changed while the whole was written follows it.
@@ -594,5 +613,28 @@ mod tests {
         }
         assert_eq!(target.restore(good, []).unwrap(), 2);
         assert_eq!(target.user(b).unwrap().profile.email.as_str(), "b@example.com");
+    }
+
+    #[test]
+    fn a_paced_rewrite_pauses_between_slices_and_writes_the_same_log() {
+        let store = store();
+        for i in 0..3_000 {
+            add(&store, &format!("u{i}@example.com"));
+        }
+        let (paced, plain) = (temp("paced.log"), temp("plain.log"));
+        let asked = std::cell::Cell::new(0);
+        let written = StateLog::new(&paced, false)
+            .unwrap()
+            .write_paced(&store, &|| {
+                asked.set(asked.get() + 1);
+                true
+            })
+            .unwrap();
+        assert!(matches!(written, Written::Rewritten { records: 3_004, .. }), "{written:?}");
+        assert!(asked.get() > 0, "the writer considered pausing");
+        StateLog::new(&plain, false).unwrap().write(&store).unwrap();
+        assert_eq!(std::fs::read(&paced).unwrap(), std::fs::read(&plain).unwrap());
+        std::fs::remove_file(paced).unwrap();
+        std::fs::remove_file(plain).unwrap();
     }
 }

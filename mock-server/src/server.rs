@@ -60,7 +60,10 @@ pub async fn run(config: Config) -> ExitCode {
         "AR24 mock ready ({:?} auth)\n  API base URL : {public_url}/api/\n  token        : {}\n  private key  : {}\n  mailbox      : {public_url}/_mock/mailbox",
         config.auth, config.token, config.private_key
     );
-    let state = AppState::new(config, &public_url);
+    let mut state = AppState::new(config, &public_url);
+    if let Some(saved) = &saved {
+        state.make_room(saved.snapshot.users.len());
+    }
     let continues = saved.as_ref().is_some_and(|s| s.is_log);
     if let Some(saved) = saved {
         match state.restore(saved.snapshot) {
@@ -125,7 +128,7 @@ pub async fn run(config: Config) -> ExitCode {
     }
     if let Some(log) = log {
         let store = state.store.clone();
-        let last = tokio::task::spawn_blocking(move || write_state(&store, &log)).await;
+        let last = tokio::task::spawn_blocking(move || write_state(&store, &log, &|| false)).await;
         if last.is_err() {
             tracing::error!("the last write of the state file stopped");
         }
@@ -170,7 +173,7 @@ fn spawn_writer(
                 std::thread::sleep(interval.min(Duration::from_millis(50)));
             }
             if !stopped() {
-                write_state(&state.store, &log);
+                write_state(&state.store, &log, &|| !stopped());
             }
         }
     })
@@ -178,8 +181,8 @@ fn spawn_writer(
 
 /// Writes what changed to the state file; a failure is logged, the file
 /// stays whole and the next write rewrites it.
-fn write_state(store: &crate::store::Store, log: &SharedLog) {
-    let written = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).write(store);
+fn write_state(store: &crate::store::Store, log: &SharedLog, unhurried: &dyn Fn() -> bool) {
+    let written = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).write_paced(store, unhurried);
     match written {
         Ok(persist::Written::Rewritten { records, bytes, millis }) => {
             tracing::info!("state file rewritten: {records} records, {bytes} bytes in {millis} ms");

@@ -34,6 +34,14 @@ impl AppState {
         }
     }
 
+    /// Makes room for `users` accounts at once, before the state is shared (a
+    /// state file is about to be restored): the maps are not grown step by step.
+    pub fn make_room(&mut self, users: usize) {
+        if let Some(store) = Arc::get_mut(&mut self.store) {
+            store.make_room(users);
+        }
+    }
+
     /// Fires what the business clock says is due: letters' events, then webhook attempts.
     pub fn tick(&self) {
         self.store.tick();

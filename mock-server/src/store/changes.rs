@@ -266,55 +266,84 @@ impl Store {
         records
     }
 
-    /// Every record of the whole state, passed one at a time to `write` (the
-    /// state is not copied whole). Changes wait for resets and imports only:
-    /// a change made meanwhile is marked and written again after.
-    pub fn each_record<E>(&self, mut write: impl FnMut(&Record) -> Result<(), E>) -> Result<(), E> {
+    /// The whole state, gathered for a rewrite of the log: resets and imports
+    /// wait while it is gathered (users are gathered as `Arc`s, not copied), and
+    /// nothing waits while it is written. A change made meanwhile is marked
+    /// and written again after.
+    pub fn whole(&self) -> Whole {
         let _shared = self.shared();
-        write(&Record::Format(FORMAT))?;
-        for partner in self.partner_list() {
-            write(&Record::Partner(Box::new(partner.view())))?;
-        }
-        // Only the `Arc`s are gathered: users are written one by one, by id, so
-        // that they are read back into memory in the order they are gone through.
         let mut users: Vec<(u64, Arc<User>)> = self.users.iter().map(|u| (*u.key(), Arc::clone(&u))).collect();
+        // By id, so that they are read back into memory in the order they are gone through.
         users.sort_unstable_by_key(|(id, _)| *id);
-        for (_, user) in users {
+        Whole {
+            partners: self.partner_list().iter().map(|p| p.view()).collect(),
+            users,
+            visible: self.visible.iter().map(|v| (v.key().clone(), v.value().iter().copied().collect())).collect(),
+            links: self.links.iter().map(|l| l.clone()).collect(),
+            emails: self.outbox().clone(),
+            contents: self.blobs.iter().map(|b| (b.key().clone(), b.value().clone())).collect(),
+            attachments: self.attachments.iter().map(|a| a.clone()).collect(),
+            letters: self.letters.iter().map(|l| l.clone()).collect(),
+            charges: self.charges().clone(),
+            deliveries: self.webhook_deliveries(None),
+            counters: self.counters(),
+        }
+    }
+}
+
+/// The whole state as [`Store::whole`] gathered it, to be written record by record.
+#[derive(Debug)]
+pub struct Whole {
+    partners: Vec<PartnerView>,
+    users: Vec<(u64, Arc<User>)>,
+    visible: Vec<(String, Vec<u64>)>,
+    links: Vec<Link>,
+    emails: Vec<Email>,
+    contents: Vec<(String, bytes::Bytes)>,
+    attachments: Vec<Attachment>,
+    letters: Vec<Letter>,
+    charges: Vec<Charge>,
+    deliveries: Vec<Delivery>,
+    counters: Counters,
+}
+
+impl Whole {
+    /// Passes each record to `write`, in the order a log starts with.
+    pub fn each_record<E>(self, mut write: impl FnMut(&Record) -> Result<(), E>) -> Result<(), E> {
+        write(&Record::Format(FORMAT))?;
+        for partner in self.partners {
+            write(&Record::Partner(Box::new(partner)))?;
+        }
+        for (_, user) in self.users {
             write(&Record::User(user))?;
         }
-        let visible: Vec<(String, Vec<u64>)> =
-            self.visible.iter().map(|v| (v.key().clone(), v.value().iter().copied().collect())).collect();
-        for (token, ids) in visible {
+        for (token, ids) in self.visible {
             for run in ids.chunks(SEEN_RUN) {
                 write(&Record::SeesAll(token.clone(), run.to_vec()))?;
             }
         }
-        let links: Vec<Link> = self.links.iter().map(|l| l.clone()).collect();
-        for link in links {
+        for link in self.links {
             write(&Record::Link(Box::new(link)))?;
         }
-        for email in self.outbox().clone() {
+        for email in self.emails {
             write(&Record::Email(Box::new(email)))?;
         }
-        let contents: Vec<String> = self.blobs.iter().map(|b| b.key().clone()).collect();
-        for sha1 in contents {
-            if let Some(bytes) = self.blobs.get(&sha1).map(|b| BASE64.encode(&b[..])) {
-                write(&Record::Content(sha1, bytes))?;
-            }
+        for (sha1, bytes) in self.contents {
+            write(&Record::Content(sha1, BASE64.encode(&bytes[..])))?;
         }
-        for attachment in self.attachments.iter().map(|a| a.clone()).collect::<Vec<_>>() {
+        for attachment in self.attachments {
             write(&Record::Attachment(Box::new(attachment)))?;
         }
-        for letter in self.letters.iter().map(|l| l.clone()).collect::<Vec<_>>() {
+        for letter in self.letters {
             write(&Record::Letter(Box::new(letter)))?;
         }
-        for charge in self.charges().clone() {
+        for charge in self.charges {
             write(&Record::Charge(Box::new(charge)))?;
         }
-        for delivery in self.webhook_deliveries(None) {
+        for delivery in self.deliveries {
             write(&Record::Delivery(Box::new(delivery)))?;
         }
-        write(&Record::Counters(self.counters()))
+        write(&Record::Counters(self.counters))
     }
 }
 

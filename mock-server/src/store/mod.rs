@@ -153,6 +153,14 @@ impl Store {
         store
     }
 
+    /// Makes room in the user maps for `users` accounts at once.
+    pub fn make_room(&mut self, users: usize) {
+        let per_shard = users.div_ceil(SHARDS);
+        // Only an optimisation: a map that cannot reserve grows as it fills.
+        let _ = self.users.try_reserve(per_shard);
+        let _ = self.by_email.try_reserve(per_shard);
+    }
+
     fn shared(&self) -> RwLockReadGuard<'_, ()> {
         self.gate.read().unwrap_or_else(PoisonError::into_inner)
     }
