@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::store::Store;
-use crate::store::changes::{Record, Replay};
+use crate::store::changes::{Dirty, Record, Replay};
 use crate::store::snapshot::Snapshot;
 
 /// The log is not rewritten before it reaches this size.
@@ -200,6 +200,8 @@ pub enum Written {
     Nothing,
     /// These many records were appended.
     Appended(usize),
+    /// A whole rewrite began on a thread of its own.
+    RewriteStarted,
     /// The log was rewritten whole.
     Rewritten {
         /// Its records.
@@ -211,6 +213,21 @@ pub enum Written {
     },
 }
 
+/// Whether a writer may take its time (it is in the background and not stopping).
+pub type Unhurried = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// A whole rewrite in progress: the state gathered is written into a
+/// temporary file by a thread of its own while changes go on being appended
+/// to the log it will replace.
+#[derive(Debug)]
+struct Rewrite {
+    temporary: PathBuf,
+    started: Instant,
+    worker: std::thread::JoinHandle<std::io::Result<(BufWriter<File>, u64)>>,
+    /// What was appended to the old log meanwhile: written again after the whole.
+    since: Dirty,
+}
+
 /// The one writer of the state file.
 #[derive(Debug)]
 pub struct StateLog {
@@ -218,13 +235,14 @@ pub struct StateLog {
     file: Option<File>,
     size: u64,
     rewritten_size: u64,
+    rewrite: Option<Rewrite>,
 }
 
 impl StateLog {
     /// The writer of the log at `path` (rewritten whole at its first write
     /// unless `continues` says it already holds the store's state).
     pub fn new(path: &Path, continues: bool) -> std::io::Result<Self> {
-        let mut log = Self { path: path.to_owned(), file: None, size: 0, rewritten_size: 0 };
+        let mut log = Self { path: path.to_owned(), file: None, size: 0, rewritten_size: 0, rewrite: None };
         if continues {
             let file = std::fs::OpenOptions::new().append(true).open(path)?;
             log.size = file.metadata()?.len();
@@ -240,10 +258,10 @@ impl StateLog {
         self.size
     }
 
-    /// [`StateLog::write_paced`] at full speed.
+    /// [`StateLog::write_paced`] at full speed, a rewrite finished before it returns.
     #[cfg(test)]
     pub fn write(&mut self, store: &Store) -> std::io::Result<Written> {
-        self.write_paced(store, &|| false)
+        self.write_paced(store, &(std::sync::Arc::new(|| false) as Unhurried))
     }
 
     /// Writes what changed in `store` since the last write: appended, or the
@@ -251,23 +269,38 @@ impl StateLog {
     /// marked (the next write rewrites everything) and the file stays whole.
     ///
     /// While `unhurried()` holds (a writer in the background, not stopping), a
-    /// rewrite works in slices of [`SLICE`] and sleeps as long after each, so
-    /// that a call arriving meanwhile finds a core free at once instead of
-    /// waiting for the scheduler to take one from the writer.
-    pub fn write_paced(&mut self, store: &Store, unhurried: &dyn Fn() -> bool) -> std::io::Result<Written> {
-        let dirty = store.take_changes();
-        let outgrown = self.size > MIN_REWRITE && self.size > 2 * self.rewritten_size;
-        let result = if dirty.everything || outgrown || self.file.is_none() {
-            self.rewrite(store, unhurried)
-        } else if dirty.is_empty() {
-            return Ok(Written::Nothing);
-        } else {
-            self.append(&store.changed_records(&dirty))
-        };
+    /// rewrite runs on a thread of its own, in slices of [`SLICE`] with a
+    /// pause as long after each, so that a call arriving meanwhile finds a
+    /// core free at once; until it ends, each write goes on appending what
+    /// changed to the current log, so a crash meanwhile loses at most an
+    /// interval. A later write ends it. Otherwise the rewrite ends before
+    /// the write returns.
+    pub fn write_paced(&mut self, store: &Store, unhurried: &Unhurried) -> std::io::Result<Written> {
+        let result = self.step(store, unhurried);
         if result.is_err() {
             store.mark_everything();
         }
         result
+    }
+
+    fn step(&mut self, store: &Store, unhurried: &Unhurried) -> std::io::Result<Written> {
+        if let Some(rewrite) = &self.rewrite {
+            return if rewrite.worker.is_finished() || !unhurried() {
+                self.finish_rewrite(store)
+            } else {
+                self.append_meanwhile(store)
+            };
+        }
+        let dirty = store.take_changes();
+        let outgrown = self.size > MIN_REWRITE && self.size > 2 * self.rewritten_size;
+        if dirty.everything || outgrown || self.file.is_none() {
+            self.start_rewrite(store, std::sync::Arc::clone(unhurried))?;
+            return if unhurried() { Ok(Written::RewriteStarted) } else { self.finish_rewrite(store) };
+        }
+        if dirty.is_empty() {
+            return Ok(Written::Nothing);
+        }
+        self.append(&store.changed_records(&dirty))
     }
 
     fn append(&mut self, records: &[Record]) -> std::io::Result<Written> {
@@ -282,24 +315,56 @@ impl StateLog {
         Ok(Written::Appended(records.len()))
     }
 
-    fn rewrite(&mut self, store: &Store, unhurried: &dyn Fn() -> bool) -> std::io::Result<Written> {
-        let started = Instant::now();
+    /// Gathers the whole state and starts writing it into a temporary file.
+    fn start_rewrite(&mut self, store: &Store, unhurried: Unhurried) -> std::io::Result<()> {
         let mut temporary = self.path.as_os_str().to_owned();
         temporary.push(".tmp");
         let temporary = PathBuf::from(temporary);
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
-        let mut records = 0u64;
-        let mut slice = Instant::now();
-        store.whole().each_record(|record| {
-            records += 1;
-            if records % 64 == 0 && slice.elapsed() >= SLICE && unhurried() {
-                std::thread::sleep(slice.elapsed());
-                slice = Instant::now();
-            }
-            encode(&mut out, record)
+        let whole = store.whole();
+        // The thread keeps the writer's low priority (a new thread inherits it).
+        let worker = std::thread::Builder::new().name("state-rewrite".into()).spawn(move || {
+            let (mut records, mut slice) = (0u64, Instant::now());
+            whole.each_record(|record| {
+                records += 1;
+                if records % 64 == 0 && slice.elapsed() >= SLICE && unhurried() {
+                    std::thread::sleep(slice.elapsed());
+                    slice = Instant::now();
+                }
+                encode(&mut out, record)
+            })?;
+            Ok((out, records))
         })?;
-        // What changed while the whole was written follows it.
-        let meanwhile = store.take_changes();
+        self.rewrite = Some(Rewrite { temporary, started: Instant::now(), worker, since: Dirty::default() });
+        Ok(())
+    }
+
+    /// While a rewrite runs: what changed goes to the current log, and is
+    /// remembered to follow the whole in the new one.
+    fn append_meanwhile(&mut self, store: &Store) -> std::io::Result<Written> {
+        let dirty = store.take_changes();
+        // A reset or an import cannot be appended thing by thing: the next rewrite carries it.
+        let appendable = !dirty.is_empty() && !dirty.everything && self.file.is_some();
+        let records = appendable.then(|| store.changed_records(&dirty));
+        if let Some(rewrite) = &mut self.rewrite {
+            rewrite.since.absorb(dirty);
+        }
+        match records {
+            Some(records) => self.append(&records),
+            None => Ok(Written::Nothing),
+        }
+    }
+
+    /// Waits for the rewrite, appends what changed since it began, and puts
+    /// the new log in place of the old.
+    fn finish_rewrite(&mut self, store: &Store) -> std::io::Result<Written> {
+        let Some(rewrite) = self.rewrite.take() else {
+            return Ok(Written::Nothing);
+        };
+        let written = rewrite.worker.join().map_err(|_| std::io::Error::other("the rewrite stopped"))?;
+        let (mut out, mut records) = written?;
+        let mut meanwhile = store.take_changes();
+        meanwhile.absorb(rewrite.since);
         if meanwhile.everything {
             store.mark_everything();
         } else if !meanwhile.is_empty() {
@@ -312,7 +377,7 @@ impl StateLog {
         file.sync_all()?;
         let bytes = file.metadata()?.len();
         drop(file);
-        std::fs::rename(&temporary, &self.path)?;
+        std::fs::rename(&rewrite.temporary, &self.path)?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // The rename itself survives a power cut once the directory is synced.
             let _ = File::open(dir).and_then(|d| d.sync_all());
@@ -320,7 +385,7 @@ impl StateLog {
         self.file = Some(std::fs::OpenOptions::new().append(true).open(&self.path)?);
         self.size = bytes;
         self.rewritten_size = bytes;
-        Ok(Written::Rewritten { records, bytes, millis: started.elapsed().as_millis() })
+        Ok(Written::Rewritten { records, bytes, millis: rewrite.started.elapsed().as_millis() })
     }
 }
 
@@ -616,25 +681,49 @@ mod tests {
     }
 
     #[test]
-    fn a_paced_rewrite_pauses_between_slices_and_writes_the_same_log() {
+    fn a_paced_rewrite_runs_on_its_own_pauses_between_slices_and_writes_the_same_log() {
         let store = store();
         for i in 0..3_000 {
             add(&store, &format!("u{i}@example.com"));
         }
         let (paced, plain) = (temp("paced.log"), temp("plain.log"));
-        let asked = std::cell::Cell::new(0);
-        let written = StateLog::new(&paced, false)
-            .unwrap()
-            .write_paced(&store, &|| {
-                asked.set(asked.get() + 1);
-                true
-            })
-            .unwrap();
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counting: Unhurried = {
+            let asked = std::sync::Arc::clone(&asked);
+            std::sync::Arc::new(move || asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < usize::MAX)
+        };
+        let mut log = StateLog::new(&paced, false).unwrap();
+        assert_eq!(log.write_paced(&store, &counting).unwrap(), Written::RewriteStarted);
+        // A write that is in a hurry (a stopping mock) waits for it and ends it.
+        let written = log.write(&store).unwrap();
         assert!(matches!(written, Written::Rewritten { records: 3_004, .. }), "{written:?}");
-        assert!(asked.get() > 0, "the writer considered pausing");
+        assert!(asked.load(std::sync::atomic::Ordering::SeqCst) > 1, "the rewrite considered pausing");
         StateLog::new(&plain, false).unwrap().write(&store).unwrap();
         assert_eq!(std::fs::read(&paced).unwrap(), std::fs::read(&plain).unwrap());
         std::fs::remove_file(paced).unwrap();
         std::fs::remove_file(plain).unwrap();
+    }
+
+    #[test]
+    fn while_a_rewrite_runs_changes_go_on_being_appended_to_the_current_log_and_follow_into_the_new_one() {
+        let path = temp("state.log");
+        let store = store();
+        add(&store, "a@example.com");
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        store.mark_everything();
+        store.take_changes();
+        log.start_rewrite(&store, std::sync::Arc::new(|| true)).unwrap();
+        add(&store, "b@example.com");
+        assert!(matches!(log.append_meanwhile(&store).unwrap(), Written::Appended(_)));
+        // A kill -9 now finds b in the current log.
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
+        add(&store, "c@example.com");
+        assert!(matches!(log.finish_rewrite(&store).unwrap(), Written::Rewritten { .. }));
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com", "c@example.com"]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches(r#""kind":"format""#).count(), 1, "a new log, not the old one grown");
+        assert_eq!(log.write(&store).unwrap(), Written::Nothing, "nothing left marked");
+        std::fs::remove_file(path).unwrap();
     }
 }

@@ -7,6 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -14,6 +15,7 @@ use tokio::sync::oneshot;
 
 use crate::app::app;
 use crate::config::{Command, Config};
+use crate::persist::Unhurried;
 use crate::state::AppState;
 use crate::{healthcheck, persist};
 
@@ -128,7 +130,8 @@ pub async fn run(config: Config) -> ExitCode {
     }
     if let Some(log) = log {
         let store = state.store.clone();
-        let last = tokio::task::spawn_blocking(move || write_state(&store, &log, &|| false)).await;
+        let last =
+            tokio::task::spawn_blocking(move || write_state(&store, &log, &(Arc::new(|| false) as Unhurried))).await;
         if last.is_err() {
             tracing::error!("the last write of the state file stopped");
         }
@@ -167,13 +170,17 @@ fn spawn_writer(
             tracing::debug!(%err, "the state file's writer keeps the normal priority");
         }
         let stopped = || stop.load(std::sync::atomic::Ordering::SeqCst);
+        let unhurried: Unhurried = {
+            let stop = Arc::clone(&stop);
+            Arc::new(move || !stop.load(std::sync::atomic::Ordering::SeqCst))
+        };
         while !stopped() {
             let due = std::time::Instant::now() + interval;
             while !stopped() && std::time::Instant::now() < due {
                 std::thread::sleep(interval.min(Duration::from_millis(50)));
             }
             if !stopped() {
-                write_state(&state.store, &log, &|| !stopped());
+                write_state(&state.store, &log, &unhurried);
             }
         }
     })
@@ -181,7 +188,7 @@ fn spawn_writer(
 
 /// Writes what changed to the state file; a failure is logged, the file
 /// stays whole and the next write rewrites it.
-fn write_state(store: &crate::store::Store, log: &SharedLog, unhurried: &dyn Fn() -> bool) {
+fn write_state(store: &crate::store::Store, log: &SharedLog, unhurried: &Unhurried) {
     let written = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).write_paced(store, unhurried);
     match written {
         Ok(persist::Written::Rewritten { records, bytes, millis }) => {

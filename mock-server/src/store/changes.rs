@@ -67,6 +67,22 @@ impl Dirty {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Adds the marks of `other`.
+    pub fn absorb(&mut self, other: Dirty) {
+        self.everything |= other.everything;
+        self.clock |= other.clock;
+        self.users.extend(other.users);
+        self.seen.extend(other.seen);
+        self.partners.extend(other.partners);
+        self.links.extend(other.links);
+        self.emails.extend(other.emails);
+        self.contents.extend(other.contents);
+        self.attachments.extend(other.attachments);
+        self.letters.extend(other.letters);
+        self.charges.extend(other.charges);
+        self.deliveries.extend(other.deliveries);
+    }
 }
 
 /// The marks, kept only while a state file is written (otherwise marking costs nothing).
