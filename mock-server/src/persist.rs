@@ -216,6 +216,11 @@ pub enum Written {
 /// Whether a writer may take its time (it is in the background and not stopping).
 pub type Unhurried = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
+/// A writer that may not take its time: a stopping mock's last write.
+pub fn in_a_hurry() -> Unhurried {
+    std::sync::Arc::new(|| false)
+}
+
 /// A whole rewrite in progress: the state gathered is written into a
 /// temporary file by a thread of its own while changes go on being appended
 /// to the log it will replace.
@@ -261,7 +266,7 @@ impl StateLog {
     /// [`StateLog::write_paced`] at full speed, a rewrite finished before it returns.
     #[cfg(test)]
     pub fn write(&mut self, store: &Store) -> std::io::Result<Written> {
-        self.write_paced(store, &(std::sync::Arc::new(|| false) as Unhurried))
+        self.write_paced(store, &in_a_hurry())
     }
 
     /// Writes what changed in `store` since the last write: appended, or the
@@ -690,7 +695,10 @@ mod tests {
         let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counting: Unhurried = {
             let asked = std::sync::Arc::clone(&asked);
-            std::sync::Arc::new(move || asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < usize::MAX)
+            std::sync::Arc::new(move || {
+                asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                true
+            })
         };
         let mut log = StateLog::new(&paced, false).unwrap();
         assert_eq!(log.write_paced(&store, &counting).unwrap(), Written::RewriteStarted);

@@ -130,8 +130,7 @@ pub async fn run(config: Config) -> ExitCode {
     }
     if let Some(log) = log {
         let store = state.store.clone();
-        let last =
-            tokio::task::spawn_blocking(move || write_state(&store, &log, &(Arc::new(|| false) as Unhurried))).await;
+        let last = tokio::task::spawn_blocking(move || write_state(&store, &log, &persist::in_a_hurry())).await;
         if last.is_err() {
             tracing::error!("the last write of the state file stopped");
         }
@@ -169,11 +168,9 @@ fn spawn_writer(
         if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10) {
             tracing::debug!(%err, "the state file's writer keeps the normal priority");
         }
-        let stopped = || stop.load(std::sync::atomic::Ordering::SeqCst);
-        let unhurried: Unhurried = {
-            let stop = Arc::clone(&stop);
-            Arc::new(move || !stop.load(std::sync::atomic::Ordering::SeqCst))
-        };
+        // Not stopping: the writer may pace a rewrite.
+        let unhurried: Unhurried = Arc::new(move || !stop.load(std::sync::atomic::Ordering::SeqCst));
+        let stopped = || !unhurried();
         while !stopped() {
             let due = std::time::Instant::now() + interval;
             while !stopped() && std::time::Instant::now() < due {
