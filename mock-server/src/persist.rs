@@ -15,7 +15,7 @@
 //! `GET /_mock/state` export): it loads, and is rewritten as a log.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -101,23 +101,39 @@ const BATCH: usize = 4 * 1024 * 1024;
 /// Replays the log in batches of about `batch_bytes`: while one is applied, up
 /// to `threads` more are decoded, each on a thread of its own (a pipeline:
 /// records are applied in the order of the file).
-fn read_log(mut reader: impl BufRead, batch_bytes: usize, threads: usize) -> Result<Option<Saved>, LogError> {
+fn read_log(mut reader: impl Read, batch_bytes: usize, threads: usize) -> Result<Option<Saved>, LogError> {
     let mut replay = Replay::default();
     // Lines and bytes before the line being applied.
     let (mut number, mut offset) = (0u64, 0u64);
+    // Batches already applied, kept to be filled again: their memory is not touched anew.
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    // The start of a line that the last batch cut.
+    let mut carry: Vec<u8> = Vec::new();
     std::thread::scope(|scope| {
         let mut decoding = std::collections::VecDeque::new();
         loop {
-            let mut batch = Vec::with_capacity(batch_bytes + 64 * 1024);
-            while batch.len() < batch_bytes && reader.read_until(b'\n', &mut batch).map_err(LogError::Io)? > 0 {}
-            let at_end = reader.fill_buf().map_err(LogError::Io)?.is_empty();
+            let mut batch = spare.pop().unwrap_or_default();
+            batch.clear();
+            batch.append(&mut carry);
+            let at_end = fill(&mut reader, &mut batch, batch_bytes).map_err(LogError::Io)?;
+            if !at_end {
+                // Whole lines only: the rest starts the next batch.
+                let cut = memchr::memrchr(b'\n', &batch).map_or(0, |i| i + 1);
+                carry.extend_from_slice(&batch[cut..]);
+                batch.truncate(cut);
+            }
             if !batch.is_empty() {
-                decoding.push_back(scope.spawn(move || decode_batch(&batch)));
+                decoding.push_back(scope.spawn(move || {
+                    let lines = decode_batch(&batch);
+                    (batch, lines)
+                }));
             }
             while decoding.len() > threads.saturating_sub(1) || (at_end && !decoding.is_empty()) {
-                let lines = decoding.pop_front().map(|d| d.join());
-                let lines =
-                    lines.and_then(Result::ok).ok_or_else(|| LogError::Corrupt("a record cannot be decoded".into()))?;
+                let decoded = decoding.pop_front().map(|d| d.join());
+                let (batch, lines) = decoded
+                    .and_then(Result::ok)
+                    .ok_or_else(|| LogError::Corrupt("a record cannot be decoded".into()))?;
+                spare.push(batch);
                 let last_batch = at_end && decoding.is_empty();
                 let count = lines.len();
                 for (i, (line, decoded)) in lines.into_iter().enumerate() {
@@ -146,6 +162,23 @@ fn read_log(mut reader: impl BufRead, batch_bytes: usize, threads: usize) -> Res
     })
 }
 
+/// Reads into `batch` until it holds `batch_bytes` and a line break (a line
+/// may be longer than a batch), or the file ends; whether it ended.
+fn fill(reader: &mut impl Read, batch: &mut Vec<u8>, batch_bytes: usize) -> std::io::Result<bool> {
+    let mut searched = 0;
+    loop {
+        // Then twice as much each time, so that a long line is searched once.
+        let wanted = batch_bytes.saturating_sub(batch.len()).max(batch.len()).max(64 * 1024);
+        if reader.take(wanted as u64).read_to_end(batch)? < wanted {
+            return Ok(true);
+        }
+        if memchr::memchr(b'\n', &batch[searched..]).is_some() {
+            return Ok(false);
+        }
+        searched = batch.len();
+    }
+}
+
 /// A line's length, and whether it ends with a line break.
 struct Line {
     len: u64,
@@ -154,10 +187,15 @@ struct Line {
 
 /// Decodes each line of `batch`, in order.
 fn decode_batch(batch: &[u8]) -> Vec<(Line, Result<Record, String>)> {
-    batch
-        .split_inclusive(|b| *b == b'\n')
-        .map(|line| (Line { len: line.len() as u64, complete: line.ends_with(b"\n") }, decode(line)))
-        .collect()
+    let ends = memchr::memchr_iter(b'\n', batch).map(|i| i + 1).chain(std::iter::once(batch.len()));
+    let mut start = 0;
+    ends.filter_map(|end| {
+        let line = &batch[start..end];
+        start = end;
+        (!line.is_empty()).then_some(line)
+    })
+    .map(|line| (Line { len: line.len() as u64, complete: line.ends_with(b"\n") }, decode(line)))
+    .collect()
 }
 
 fn finish(replay: Replay, torn: Option<(u64, String)>) -> Result<Option<Saved>, LogError> {
@@ -398,6 +436,7 @@ impl StateLog {
 mod tests {
     use super::*;
     use crate::domain::NewUser;
+    use crate::slug::Slug;
     use crate::store::NewAccount;
     use crate::store::partner::Partner;
     use crate::store::user::User;
@@ -541,12 +580,25 @@ mod tests {
             log.write(&store).unwrap();
             store.confirm_user(id);
         }
+        // An upload whose line is several batches long, then one more user.
+        let bytes: Vec<u8> = (0..120_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let file = crate::protocol::params::FilePart {
+            field: "file".into(),
+            filename: "big.pdf".into(),
+            sha1: crate::protocol::params::sha1_hex(&bytes),
+            bytes: bytes.into(),
+        };
+        let (user, partner) = (store.user(1).unwrap(), store.partner("tok").unwrap());
+        store.upload(&user, &partner, "big.pdf".into(), &file);
+        let last = add(&store, "last@example.com");
         log.write(&store).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert!(bytes.len() > 8 * 16 * 1024, "several batches: {}", bytes.len());
         let saved = read_small_batches(&bytes).unwrap().unwrap();
-        assert_eq!(saved.snapshot.users.len(), 300);
-        assert!(saved.snapshot.users.iter().all(|u| u.profile.confirmed), "the later record of each user wins");
+        assert_eq!(saved.snapshot.users.len(), 301);
+        assert!(saved.snapshot.users[..300].iter().all(|u| u.profile.confirmed), "the later record of each user wins");
+        assert_eq!(saved.snapshot.users[300].id, last);
+        assert_eq!(saved.snapshot.contents.get(&file.sha1).map(String::len), Some(160_000), "the long line whole");
         assert!(saved.torn.is_none());
 
         // A damaged line deep in the file is named by its number.
@@ -581,6 +633,29 @@ mod tests {
         assert!(shared(&restarted));
         assert_eq!(restarted.user(a).unwrap().created_by.as_deref(), Some("tok"));
         std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn user_records_in_any_order_replay_to_the_last_record_of_each_id_in_id_order() {
+        let store = store();
+        let [a, b, c] = ["a", "b", "c"].map(|name| add(&store, &format!("{name}@example.com")));
+        let before = store.user(a).unwrap();
+        store.confirm_user(a);
+        let records = [
+            Record::Format(crate::store::snapshot::FORMAT),
+            Record::User(store.user(c).unwrap()),
+            Record::User(before),
+            Record::User(store.user(b).unwrap()),
+            Record::UserGone(c),
+            Record::User(store.user(a).unwrap()),
+            Record::UserGone(b),
+            Record::User(store.user(b).unwrap()),
+        ];
+        let mut bytes = Vec::new();
+        records.iter().for_each(|record| encode(&mut bytes, record).unwrap());
+        let saved = read_small_batches(&bytes).unwrap().unwrap();
+        let users: Vec<(u64, bool)> = saved.snapshot.users.iter().map(|u| (u.id, u.profile.confirmed)).collect();
+        assert_eq!(users, [(a, true), (b, false)]);
     }
 
     #[test]
@@ -678,11 +753,16 @@ mod tests {
         for (what, broken) in
             [("an id twice", same_id), ("an email twice, in another case", same_email), ("id 0", zero)]
         {
-            assert_eq!(target.restore(broken, []).unwrap_err(), crate::slug::Slug::InvalidState, "{what}");
+            let at_start = Store::new("http://x", 10, []);
+            assert_eq!(at_start.restore_empty(broken.clone(), []).unwrap_err(), Slug::InvalidState, "{what} at start");
+            assert_eq!(target.restore(broken, []).unwrap_err(), Slug::InvalidState, "{what}");
             assert!(target.user(a).is_none() && target.user(b).is_none(), "{what}: nothing loaded");
         }
-        assert_eq!(target.restore(good, []).unwrap(), 2);
+        assert_eq!(target.restore(good.clone(), []).unwrap(), 2);
         assert_eq!(target.user(b).unwrap().profile.email.as_str(), "b@example.com");
+        let at_start = Store::new("http://x", 10, []);
+        assert_eq!(at_start.restore_empty(good, []).unwrap(), 2);
+        assert_eq!(at_start.user(b).unwrap().profile.email.as_str(), "b@example.com");
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub async fn run(config: Config) -> ExitCode {
     }
     let continues = saved.as_ref().is_some_and(|s| s.is_log);
     if let Some(saved) = saved {
-        match state.restore(saved.snapshot) {
+        match state.restore_empty(saved.snapshot) {
             Ok(users) => {
                 let total = loading.elapsed();
                 tracing::info!(

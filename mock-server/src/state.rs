@@ -65,4 +65,9 @@ impl AppState {
     pub fn restore(&self, snapshot: Snapshot) -> Result<usize, Slug> {
         self.store.restore(snapshot, [default_partner(&self.config)])
     }
+
+    /// [`AppState::restore`] at start, into a store that holds nothing yet (see [`crate::store::Store::restore_empty`]).
+    pub fn restore_empty(&self, snapshot: Snapshot) -> Result<usize, Slug> {
+        self.store.restore_empty(snapshot, [default_partner(&self.config)])
+    }
 }

@@ -1,11 +1,13 @@
 //! An email address as AR24 accepts it.
 
+use compact_str::CompactString;
+
 use crate::slug::Slug;
 
 /// A syntactically valid email address, trimmed, as the user typed it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct Email(String);
+pub struct Email(CompactString);
 
 impl Email {
     /// `missing_email` when blank, `email_wrong_format` when not an address.
@@ -19,7 +21,7 @@ impl Email {
         let has_dotted_domain =
             text.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
         if has_dotted_domain && email_address::EmailAddress::is_valid(text) {
-            Ok(Self(text.to_owned()))
+            Ok(Self(CompactString::from(text)))
         } else {
             Err(Slug::EmailWrongFormat)
         }
@@ -32,7 +34,7 @@ impl Email {
 
     /// The key under which uniqueness is checked: AR24 ignores case.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        self.0.as_str().to_lowercase()
     }
 }
 

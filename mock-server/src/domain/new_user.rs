@@ -4,6 +4,7 @@
 //! lastname, email, gender, statut, address1, zipcode, city, country, SIRET,
 //! VAT, then the optional fields ([ASSUMED] order: see the README).
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::{Country, Email, Siret, flag};
@@ -117,35 +118,35 @@ pub struct NotifyFlags {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct NewUser {
-    pub firstname: String,
-    pub lastname: String,
+    pub firstname: CompactString,
+    pub lastname: CompactString,
     pub email: Email,
     pub gender: Gender,
     pub statut: Statut,
-    pub address1: String,
-    pub address2: Option<String>,
-    pub zipcode: String,
-    pub city: String,
+    pub address1: CompactString,
+    pub address2: Option<CompactString>,
+    pub zipcode: CompactString,
+    pub city: CompactString,
     pub country: Country,
-    pub company: Option<String>,
-    pub company_siret: Option<String>,
-    pub company_tva: Option<String>,
+    pub company: Option<CompactString>,
+    pub company_siret: Option<CompactString>,
+    pub company_tva: Option<CompactString>,
     pub is_legal_entity: bool,
     pub notif_billing: bool,
     pub billing_email: Option<Email>,
     pub confirmed: bool,
     /// What the caller asked for with `cgu=1`; whether it is honoured is the partner's setting.
     pub cgu_requested: bool,
-    pub custom_ref: Option<String>,
+    pub custom_ref: Option<CompactString>,
     pub notify: NotifyFlags,
 }
 
 /// A trimmed, non-blank text, or `None`.
-fn text(raw: &Option<String>) -> Option<String> {
-    raw.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+fn text(raw: &Option<String>) -> Option<CompactString> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(CompactString::from)
 }
 
-fn required(raw: &Option<String>, missing: Slug) -> Result<String, Slug> {
+fn required(raw: &Option<String>, missing: Slug) -> Result<CompactString, Slug> {
     text(raw).ok_or(missing)
 }
 
@@ -174,7 +175,7 @@ impl TryFrom<CreateUserForm> for NewUser {
         let mut company_siret = text(&form.company_siret);
         if statut.needs_company_ids() && country.is_france() {
             let given = company_siret.as_deref().ok_or(Slug::MissingCompanySiret)?;
-            company_siret = Some(Siret::parse(given)?.as_str().to_owned());
+            company_siret = Some(Siret::parse(given)?.as_str().into());
         }
         let company_tva = text(&form.company_tva);
         if statut.needs_company_ids() && country.is_other_eu_member() && company_tva.is_none() {

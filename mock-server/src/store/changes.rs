@@ -6,7 +6,7 @@
 //! gone), so the cost of a write follows what changed, not what is stored.
 //! Resets and imports mark everything: the next write rewrites the log.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -394,7 +394,9 @@ pub struct Replay {
     format: Option<u32>,
     counters: Counters,
     partners: BTreeMap<String, PartnerView>,
-    users: HashMap<u64, Arc<User>, Hasher>,
+    /// Each user record as it came (`None`: the user was removed), sorted at
+    /// the end; a rewrite writes users in id order, which makes that one pass.
+    users: Vec<(u64, Option<Arc<User>>)>,
     seen: BTreeMap<String, HashSet<u64, Hasher>>,
     links: BTreeMap<String, Link>,
     emails: BTreeMap<u64, Email>,
@@ -413,8 +415,8 @@ impl Replay {
             Record::Counters(counters) => self.counters = counters,
             Record::Partner(view) => _ = self.partners.insert(view.token.clone(), *view),
             Record::PartnerGone(token) => _ = self.partners.remove(&token),
-            Record::User(user) => _ = self.users.insert(user.id, user),
-            Record::UserGone(id) => _ = self.users.remove(&id),
+            Record::User(user) => self.users.push((user.id, Some(user))),
+            Record::UserGone(id) => self.users.push((id, None)),
             Record::Seen(token, id, true) => _ = self.seen.entry(token).or_default().insert(id),
             Record::SeesAll(token, ids) => self.seen.entry(token).or_default().extend(ids),
             Record::Seen(token, id, false) => _ = self.seen.get_mut(&token).map(|ids| ids.remove(&id)),
@@ -448,10 +450,17 @@ impl Replay {
             next_email_id: self.counters.email,
             partners: self.partners.into_values().collect(),
             users: {
-                // Sorted on the ids alone: the users themselves are not read.
-                let mut users: Vec<(u64, Arc<User>)> = self.users.into_iter().collect();
-                users.sort_unstable_by_key(|(id, _)| *id);
-                users.into_iter().map(|(_, user)| user).collect()
+                // A stable sort on the ids alone: an id's records stay in the
+                // order of the file, and the last one is what the user became.
+                let mut records = self.users;
+                records.sort_by_key(|(id, _)| *id);
+                let mut records = records.into_iter().peekable();
+                let mut users = Vec::with_capacity(records.len());
+                while let Some((id, user)) = records.next() {
+                    let replaced = records.peek().is_some_and(|(next, _)| *next == id);
+                    users.extend(user.filter(|_| !replaced));
+                }
+                users
             },
             visible: self
                 .seen

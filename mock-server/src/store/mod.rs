@@ -247,7 +247,7 @@ impl Store {
                 let user = Arc::new(User {
                     id,
                     profile: account.profile,
-                    creation: self.clock.now_paris(),
+                    creation: self.clock.now_paris().into(),
                     cgu: account.cgu,
                     notif_cgu: false,
                     payment_method: account.payment_method,

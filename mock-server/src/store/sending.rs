@@ -123,7 +123,7 @@ impl Store {
             let sender = order.sender;
             let p = &sender.profile;
             let from_name = order.letter.custom_name_sender.clone().unwrap_or_else(|| match &p.company {
-                Some(company) if p.is_legal_entity => company.clone(),
+                Some(company) if p.is_legal_entity => company.to_string(),
                 _ => format!("{} {}", p.lastname, p.firstname),
             });
             let mut hash = Sha256::new();
@@ -144,10 +144,10 @@ impl Store {
                 from: SenderCard {
                     name: from_name,
                     email: p.email.as_str().to_owned(),
-                    address1: p.address1.clone(),
-                    address2: p.address2.clone().unwrap_or_default(),
-                    city: p.city.clone(),
-                    zipcode: p.zipcode.clone(),
+                    address1: p.address1.to_string(),
+                    address2: p.address2.as_deref().unwrap_or_default().to_owned(),
+                    city: p.city.to_string(),
+                    zipcode: p.zipcode.to_string(),
                 },
                 to: new.recipient,
                 content: new.content,
@@ -253,7 +253,7 @@ impl Store {
         let _shared = self.shared();
         let updated = self.change_user(user.id, |u| {
             u.identity_verified = true;
-            u.otp_secret.get_or_insert_with(otp::new_secret);
+            u.otp_secret.get_or_insert_with(|| otp::new_secret().into());
         })?;
         self.record_charge(ChargeKind::Identity, user.id, partner, payer, price_ht, None);
         Some(updated)
@@ -278,7 +278,7 @@ impl Store {
 
     /// The user's OTP secret and current code, for tests.
     pub fn otp_of(&self, id: u64) -> Option<(String, String)> {
-        let secret = self.user(id)?.otp_secret.clone()?;
+        let secret = self.user(id)?.otp_secret.as_deref()?.to_owned();
         let unix = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
         let code = otp::code_at(&secret, unix)?;
         Some((secret, code))

@@ -83,39 +83,39 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// `invalid_state` unless the document describes a state the mock can
-    /// hold; otherwise each user's email key, in the order of `users`.
-    fn check(&self) -> Result<Vec<String>, Slug> {
+    /// hold. Emails are checked unique only when `emails` says so: a restore
+    /// into an empty store checks them as it fills its maps.
+    fn check(&self, emails: Emails) -> Result<(), Slug> {
         let invalid = Err(Slug::InvalidState);
         if !READABLE.contains(&self.format) {
             return invalid;
         }
-        // Emails on another thread: at a million users, this halves the time to start.
-        let (keys, ids) = std::thread::scope(|scope| {
-            let keys = scope.spawn(|| unique_email_keys(&self.users));
-            let mut ids = HashSet::with_capacity_and_hasher(self.users.len(), Hasher::default());
-            let unique = self.users.iter().all(|u| u.id != 0 && ids.insert(u.id));
-            (keys.join().ok().flatten(), unique.then_some(ids))
+        // Emails on another thread: at a million users, this halves the time to check.
+        let (emails_ok, ids) = std::thread::scope(|scope| {
+            let emails_ok = scope.spawn(|| emails == Emails::Unchecked || unique_emails(&self.users));
+            (emails_ok.join().unwrap_or(false), unique_ids(&self.users))
         });
-        let (Some(keys), Some(ids)) = (keys, ids) else {
+        let (true, Some(ids)) = (emails_ok, ids) else {
             return invalid;
         };
         let tokens: HashSet<&str> = self.partners.iter().map(|p| p.token.as_str()).collect();
         if tokens.len() != self.partners.len() {
             return invalid;
         }
-        let known = |id: &u64| ids.contains(id);
+        let known = |id: &u64| ids.binary_search(id).is_ok();
         let visible_ok =
             self.visible.iter().all(|(token, seen)| tokens.contains(token.as_str()) && seen.iter().all(known));
         let teams_ok = self.users.iter().all(|u| u.team_master.as_ref().is_none_or(known));
         if !(visible_ok && teams_ok && self.sending_ok(&ids)) {
             return invalid;
         }
-        Ok(keys)
+        Ok(())
     }
 
     /// Uploads name known users and stored contents (each content matching
     /// its SHA-1), letters known senders and uploads, and ids are unique.
-    fn sending_ok(&self, users: &HashSet<u64, Hasher>) -> bool {
+    fn sending_ok(&self, users: &[u64]) -> bool {
+        let known = |id: &u64| users.binary_search(id).is_ok();
         let contents_ok = self.contents.iter().all(|(sha1, data)| {
             BASE64.decode(data).is_ok_and(|bytes| crate::protocol::params::sha1_hex(&bytes) == *sha1)
         });
@@ -123,23 +123,39 @@ impl Snapshot {
         let uploads_ok = self
             .attachments
             .iter()
-            .all(|a| uploads.insert(a.id) && users.contains(&a.user_id) && self.contents.contains_key(&a.sha1));
+            .all(|a| uploads.insert(a.id) && known(&a.user_id) && self.contents.contains_key(&a.sha1));
         let mut letters = HashSet::new();
-        let letters_ok = self.letters.iter().all(|l| {
-            letters.insert(l.id) && users.contains(&l.sender) && l.attachments.iter().all(|a| uploads.contains(a))
-        });
+        let letters_ok = self
+            .letters
+            .iter()
+            .all(|l| letters.insert(l.id) && known(&l.sender) && l.attachments.iter().all(|a| uploads.contains(a)));
         let webhooks_ok = self.webhooks.iter().all(|d| letters.contains(&d.letter));
         contents_ok && uploads_ok && letters_ok && webhooks_ok
     }
 }
 
-/// Each user's email key, in order, or `None` when two users share one.
-fn unique_email_keys(users: &[Arc<User>]) -> Option<Vec<String>> {
-    let keys: Vec<String> = users.iter().map(|u| u.profile.email.key()).collect();
-    let mut seen = HashSet::with_capacity_and_hasher(keys.len(), Hasher::default());
-    let unique = keys.iter().all(|key| seen.insert(key.as_str()));
-    drop(seen);
-    unique.then_some(keys)
+/// The users' ids, sorted, or `None` when two users share one or one is 0.
+fn unique_ids(users: &[Arc<User>]) -> Option<Vec<u64>> {
+    let mut ids: Vec<u64> = users.iter().map(|u| u.id).collect();
+    // Users read from a log or exported come in id order already.
+    if !ids.is_sorted() {
+        ids.sort_unstable();
+    }
+    let unique = ids.first() != Some(&0) && ids.windows(2).all(|pair| pair[0] < pair[1]);
+    unique.then_some(ids)
+}
+
+/// Whether no two users share an email (whatever its case).
+fn unique_emails(users: &[Arc<User>]) -> bool {
+    let mut seen = HashSet::with_capacity_and_hasher(users.len(), Hasher::default());
+    users.iter().all(|u| seen.insert(u.profile.email.key()))
+}
+
+/// Whether [`Snapshot::check`] checks that emails are unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Emails {
+    Checked,
+    Unchecked,
 }
 
 impl Store {
@@ -178,7 +194,25 @@ impl Store {
     /// Replaces the whole state by `snapshot`, keeping `configured` partners
     /// that it lacks. Nothing changes when it is `invalid_state`.
     pub fn restore(&self, snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
-        let keys = snapshot.check()?;
+        snapshot.check(Emails::Checked)?;
+        self.replace(snapshot, configured)
+    }
+
+    /// [`Store::restore`] into a store that holds nothing yet (at start, from
+    /// the state file): nothing being there to keep, emails are checked unique
+    /// as the maps are filled rather than in a pass of their own before. When
+    /// it is `invalid_state`, the store is left part filled, to be dropped.
+    pub fn restore_empty(
+        &self,
+        snapshot: Snapshot,
+        configured: impl IntoIterator<Item = Partner>,
+    ) -> Result<usize, Slug> {
+        snapshot.check(Emails::Unchecked)?;
+        self.replace(snapshot, configured)
+    }
+
+    /// Fills the store with a checked `snapshot`; `invalid_state` when two users share an email.
+    fn replace(&self, snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
         let _exclusive = self.exclusive();
         self.changes.everything();
         self.clear_data();
@@ -199,14 +233,22 @@ impl Store {
                 self.partners.insert(partner.token.clone(), Arc::new(partner));
             }
         }
-        // The two maps filled at once, each by a thread of its own.
-        let ids: Vec<u64> = snapshot.users.iter().map(|u| u.id).collect();
-        std::thread::scope(|scope| {
-            scope.spawn(|| keys.into_iter().zip(ids).for_each(|(key, id)| _ = self.by_email.insert(key, id)));
-            for user in snapshot.users {
-                self.users.insert(user.id, user);
-            }
+        // The two maps filled by two threads, each taking half the users.
+        let users = &snapshot.users;
+        let fill = |part: &[Arc<User>]| {
+            part.iter().all(|user| {
+                self.users.insert(user.id, Arc::clone(user));
+                self.by_email.insert(user.profile.email.key(), user.id).is_none()
+            })
+        };
+        let emails_unique = std::thread::scope(|scope| {
+            let halves = users.chunks(users.len().div_ceil(2).max(1));
+            let filling: Vec<_> = halves.map(|half| scope.spawn(move || fill(half))).collect();
+            filling.into_iter().all(|filled| filled.join().unwrap_or(false))
         });
+        if !emails_unique {
+            return Err(Slug::InvalidState);
+        }
         for (token, ids) in snapshot.visible {
             self.visible.insert(token, ids.into_iter().collect());
         }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use compact_str::CompactString;
+
 use serde::Serialize;
 use serde::ser::SerializeTuple;
 
@@ -16,7 +18,7 @@ pub struct User {
     /// What was given at sign-up.
     pub profile: NewUser,
     /// Sign-up time, Paris local time, AR24 format.
-    pub creation: String,
+    pub creation: CompactString,
     /// Whether the user accepted AR24's terms.
     pub cgu: bool,
     /// Whether a CGU request email was sent.
@@ -34,7 +36,7 @@ pub struct User {
     pub identity_verified: bool,
     /// The TOTP secret (base32) of eIDAS sends, once ordered.
     #[serde(default)]
-    pub otp_secret: Option<String>,
+    pub otp_secret: Option<CompactString>,
 }
 
 /// The one shared copy of a creating partner's token: a million accounts of
