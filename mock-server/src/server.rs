@@ -165,7 +165,7 @@ fn spawn_writer(
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("state-file".into()).spawn(move || {
-        if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10) {
+        if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
             tracing::debug!(%err, "the state file's writer keeps the normal priority");
         }
         // Not stopping: the writer may pace a rewrite.
