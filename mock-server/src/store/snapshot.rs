@@ -233,17 +233,18 @@ impl Store {
                 self.partners.insert(partner.token.clone(), Arc::new(partner));
             }
         }
-        // The two maps filled by two threads, each taking half the users.
-        let users = &snapshot.users;
-        let fill = |part: &[Arc<User>]| {
-            part.iter().all(|user| {
-                self.users.insert(user.id, Arc::clone(user));
-                self.by_email.insert(user.profile.email.key(), user.id).is_none()
+        // The two maps filled by two threads, each taking half the users (moved, not shared).
+        let mut first = snapshot.users;
+        let second = first.split_off(count / 2);
+        let fill = |part: Vec<Arc<User>>| {
+            part.into_iter().all(|user| {
+                let fresh = self.by_email.insert(user.profile.email.key(), user.id).is_none();
+                self.users.insert(user.id, user);
+                fresh
             })
         };
         let emails_unique = std::thread::scope(|scope| {
-            let halves = users.chunks(users.len().div_ceil(2).max(1));
-            let filling: Vec<_> = halves.map(|half| scope.spawn(move || fill(half))).collect();
+            let filling = [first, second].map(|half| scope.spawn(move || fill(half)));
             filling.into_iter().all(|filled| filled.join().unwrap_or(false))
         });
         if !emails_unique {
