@@ -36,7 +36,7 @@ fn not_found() -> Response {
 
 /// The letter `id`, if `token` is its download token.
 fn guarded(state: &AppState, id: &str, token: &Token) -> Option<Letter> {
-    let letter = state.store.letter(id.parse().ok()?)?;
+    let letter = state.store.mail().letter(id.parse().ok()?)?;
     (token.token.as_deref() == Some(letter.download_token.as_str())).then_some(letter)
 }
 
@@ -51,7 +51,7 @@ async fn proof(State(state): State<AppState>, Path(which): Path<String>, Query(t
     let Some((code, id)) = which.split_once('-') else { return not_found() };
     let Some((_, status)) = PROOFS.iter().find(|(c, _)| *c == code) else { return not_found() };
     let Some(letter) = guarded(&state, id, &token) else { return not_found() };
-    let attachments = state.store.letter_attachments(&letter);
+    let attachments = state.store.mail().letter_attachments(&letter);
     match documents::proof(&letter, &attachments, *status) {
         Some(pdf) => file("application/pdf", format!("preuve-{code}-{}.pdf", letter.id), pdf),
         None => not_found(),
@@ -61,7 +61,7 @@ async fn proof(State(state): State<AppState>, Path(which): Path<String>, Query(t
 /// `GET /get/content/{id}?token=`: the letter's content as a PDF.
 async fn content(State(state): State<AppState>, Path(id): Path<String>, Query(token): Query<Token>) -> Response {
     let Some(letter) = guarded(&state, &id, &token) else { return not_found() };
-    let attachments = state.store.letter_attachments(&letter);
+    let attachments = state.store.mail().letter_attachments(&letter);
     file("application/pdf", format!("lettre-{}.pdf", letter.id), documents::content(&letter, &attachments))
 }
 
@@ -70,9 +70,10 @@ async fn zip(State(state): State<AppState>, Path(id): Path<String>, Query(token)
     let Some(letter) = guarded(&state, &id, &token) else { return not_found() };
     let attachments: Vec<_> = state
         .store
+        .mail()
         .letter_attachments(&letter)
         .into_iter()
-        .filter_map(|a| state.store.content(&a.sha1).map(|bytes| (a, bytes)))
+        .filter_map(|a| state.store.mail().content(&a.sha1).map(|bytes| (a, bytes)))
         .collect();
     match documents::zip(&letter, &attachments) {
         Ok(archive) => file("application/zip", format!("lettre-{}.zip", letter.id), archive),
@@ -83,7 +84,7 @@ async fn zip(State(state): State<AppState>, Path(id): Path<String>, Query(token)
 /// `GET /get/att/{sha1}`: an attachment's bytes, as uploaded.
 async fn attachment(State(state): State<AppState>, Path(sha1): Path<String>) -> Response {
     let sha1 = sha1.to_ascii_lowercase();
-    match (state.store.content(&sha1), state.store.attachment_named(&sha1)) {
+    match (state.store.mail().content(&sha1), state.store.mail().attachment_named(&sha1)) {
         (Some(bytes), Some(name)) => file("application/octet-stream", name, bytes.to_vec()),
         _ => not_found(),
     }

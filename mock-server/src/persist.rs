@@ -1,4 +1,4 @@
-//! The state file (`--state-file`): a log of records (`store/changes.rs`),
+//! The state file (`--state-file`): a log of records (`store/record.rs`),
 //! one per line, `<CRC-32 of the JSON, 8 hex digits> <JSON>`.
 //!
 //! Every interval the things changed since the last write are appended, each
@@ -19,9 +19,9 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::store::Store;
-use crate::store::changes::{Dirty, Record, Replay};
+use crate::store::record::{Record, Replay};
 use crate::store::snapshot::Snapshot;
+use crate::store::{Changed, Store};
 
 /// The log is not rewritten before it reaches this size.
 pub const MIN_REWRITE: u64 = 16 * 1024 * 1024;
@@ -267,8 +267,10 @@ struct Rewrite {
     temporary: PathBuf,
     started: Instant,
     worker: std::thread::JoinHandle<std::io::Result<(BufWriter<File>, u64)>>,
-    /// What was appended to the old log meanwhile: written again after the whole.
-    since: Dirty,
+    /// The lines appended to the old log meanwhile: they follow the whole in the new one.
+    since: Vec<u8>,
+    /// How many records `since` holds.
+    since_records: u64,
 }
 
 /// The one writer of the state file.
@@ -279,13 +281,17 @@ pub struct StateLog {
     size: u64,
     rewritten_size: u64,
     rewrite: Option<Rewrite>,
+    /// Changes were taken that the log does not hold (a failed write, a reset
+    /// during a rewrite): the next write rewrites it whole.
+    must_rewrite: bool,
 }
 
 impl StateLog {
     /// The writer of the log at `path` (rewritten whole at its first write
     /// unless `continues` says it already holds the store's state).
     pub fn new(path: &Path, continues: bool) -> std::io::Result<Self> {
-        let mut log = Self { path: path.to_owned(), file: None, size: 0, rewritten_size: 0, rewrite: None };
+        let mut log =
+            Self { path: path.to_owned(), file: None, size: 0, rewritten_size: 0, rewrite: None, must_rewrite: false };
         if continues {
             let file = std::fs::OpenOptions::new().append(true).open(path)?;
             log.size = file.metadata()?.len();
@@ -308,8 +314,8 @@ impl StateLog {
     }
 
     /// Writes what changed in `store` since the last write: appended, or the
-    /// whole log rewritten when it is due. On failure the changes stay
-    /// marked (the next write rewrites everything) and the file stays whole.
+    /// whole log rewritten when it is due. On failure the next write
+    /// rewrites everything, and the file stays whole.
     ///
     /// While `unhurried()` holds (a writer in the background, not stopping), a
     /// rewrite runs on a thread of its own, in slices of [`SLICE`] with a
@@ -321,7 +327,7 @@ impl StateLog {
     pub fn write_paced(&mut self, store: &Store, unhurried: &Unhurried) -> std::io::Result<Written> {
         let result = self.step(store, unhurried);
         if result.is_err() {
-            store.mark_everything();
+            self.must_rewrite = true;
         }
         result
     }
@@ -334,28 +340,30 @@ impl StateLog {
                 self.append_meanwhile(store)
             };
         }
-        let dirty = store.take_changes();
+        let changed = store.take_changes();
         let outgrown = self.size > MIN_REWRITE && self.size > 2 * self.rewritten_size;
-        if dirty.everything || outgrown || self.file.is_none() {
-            self.start_rewrite(store, std::sync::Arc::clone(unhurried))?;
-            return if unhurried() { Ok(Written::RewriteStarted) } else { self.finish_rewrite(store) };
-        }
-        if dirty.is_empty() {
+        let records = match changed {
+            Changed::Records(records) if !(outgrown || self.must_rewrite || self.file.is_none()) => records,
+            // The rewrite gathers the state after these changes: it holds them.
+            _ => {
+                self.start_rewrite(store, std::sync::Arc::clone(unhurried))?;
+                return if unhurried() { Ok(Written::RewriteStarted) } else { self.finish_rewrite(store) };
+            }
+        };
+        if records.is_empty() {
             return Ok(Written::Nothing);
         }
-        self.append(&store.changed_records(&dirty))
+        let lines = lines(&records)?;
+        self.append(&lines)?;
+        Ok(Written::Appended(records.len()))
     }
 
-    fn append(&mut self, records: &[Record]) -> std::io::Result<Written> {
+    fn append(&mut self, lines: &[u8]) -> std::io::Result<()> {
         let file = self.file.as_mut().ok_or_else(|| std::io::Error::other("the log is not open"))?;
-        let mut buffer = Vec::with_capacity(records.len() * 512);
-        for record in records {
-            encode(&mut buffer, record)?;
-        }
-        file.write_all(&buffer)?;
+        file.write_all(lines)?;
         file.sync_data()?;
-        self.size += buffer.len() as u64;
-        Ok(Written::Appended(records.len()))
+        self.size += lines.len() as u64;
+        Ok(())
     }
 
     /// Gathers the whole state and starts writing it into a temporary file.
@@ -364,6 +372,7 @@ impl StateLog {
         temporary.push(".tmp");
         let temporary = PathBuf::from(temporary);
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
+        self.must_rewrite = false;
         let whole = store.whole();
         // The thread keeps the writer's low priority (a new thread inherits it).
         let worker = std::thread::Builder::new().name("state-rewrite".into()).spawn(move || {
@@ -378,24 +387,32 @@ impl StateLog {
             })?;
             Ok((out, records))
         })?;
-        self.rewrite = Some(Rewrite { temporary, started: Instant::now(), worker, since: Dirty::default() });
+        self.rewrite =
+            Some(Rewrite { temporary, started: Instant::now(), worker, since: Vec::new(), since_records: 0 });
         Ok(())
     }
 
     /// While a rewrite runs: what changed goes to the current log, and is
-    /// remembered to follow the whole in the new one.
+    /// kept to follow the whole in the new one.
     fn append_meanwhile(&mut self, store: &Store) -> std::io::Result<Written> {
-        let dirty = store.take_changes();
-        // A reset or an import cannot be appended thing by thing: the next rewrite carries it.
-        let appendable = !dirty.is_empty() && !dirty.everything && self.file.is_some();
-        let records = appendable.then(|| store.changed_records(&dirty));
+        let records = match store.take_changes() {
+            Changed::Records(records) if !records.is_empty() => records,
+            Changed::Records(_) => return Ok(Written::Nothing),
+            // A reset or an import cannot be appended thing by thing: a rewrite after this one carries it.
+            Changed::Everything => {
+                self.must_rewrite = true;
+                return Ok(Written::Nothing);
+            }
+        };
+        let lines = lines(&records)?;
+        if self.file.is_some() {
+            self.append(&lines)?;
+        }
         if let Some(rewrite) = &mut self.rewrite {
-            rewrite.since.absorb(dirty);
+            rewrite.since.extend_from_slice(&lines);
+            rewrite.since_records += records.len() as u64;
         }
-        match records {
-            Some(records) => self.append(&records),
-            None => Ok(Written::Nothing),
-        }
+        Ok(Written::Appended(records.len()))
     }
 
     /// Waits for the rewrite, appends what changed since it began, and puts
@@ -406,14 +423,15 @@ impl StateLog {
         };
         let written = rewrite.worker.join().map_err(|_| std::io::Error::other("the rewrite stopped"))?;
         let (mut out, mut records) = written?;
-        let mut meanwhile = store.take_changes();
-        meanwhile.absorb(rewrite.since);
-        if meanwhile.everything {
-            store.mark_everything();
-        } else if !meanwhile.is_empty() {
-            for record in store.changed_records(&meanwhile) {
-                records += 1;
-                encode(&mut out, &record)?;
+        out.write_all(&rewrite.since)?;
+        records += rewrite.since_records;
+        match store.take_changes() {
+            Changed::Everything => self.must_rewrite = true,
+            Changed::Records(meanwhile) => {
+                for record in &meanwhile {
+                    encode(&mut out, record)?;
+                }
+                records += meanwhile.len() as u64;
             }
         }
         let file = out.into_inner().map_err(|err| err.into_error())?;
@@ -432,13 +450,24 @@ impl StateLog {
     }
 }
 
+/// The lines of `records`, one each.
+fn lines(records: &[Record]) -> std::io::Result<Vec<u8>> {
+    let mut buffer = Vec::with_capacity(records.len() * 512);
+    for record in records {
+        encode(&mut buffer, record)?;
+    }
+    Ok(buffer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::NewUser;
     use crate::slug::Slug;
     use crate::store::NewAccount;
+    use crate::store::accounts;
     use crate::store::partner::Partner;
+    use crate::store::record::{self, Meta};
     use crate::store::user::User;
 
     fn temp(name: &str) -> PathBuf {
@@ -642,14 +671,14 @@ mod tests {
         let before = store.user(a).unwrap();
         store.confirm_user(a);
         let records = [
-            Record::Format(crate::store::snapshot::FORMAT),
-            Record::User(store.user(c).unwrap()),
-            Record::User(before),
-            Record::User(store.user(b).unwrap()),
-            Record::UserGone(c),
-            Record::User(store.user(a).unwrap()),
-            Record::UserGone(b),
-            Record::User(store.user(b).unwrap()),
+            Record::Meta(Meta::Format(crate::store::snapshot::FORMAT)),
+            record::user(store.user(c).unwrap()),
+            record::user(before),
+            record::user(store.user(b).unwrap()),
+            Record::Accounts(accounts::Record::UserGone(c)),
+            record::user(store.user(a).unwrap()),
+            Record::Accounts(accounts::Record::UserGone(b)),
+            record::user(store.user(b).unwrap()),
         ];
         let mut bytes = Vec::new();
         records.iter().for_each(|record| encode(&mut bytes, record).unwrap());
@@ -662,7 +691,7 @@ mod tests {
     fn a_log_that_does_not_start_with_its_format_is_refused() {
         let path = temp("state.log");
         let mut line = Vec::new();
-        encode(&mut line, &Record::UserGone(1)).unwrap();
+        encode(&mut line, &Record::Accounts(accounts::Record::UserGone(1))).unwrap();
         std::fs::write(&path, &line).unwrap();
         let err = load(&path).unwrap_err();
         assert!(err.to_string().contains("format"), "{err}");
@@ -687,7 +716,7 @@ mod tests {
     fn a_rewrite_writes_users_as_rows_and_what_a_partner_sees_in_runs() {
         let path = temp("state.log");
         let store = store();
-        let count = crate::store::changes::SEEN_RUN + 5;
+        let count = crate::store::accounts::SEEN_RUN + 5;
         for i in 0..count {
             add(&store, &format!("u{i}@example.com"));
         }
@@ -715,9 +744,9 @@ mod tests {
         let named = serde_json::json!({"kind": "user", "value": &*user}).to_string();
         assert!(named.contains("\"firstname\":\"Ada\""), "{named}");
         let text = [
-            line(serde_json::to_string(&Record::Format(crate::store::snapshot::FORMAT)).unwrap()),
+            line(serde_json::to_string(&Record::Meta(Meta::Format(crate::store::snapshot::FORMAT))).unwrap()),
             line(named),
-            line(serde_json::to_string(&Record::Seen("tok".into(), id, true)).unwrap()),
+            line(serde_json::to_string(&Record::Accounts(accounts::Record::Seen("tok".into(), id, true))).unwrap()),
         ]
         .concat();
         std::fs::write(&path, text).unwrap();
@@ -799,8 +828,6 @@ mod tests {
         add(&store, "a@example.com");
         let mut log = StateLog::new(&path, false).unwrap();
         log.write(&store).unwrap();
-        store.mark_everything();
-        store.take_changes();
         log.start_rewrite(&store, std::sync::Arc::new(|| true)).unwrap();
         add(&store, "b@example.com");
         assert!(matches!(log.append_meanwhile(&store).unwrap(), Written::Appended(_)));

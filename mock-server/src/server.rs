@@ -144,12 +144,9 @@ type SharedLog = std::sync::Arc<std::sync::Mutex<persist::StateLog>>;
 /// holds the restored state is appended to, anything else is rewritten first.
 fn open_log(state: &AppState, path: &Path, continues: bool) -> Result<SharedLog, String> {
     state.store.track_changes();
-    if continues {
-        // The restore marked everything, which the log holds already.
-        state.store.take_changes();
-    } else {
-        state.store.mark_everything();
-    }
+    // What the restore changed, the log holds already (or, when it does not
+    // continue, rewrites whole at its first write).
+    state.store.take_changes();
     let log = persist::StateLog::new(path, continues)
         .map_err(|err| format!("cannot open the state file {} to append: {err}", path.display()))?;
     Ok(std::sync::Arc::new(std::sync::Mutex::new(log)))

@@ -79,7 +79,7 @@ live.onopen = () => document.getElementById('live').dataset.connected = 'yes';\n
 pub(crate) async fn events(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stream = futures_util::stream::unfold((state, None), |(state, last)| async move {
         loop {
-            let now = state.store.fingerprint();
+            let now = state.store.version();
             if last != Some(now) {
                 let event = Event::default().event("change").data(now.to_string());
                 return Some((Ok(event), (state, Some(now))));
@@ -138,7 +138,7 @@ fn flag(on: bool) -> String {
 fn users(state: &AppState) -> String {
     let rows = state
         .store
-        .accounts(ROWS)
+        .latest_accounts(ROWS)
         .into_iter()
         .map(|(user, seen_by)| {
             let p = &user.profile;
@@ -161,13 +161,13 @@ fn users(state: &AppState) -> String {
 
 /// Letters, newest first, with their status, proofs and webhook deliveries.
 fn letters(state: &AppState) -> String {
-    let mut letters = state.store.letters(&crate::store::LetterFilter::default());
+    let mut letters = state.store.mail().letters(&crate::store::LetterFilter::default());
     letters.reverse();
     let rows = letters
         .iter()
         .take(ROWS)
         .map(|letter| {
-            let view = state.store.mail_view(letter);
+            let view = state.store.mail().view(letter);
             let proofs: Vec<String> = [
                 ("ev", &view.proof_ev_url),
                 ("ar", &view.proof_ar_url),
@@ -180,8 +180,7 @@ fn letters(state: &AppState) -> String {
             .chain(view.zip.iter().map(|u| format!("<a href=\"{}\">zip</a>", escape(u))))
             .collect();
             let hooks: Vec<String> = state
-                .store
-                .webhook_deliveries(Some(letter.id))
+                .store.mail().webhook_deliveries(Some(letter.id))
                 .iter()
                 .map(|d| {
                     let state_of = format!("{:?}", d.state).to_lowercase();

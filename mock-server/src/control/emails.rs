@@ -29,5 +29,5 @@ pub(crate) async fn list_emails(
         Some(text) => Some(LinkKind::parse(text).ok_or_else(bad_filter)?),
     };
     let to = filter.to.as_deref().filter(|t| !t.trim().is_empty());
-    Ok(Json(state.store.emails(to, kind)))
+    Ok(Json(state.store.outbox().emails(to, kind)))
 }

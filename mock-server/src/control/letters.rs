@@ -36,7 +36,7 @@ fn user_filter(raw: Option<String>) -> Result<Option<u64>, ControlError> {
 }
 
 fn view(state: &AppState, letter: &Letter) -> MailView {
-    state.store.mail_view(letter)
+    state.store.mail().view(letter)
 }
 
 /// `GET /_mock/letters?token=&user=&status=`: AR24 mail objects, oldest first.
@@ -49,7 +49,7 @@ pub(crate) async fn list_letters(
         .map(|s| LetterStatus::parse(&s).ok_or(ControlError(StatusCode::BAD_REQUEST, Slug::InvalidFilter)))
         .transpose()?;
     let filter = LetterFilter { token: given(filter.token), user: user_filter(filter.user)?, status };
-    Ok(Json(state.store.letters(&filter).iter().map(|l| view(&state, l)).collect()))
+    Ok(Json(state.store.mail().letters(&filter).iter().map(|l| view(&state, l)).collect()))
 }
 
 /// `GET /_mock/letters/{id}`: one letter (the link of a sender's notification).
@@ -58,7 +58,7 @@ pub(crate) async fn get_letter(
     Path(id): Path<String>,
 ) -> Result<Json<MailView>, ControlError> {
     let not_found = || ControlError(StatusCode::NOT_FOUND, Slug::LetterNotFound);
-    let letter = id.parse::<u64>().ok().and_then(|id| state.store.letter(id)).ok_or_else(not_found)?;
+    let letter = id.parse::<u64>().ok().and_then(|id| state.store.mail().letter(id)).ok_or_else(not_found)?;
     Ok(Json(view(&state, &letter)))
 }
 
@@ -69,7 +69,7 @@ pub(crate) async fn list_charges(
 ) -> Result<Json<Vec<Charge>>, ControlError> {
     let filter: Filter = query(raw.as_deref(), Slug::InvalidFilter)?;
     let token = given(filter.token);
-    Ok(Json(state.store.charges_for(token.as_deref(), user_filter(filter.user)?)))
+    Ok(Json(state.store.mail().charges_for(token.as_deref(), user_filter(filter.user)?)))
 }
 
 /// `POST /_mock/letters/{id}/accept|refuse|bounce`: what the recipient (or
@@ -134,7 +134,7 @@ pub(crate) async fn list_webhooks(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<Delivery>>, ControlError> {
     let filter: WebhookFilter = query(raw.as_deref(), Slug::InvalidFilter)?;
-    Ok(Json(state.store.webhook_deliveries(user_filter(filter.letter)?)))
+    Ok(Json(state.store.mail().webhook_deliveries(user_filter(filter.letter)?)))
 }
 
 /// `POST /_mock/webhooks/{id}/replay`: sends a delivery again now.

@@ -67,7 +67,7 @@ fn failure(json: bool, error: LinkError) -> Response {
 /// `GET`: what the email asks, and a button to accept it.
 pub(crate) async fn show_link(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let json = wants_json(&headers);
-    let Some(link) = state.store.link(&id) else {
+    let Some(link) = state.store.outbox().link(&id) else {
         return failure(json, LinkError::NotFound);
     };
     let link = describe(&state, link);
@@ -90,7 +90,7 @@ pub(crate) async fn show_link(State(state): State<AppState>, Path(id): Path<Stri
 /// For a letter's link: the letter's status and, while it awaits an answer,
 /// the way to refuse it (the recipient identifies first).
 fn letter_part(state: &AppState, link: &LinkState) -> String {
-    let Some(letter) = link.letter.and_then(|id| state.store.letter(id)) else { return String::new() };
+    let Some(letter) = link.letter.and_then(|id| state.store.mail().letter(id)) else { return String::new() };
     let mut html = format!(
         "<p class=\"meta\">Registered letter no. {} from {}, sent {}. Status: {}.</p>",
         letter.id,

@@ -36,7 +36,7 @@ pub(crate) async fn mailbox(State(state): State<AppState>) -> Html<String> {
 
 /// The mailbox's content, for its page and the console.
 pub(crate) fn mailbox_section(state: &AppState) -> String {
-    let mut emails = state.store.emails(None, None);
+    let mut emails = state.store.outbox().emails(None, None);
     emails.reverse();
     let mut body = format!(
         "<p class=\"meta\">{} email(s), newest first. <a href=\"/_mock/mailbox\">Refresh</a></p>\n",
@@ -50,8 +50,8 @@ pub(crate) fn mailbox_section(state: &AppState) -> String {
     }
     for email in &emails {
         let link_id = email.link.rsplit('/').next().unwrap_or_default();
-        let link = state.store.link(link_id);
-        let partner = state.store.partner_name(&email.partner);
+        let link = state.store.outbox().link(link_id);
+        let partner = state.store.partners().name(&email.partner);
         let asks = link.as_ref().map_or_else(|| email.kind.request(&partner, None), |l| state.store.request_of(l));
         let action = match link.and_then(|l| l.used_at) {
             // A sender's notification asks nothing: it links to the letter.

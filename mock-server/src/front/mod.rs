@@ -150,7 +150,7 @@ impl Sent {
 
 /// Why the call failed, for the developer.
 fn hint(state: &AppState, params: &Params, sent: &Sent, slug: Slug) -> String {
-    let partners = state.store.partner_list();
+    let partners = state.store.partners().list();
     let known: Vec<hints::Known<'_>> =
         partners.iter().map(|p| hints::Known { name: &p.name, token: &p.token, keys: &p.keys }).collect();
     let token = params.get("token").map(str::trim).unwrap_or_default();

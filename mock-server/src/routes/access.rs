@@ -35,7 +35,7 @@ async fn request_access(
 ) -> Result<Ar24Ok<()>> {
     let email = Email::parse(form.email.as_deref())?;
     let user = state.store.user_by_email(&email).ok_or(Slug::UserNotExist)?;
-    if state.store.is_visible(&caller.partner, user.id) {
+    if state.store.accounts().is_visible(&caller.partner.token, user.id) {
         return Err(Slug::AccessAlreadyGranted.into());
     }
     state.store.send_email(LinkKind::Access, &user, &caller.partner, None);

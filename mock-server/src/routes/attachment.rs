@@ -78,7 +78,7 @@ async fn user_attachments(
     let id = parse_id(form.id_user.as_deref(), Slug::MissingUserId)?;
     let user = state.store.user_for(&caller.partner, &UserRef::Id(id))?;
     let page = Page::try_from(&form.page)?;
-    let list = state.store.user_attachments(user.id, page.max, page.start, page.order);
+    let list = state.store.mail().user_attachments(user.id, page.max, page.start, page.order);
     Ok(caller.ok(Attachments { attachments: list.iter().map(|a| a.item()).collect() }))
 }
 
@@ -96,6 +96,6 @@ async fn letter_attachments(
     Ar24Params(form): Ar24Params<LetterForm>,
 ) -> Result<Ar24Ok<Attachments>> {
     let letter = super::mail::visible_letter(&state, &caller, form.id.as_deref())?;
-    let list = state.store.letter_attachments(&letter);
+    let list = state.store.mail().letter_attachments(&letter);
     Ok(caller.ok(Attachments { attachments: list.iter().map(|a| a.item()).collect() }))
 }

@@ -67,8 +67,11 @@ fn check_sender(user: &User) -> Result<(), Slug> {
 fn check_attachments(state: &AppState, sender: &User, ids: &[&str]) -> Result<Vec<Attachment>, Slug> {
     let mut found = Vec::with_capacity(ids.len());
     for raw in ids.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let attachment =
-            raw.parse::<u64>().ok().and_then(|id| state.store.attachment(id)).ok_or(Slug::AttachmentNotExists)?;
+        let attachment = raw
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| state.store.mail().attachment(id))
+            .ok_or(Slug::AttachmentNotExists)?;
         if attachment.user_id != sender.id {
             return Err(Slug::AttachmentUnavailable);
         }
@@ -132,15 +135,15 @@ async fn send(
 
 /// The mail object, detached from the stored letter.
 fn owned_view(state: &AppState, letter: &Letter) -> MailView {
-    state.store.mail_view(letter)
+    state.store.mail().view(letter)
 }
 
 /// The letter named by `id`, if its sender is this partner's: `missing_erm_id`
 /// for a missing, malformed or unknown id, `user_unavailable` for another's.
 pub(super) fn visible_letter(state: &AppState, caller: &Caller, id: Option<&str>) -> Result<Letter, Slug> {
     let id = parse_id(id, Slug::MissingErmId)?;
-    let letter = state.store.letter(id).ok_or(Slug::MissingErmId)?;
-    if !state.store.is_visible(&caller.partner, letter.sender) {
+    let letter = state.store.mail().letter(id).ok_or(Slug::MissingErmId)?;
+    if !state.store.accounts().is_visible(&caller.partner.token, letter.sender) {
         return Err(Slug::UserUnavailable);
     }
     Ok(letter)
@@ -179,6 +182,6 @@ async fn list(
     let user = state.store.user_for(&caller.partner, &UserRef::Id(id))?;
     let page = Page::try_from(&form.page)?;
     let ids: Vec<u64> = sent.list("mail").iter().filter_map(|s| s.trim().parse().ok()).collect();
-    let letters = state.store.user_letters(user.id, &ids, page.max, page.start, page.order);
+    let letters = state.store.mail().user_letters(user.id, &ids, page.max, page.start, page.order);
     Ok(caller.ok(letters.iter().map(|l| owned_view(&state, l)).collect()))
 }

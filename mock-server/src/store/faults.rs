@@ -3,11 +3,12 @@
 //! delay or a dropped connection, for a route or all, a partner or all, a
 //! number of times or until removed.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::tracked::Changes;
 use crate::slug::Slug;
 
 /// Longest delay a rule may add.
@@ -99,9 +100,16 @@ fn normalize(route: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Mutex<(u64, Vec<FaultRule>)>,
+    /// Told of every change (the console shows the rules and what they served).
+    changes: Arc<Changes>,
 }
 
 impl Faults {
+    /// No rule yet; changes are told to `changes`.
+    pub fn new(changes: &Arc<Changes>) -> Self {
+        Self { rules: Mutex::default(), changes: Arc::clone(changes) }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, (u64, Vec<FaultRule>)> {
         self.rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -135,6 +143,7 @@ impl Faults {
             served: 0,
         };
         rules.1.push(rule.clone());
+        self.changes.bump();
         Ok(rule)
     }
 
@@ -146,6 +155,7 @@ impl Faults {
     /// Removes every rule, or those of one partner.
     pub fn clear(&self, token: Option<&str>) {
         self.lock().1.retain(|r| token.is_some_and(|t| r.token.as_deref() != Some(t)));
+        self.changes.bump();
     }
 
     /// The fault for a call to `route` by `token`, if a rule applies: the
@@ -163,6 +173,7 @@ impl Faults {
         })?;
         let rule = &mut rules.1[index];
         rule.served += 1;
+        self.changes.bump();
         let fault = match rule.kind {
             FaultKind::Maintenance => Fault::Maintenance,
             FaultKind::Error => Fault::Error(rule.slug.unwrap_or(Slug::InternalError)),

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
+use super::tracked::Changes;
 use crate::protocol::date::format_paris;
 use crate::protocol::params::{FileRecord, Params};
 
@@ -65,6 +66,8 @@ fn masked<S: Serializer>(params: &Arc<Params>, serializer: S) -> Result<S::Ok, S
 pub struct Journal {
     inner: Mutex<Entries>,
     limit: usize,
+    /// Told of every entry (the console shows them).
+    changes: Arc<Changes>,
 }
 
 #[derive(Debug, Default)]
@@ -75,8 +78,8 @@ struct Entries {
 
 impl Journal {
     /// An empty journal keeping at most `limit` entries.
-    pub fn new(limit: usize) -> Self {
-        Self { inner: Mutex::new(Entries::default()), limit }
+    pub fn new(limit: usize, changes: &Arc<Changes>) -> Self {
+        Self { inner: Mutex::new(Entries::default()), limit, changes: Arc::clone(changes) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -96,12 +99,7 @@ impl Journal {
         };
         // Old entries are freed after the lock is released: other calls need not wait for it.
         drop(dropped);
-    }
-
-    /// The entries of one partner (or all), oldest first.
-    /// The number of the latest entry (0 before any).
-    pub fn last_seq(&self) -> u64 {
-        self.lock().last_seq
+        self.changes.bump();
     }
 
     /// The journal, oldest first, for one partner or all.
@@ -112,5 +110,6 @@ impl Journal {
     /// Forgets the entries of one partner (or all).
     pub fn forget(&self, token: Option<&str>) {
         self.lock().list.retain(|e| token.is_some_and(|t| e.token.as_deref() != Some(t)));
+        self.changes.bump();
     }
 }

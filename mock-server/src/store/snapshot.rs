@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 
@@ -158,37 +157,43 @@ enum Emails {
     Unchecked,
 }
 
+impl Snapshot {
+    /// A document of `format` holding nothing, for the aggregates to fill.
+    pub fn empty(format: u32) -> Self {
+        Self {
+            format,
+            next_user_id: 1,
+            next_email_id: 1,
+            partners: Vec::new(),
+            users: Vec::new(),
+            visible: BTreeMap::new(),
+            emails: Vec::new(),
+            links: Vec::new(),
+            next_attachment_id: 1,
+            next_letter_id: 1,
+            next_charge_id: 1,
+            attachments: Vec::new(),
+            contents: BTreeMap::new(),
+            letters: Vec::new(),
+            charges: Vec::new(),
+            next_delivery_id: 1,
+            webhooks: Vec::new(),
+            clock_offset: None,
+        }
+    }
+}
+
 impl Store {
     /// The state now, consistent: changes wait while it is taken.
     pub fn snapshot(&self) -> Snapshot {
         let _exclusive = self.exclusive();
-        let mut users: Vec<Arc<User>> = self.users.iter().map(|u| Arc::clone(&u)).collect();
-        users.sort_by_key(|u| u.id);
-        let mut partners: Vec<PartnerView> = self.partners.iter().map(|p| p.view()).collect();
-        partners.sort_by(|a, b| a.token.cmp(&b.token));
-        let mut links: Vec<Link> = self.links.iter().map(|l| l.clone()).collect();
-        links.sort_by(|a, b| a.id.cmp(&b.id));
-        let counters = self.counters();
-        Snapshot {
-            format: FORMAT,
-            next_user_id: counters.user,
-            next_email_id: counters.email,
-            partners,
-            visible: self.visible.iter().map(|e| (e.key().clone(), e.value().iter().copied().collect())).collect(),
-            users,
-            emails: self.outbox().clone(),
-            links,
-            next_attachment_id: counters.attachment,
-            next_letter_id: counters.letter,
-            next_charge_id: counters.charge,
-            attachments: sorted(self.attachments.iter().map(|a| a.clone()), |a| a.id),
-            contents: self.blobs.iter().map(|b| (b.key().clone(), BASE64.encode(b.value()))).collect(),
-            letters: sorted(self.letters.iter().map(|l| l.clone()), |l| l.id),
-            charges: self.charges().clone(),
-            next_delivery_id: counters.delivery,
-            webhooks: self.webhook_deliveries(None),
-            clock_offset: Some(counters.clock),
-        }
+        let mut snapshot = Snapshot::empty(FORMAT);
+        self.partners.export(&mut snapshot);
+        self.accounts.export(&mut snapshot);
+        self.outbox.export(&mut snapshot);
+        self.mail.export(&mut snapshot);
+        snapshot.clock_offset = Some(self.clock.offset());
+        snapshot
     }
 
     /// Replaces the whole state by `snapshot`, keeping `configured` partners
@@ -212,81 +217,17 @@ impl Store {
     }
 
     /// Fills the store with a checked `snapshot`; `invalid_state` when two users share an email.
-    fn replace(&self, snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
+    fn replace(&self, mut snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
         let _exclusive = self.exclusive();
-        self.changes.everything();
         self.clear_data();
-        self.partners.clear();
         let count = snapshot.users.len();
-        let max_id = snapshot.users.iter().map(|u| u.id).max().unwrap_or(0);
-        self.next_user_id.store(snapshot.next_user_id.max(max_id + 1), Ordering::SeqCst);
-        let max_email = snapshot.emails.iter().map(|e| e.id).max().unwrap_or(0);
-        self.next_email_id.store(snapshot.next_email_id.max(max_email + 1), Ordering::SeqCst);
-        for view in snapshot.partners {
-            let partner =
-                Partner::new(view.token, view.private_key, view.name, view.cgu_preaccepted, view.global_billing)
-                    .with_webhook(view.webhook);
-            self.partners.insert(partner.token.clone(), Arc::new(partner));
-        }
-        for partner in configured {
-            if !self.partners.contains_key(&partner.token) {
-                self.partners.insert(partner.token.clone(), Arc::new(partner));
-            }
-        }
-        // The two maps filled by two threads, each taking half the users (moved, not shared).
-        let mut first = snapshot.users;
-        let second = first.split_off(count / 2);
-        let fill = |part: Vec<Arc<User>>| {
-            part.into_iter().all(|user| {
-                let fresh = self.by_email.insert(user.profile.email.key(), user.id).is_none();
-                self.users.insert(user.id, user);
-                fresh
-            })
-        };
-        let emails_unique = std::thread::scope(|scope| {
-            let filling = [first, second].map(|half| scope.spawn(move || fill(half)));
-            filling.into_iter().all(|filled| filled.join().unwrap_or(false))
-        });
-        if !emails_unique {
-            return Err(Slug::InvalidState);
-        }
-        for (token, ids) in snapshot.visible {
-            self.visible.insert(token, ids.into_iter().collect());
-        }
-        for link in snapshot.links {
-            self.links.insert(link.id.clone(), link);
-        }
-        *self.outbox() = snapshot.emails;
-        let next = |stored: u64, max: Option<u64>| stored.max(max.map_or(1, |m| m + 1));
-        let max_upload = snapshot.attachments.iter().map(|a| a.id).max();
-        self.next_attachment_id.store(next(snapshot.next_attachment_id, max_upload), Ordering::SeqCst);
-        let max_letter = snapshot.letters.iter().map(|l| l.id).max();
-        self.next_letter_id.store(next(snapshot.next_letter_id, max_letter), Ordering::SeqCst);
-        let max_charge = snapshot.charges.iter().map(|c| c.id).max();
-        self.next_charge_id.store(next(snapshot.next_charge_id, max_charge), Ordering::SeqCst);
-        for (sha1, data) in snapshot.contents {
-            // Checked decodable above.
-            self.blobs.insert(sha1, BASE64.decode(data).unwrap_or_default().into());
-        }
-        for attachment in snapshot.attachments {
-            self.attachments.insert(attachment.id, attachment);
-        }
-        for letter in snapshot.letters {
-            self.letters.insert(letter.id, letter);
-        }
-        *self.charges() = snapshot.charges;
-        let max_delivery = snapshot.webhooks.iter().map(|d| d.id).max();
-        self.next_delivery_id.store(next(snapshot.next_delivery_id, max_delivery), Ordering::SeqCst);
-        self.restore_deliveries(snapshot.webhooks);
+        self.partners.import(&mut snapshot, configured);
+        self.accounts.import(&mut snapshot)?;
+        self.outbox.import(&mut snapshot);
+        self.mail.import(&mut snapshot);
         if let Some(offset) = snapshot.clock_offset {
             self.clock.set_offset(offset);
         }
         Ok(count)
     }
-}
-
-fn sorted<T>(items: impl Iterator<Item = T>, key: impl Fn(&T) -> u64) -> Vec<T> {
-    let mut list: Vec<T> = items.collect();
-    list.sort_by_key(key);
-    list
 }

@@ -109,3 +109,10 @@ pub struct PartnerPatch {
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
+
+impl From<PartnerView> for Partner {
+    fn from(view: PartnerView) -> Self {
+        Partner::new(view.token, view.private_key, view.name, view.cgu_preaccepted, view.global_billing)
+            .with_webhook(view.webhook)
+    }
+}

@@ -1,0 +1,105 @@
+//! A letter's events, and what falls due on the business clock. Every change
+//! of status goes through [`Store::transition`]; what is due (a delayed
+//! notification, reminders, negligence) fires from [`Store::tick`], in the
+//! order it fell due, dated when it fell due.
+
+use chrono::{DateTime, Utc};
+
+use super::super::Store;
+use super::super::letter::{Letter, LetterStatus};
+use super::super::lifecycle::{Due, Event, Refused};
+use super::super::outbox::{LinkFor, LinkKind, Partnership};
+use super::super::partner::Partner;
+
+impl Store {
+    /// Applies `event` to letter `id` at `when` (business time): sets the
+    /// status and its date, notifies who must be, and queues the webhook.
+    /// Nothing changes when the event cannot happen now.
+    pub fn transition(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Letter, Refused> {
+        let _shared = self.shared();
+        self.apply_event(id, event, when)
+    }
+
+    /// [`Store::transition`] for a caller that holds the `shared` gate already.
+    pub(in crate::store) fn apply_event(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Letter, Refused> {
+        let letter = self.mail.apply_event(id, event, when)?;
+        let partner = self.partner(&letter.partner);
+        if event == Event::Notify {
+            self.email_recipient(&letter, partner.as_deref(), LinkKind::Letter);
+        }
+        self.notify_sender(&letter, partner.as_deref());
+        let webhook = letter.webhook.clone().or_else(|| partner.as_ref().and_then(|p| p.webhook.clone()));
+        if let Some(url) = webhook {
+            self.mail.queue_delivery(&letter, url, when);
+        }
+        Ok(letter)
+    }
+
+    /// The recipient's email for `kind` (the notification or a reminder), with
+    /// the letter's one link: the first email makes it, reminders reuse it.
+    fn email_recipient(&self, letter: &Letter, partner: Option<&Partner>, kind: LinkKind) {
+        let link = match letter.recipient_link.as_ref().and_then(|id| self.outbox.link(id)) {
+            Some(link) => link,
+            None => {
+                let link = self.outbox.new_link(LinkFor {
+                    kind: LinkKind::Letter,
+                    user_id: letter.sender,
+                    to: letter.to.email.as_str(),
+                    partner: &letter.partner,
+                    master_id: None,
+                    letter_id: Some(letter.id),
+                });
+                self.mail.set_recipient_link(letter.id, &link.id);
+                link
+            }
+        };
+        let name = partner.map_or_else(|| letter.partner.clone(), |p| p.name.clone());
+        let from = Partnership { token: &letter.partner, name: &name, other: Some(&letter.from.name) };
+        self.outbox.post(kind, letter.to.email.as_str(), &from, link.url);
+    }
+
+    /// The sender's email about the new status, when their preferences at
+    /// sending asked for it (`req_notify_*`; bounces always).
+    fn notify_sender(&self, letter: &Letter, partner: Option<&Partner>) {
+        let wanted = match letter.status {
+            LetterStatus::Ev => letter.req_notify.ev,
+            LetterStatus::Ar => letter.req_notify.ar,
+            LetterStatus::Rf => letter.req_notify.rf,
+            LetterStatus::Ng => letter.req_notify.ng,
+            LetterStatus::Bc => true,
+            LetterStatus::Waiting => false,
+        };
+        if !wanted {
+            return;
+        }
+        let name = partner.map_or_else(|| letter.partner.clone(), |p| p.name.clone());
+        let status = letter.status.describe();
+        let from = Partnership { token: &letter.partner, name: &name, other: Some(status) };
+        let url = format!("{}/_mock/letters/{}", self.outbox.public_url(), letter.id);
+        self.outbox.post(LinkKind::Notification, &letter.from.email, &from, url);
+    }
+
+    /// Fires everything due on the business clock by now, earliest first,
+    /// each dated when it fell due. Answers how many things fired.
+    pub fn tick(&self) -> usize {
+        let now = self.clock.now();
+        let mut fired = 0;
+        while let Some((when, id, due)) = self.mail.next_due(now) {
+            fired += 1;
+            match due {
+                Due::Notify => _ = self.transition(id, Event::Notify, when),
+                Due::Neglect => _ = self.transition(id, Event::Neglect, when),
+                Due::Remind => self.remind(id),
+            }
+        }
+        fired
+    }
+
+    /// A reminder to a recipient who has not answered yet.
+    fn remind(&self, id: u64) {
+        let _shared = self.shared();
+        let Some(letter) = self.mail.count_reminder(id) else { return };
+        let partner = self.partner(&letter.partner);
+        self.email_recipient(&letter, partner.as_deref(), LinkKind::Reminder);
+    }
+}

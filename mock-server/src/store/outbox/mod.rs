@@ -1,0 +1,247 @@
+//! The outbox: every email AR24 would send, and the one-use links they carry.
+//! What following a link does is the facade's (`ops/links.rs`): the outbox
+//! only knows whether a link is still unused, and claims it.
+//!
+//! Lock order: `links` and `emails` are never held together; no guard is
+//! held by a caller.
+
+pub mod email;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+pub use email::{Email, Link, LinkKind, Partnership};
+
+use super::accounts::{Everything, Forgotten};
+use super::clock::Clock;
+use super::record::Counters;
+use super::snapshot::Snapshot;
+use super::tracked::{Changes, TrackedLog, TrackedMap};
+
+/// Why a link cannot be followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    /// No such link (or forgotten by a reset).
+    NotFound,
+    /// Already used.
+    Used,
+    /// The user or team administrator it concerns is gone, or the
+    /// administrator can no longer pay.
+    Obsolete,
+}
+
+/// What a new link is for.
+#[derive(Debug, Clone)]
+pub struct LinkFor<'a> {
+    /// What it asks.
+    pub kind: LinkKind,
+    /// The user it concerns.
+    pub user_id: u64,
+    /// Where it is sent.
+    pub to: &'a str,
+    /// The partner that asked.
+    pub partner: &'a str,
+    /// The team administrator, for a team invitation.
+    pub master_id: Option<u64>,
+    /// The letter, for a recipient's link.
+    pub letter_id: Option<u64>,
+}
+
+/// The outbox.
+#[derive(Debug)]
+pub struct Outbox {
+    public_url: String,
+    next_email_id: AtomicU64,
+    emails: TrackedLog<Email>,
+    links: TrackedMap<String, Link>,
+    clock: Arc<Clock>,
+}
+
+impl Outbox {
+    pub(super) fn new(changes: &Arc<Changes>, clock: &Arc<Clock>, public_url: &str) -> Self {
+        Self {
+            public_url: public_url.to_owned(),
+            next_email_id: AtomicU64::new(1),
+            emails: TrackedLog::new(changes),
+            links: TrackedMap::new(changes),
+            clock: Arc::clone(clock),
+        }
+    }
+
+    // ----- reads -----
+
+    /// The mock's public URL, that links start with.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The outbox, oldest first, filtered by recipient (any case) and kind.
+    pub fn emails(&self, to: Option<&str>, kind: Option<LinkKind>) -> Vec<Email> {
+        self.emails
+            .lock()
+            .iter()
+            .filter(|e| to.is_none_or(|to| e.to.eq_ignore_ascii_case(to.trim())))
+            .filter(|e| kind.is_none_or(|k| e.kind == k))
+            .cloned()
+            .collect()
+    }
+
+    /// A copy of the link, if it exists.
+    pub fn link(&self, id: &str) -> Option<Link> {
+        self.links.get(&id.to_owned()).map(|l| l.clone())
+    }
+
+    /// How many links were used.
+    pub fn used_links(&self) -> usize {
+        self.links.iter().filter(|l| l.used_at.is_some()).count()
+    }
+
+    // ----- writes -----
+
+    /// Makes a one-use link, without sending anything.
+    pub fn new_link(&self, what: LinkFor<'_>) -> Link {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let link = Link {
+            url: format!("{}/_mock/links/{id}", self.public_url),
+            id: id.clone(),
+            kind: what.kind,
+            user_id: what.user_id,
+            to: what.to.to_owned(),
+            partner: what.partner.to_owned(),
+            master_id: what.master_id,
+            letter_id: what.letter_id,
+            used_at: None,
+        };
+        self.links.insert(id, link.clone());
+        link
+    }
+
+    /// Puts an email in the outbox.
+    pub fn post(&self, kind: LinkKind, to: &str, from: &Partnership<'_>, link: String) -> Email {
+        let id = self.next_email_id.fetch_add(1, Ordering::Relaxed);
+        let email = Email::compose(id, kind, to, from, link, self.clock.now_paris());
+        self.emails.lock().insert(id, email.clone());
+        email
+    }
+
+    /// Claims an unused link: it is used from now on, unless
+    /// [`Outbox::release`] gives it back. Of two simultaneous claims, one wins.
+    pub fn claim(&self, id: &str, kinds: &[LinkKind]) -> Result<Link, LinkError> {
+        let mut link = self.links.get_mut(&id.to_owned()).ok_or(LinkError::NotFound)?;
+        if !kinds.contains(&link.kind) {
+            return Err(LinkError::NotFound);
+        }
+        if link.used_at.is_some() {
+            return Err(LinkError::Used);
+        }
+        link.used_at = Some(self.clock.now_paris());
+        Ok(link.clone())
+    }
+
+    /// Gives back a link whose effect could not happen: unused again.
+    pub fn release(&self, id: &str) {
+        if let Some(mut link) = self.links.get_mut(&id.to_owned()) {
+            link.used_at = None;
+        }
+    }
+
+    /// Forgets every email and link.
+    pub(super) fn clear(&self) {
+        self.emails.lock().clear();
+        self.links.clear();
+    }
+
+    /// Forgets a partner's emails and links, and those of the accounts it created.
+    pub(super) fn forget_partner(&self, token: &str, forgotten: &Forgotten) {
+        self.links.retain(|_, l| l.partner != token && !forgotten.ids.contains(&l.user_id));
+        self.emails.lock().retain(|e| e.partner != token && !forgotten.addresses.contains(&e.to.to_lowercase()));
+    }
+
+    // ----- the state file and the state document -----
+
+    /// The records of what changed; `Err` when only a whole rewrite can carry it.
+    pub(super) fn changed_records(&self, out: &mut Vec<super::Record>) -> Result<(), Everything> {
+        let links =
+            self.links.records(self.links.take_marks(), |_, l| Record::Link(Box::new(l.clone())), Record::LinkGone);
+        let emails =
+            self.emails.records(self.emails.take_marks(), |e| Record::Email(Box::new(e.clone())), Record::EmailGone);
+        let (Some(links), Some(emails)) = (links, emails) else { return Err(Everything) };
+        out.extend(links.chain(emails).map(super::Record::Outbox));
+        Ok(())
+    }
+
+    /// Every link and email, for a rewrite of the log.
+    pub(super) fn gather(&self) -> Vec<Record> {
+        let mut records: Vec<Record> = self.links.iter().map(|l| Record::Link(Box::new(l.clone()))).collect();
+        records.extend(self.emails.lock().iter().map(|e| Record::Email(Box::new(e.clone()))));
+        records
+    }
+
+    /// Its id counter.
+    pub(super) fn counters(&self, counters: &mut Counters) {
+        counters.email = self.next_email_id.load(Ordering::SeqCst);
+    }
+
+    /// Its part of the state document.
+    pub(super) fn export(&self, snapshot: &mut Snapshot) {
+        snapshot.next_email_id = self.next_email_id.load(Ordering::SeqCst);
+        snapshot.emails = self.emails.lock().iter().cloned().collect();
+        let mut links: Vec<Link> = self.links.iter().map(|l| l.clone()).collect();
+        links.sort_by(|a, b| a.id.cmp(&b.id));
+        snapshot.links = links;
+    }
+
+    /// Takes its part of a checked state document, into an empty aggregate.
+    pub(super) fn import(&self, snapshot: &mut Snapshot) {
+        let emails = std::mem::take(&mut snapshot.emails);
+        let max_email = emails.iter().map(|e| e.id).max().unwrap_or(0);
+        self.next_email_id.store(snapshot.next_email_id.max(max_email + 1), Ordering::SeqCst);
+        let mut list = self.emails.lock();
+        for email in emails {
+            list.insert(email.id, email);
+        }
+        for link in std::mem::take(&mut snapshot.links) {
+            self.links.insert(link.id.clone(), link);
+        }
+    }
+}
+
+/// The records of the outbox in the state log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Record {
+    Link(Box<Link>),
+    LinkGone(String),
+    Email(Box<Email>),
+    EmailGone(u64),
+}
+
+/// The outbox rebuilt from records, applied in order.
+#[derive(Debug, Default)]
+pub struct Replay {
+    links: BTreeMap<String, Link>,
+    emails: BTreeMap<u64, Email>,
+}
+
+impl Replay {
+    /// Applies one record: each replaces what it names.
+    pub fn apply(&mut self, record: Record) {
+        match record {
+            Record::Link(link) => _ = self.links.insert(link.id.clone(), *link),
+            Record::LinkGone(id) => _ = self.links.remove(&id),
+            Record::Email(email) => _ = self.emails.insert(email.id, *email),
+            Record::EmailGone(id) => _ = self.emails.remove(&id),
+        }
+    }
+
+    /// Its part of the state document.
+    pub fn finish(self, counters: &Counters, snapshot: &mut Snapshot) {
+        snapshot.next_email_id = counters.email;
+        snapshot.emails = self.emails.into_values().collect();
+        snapshot.links = self.links.into_values().collect();
+    }
+}

@@ -1,0 +1,385 @@
+//! Containers whose writes mark what they changed.
+//!
+//! The state file is a log of records, each a stored thing as it is now (see
+//! `record.rs`). What makes a change survive a restart is the mark its write
+//! leaves: every mutating method of [`TrackedMap`] and [`TrackedLog`] marks
+//! the key it touched as part of the write itself, so no caller marks
+//! anything and none can forget to. The writer of the state file takes the
+//! marks and asks each aggregate for the records of what they name.
+//!
+//! A mark is made once the change can be read (after an insert or a removal,
+//! or while the guard of a change in place is held): a writer that takes the
+//! mark then reads the thing as changed, never as it was.
+//!
+//! Every write also bumps one change counter, [`Changes::version`], that tells
+//! the console something changed without walking the store.
+
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use dashmap::DashMap;
+use dashmap::mapref::one::{Ref, RefMut};
+
+/// Shared by every container of one store: whether marks are kept (only while
+/// a state file is written; otherwise marking costs a counter increment), and
+/// the change counter.
+#[derive(Debug, Default)]
+pub struct Changes {
+    on: AtomicBool,
+    version: AtomicU64,
+}
+
+impl Changes {
+    /// Starts keeping marks.
+    pub fn track(&self) {
+        self.on.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether marks are kept.
+    fn tracking(&self) -> bool {
+        self.on.load(Ordering::Relaxed)
+    }
+
+    /// A number that grows with every change to anything the store holds.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    /// Tells observers that something changed (for what no record carries:
+    /// the journal, fault rules, the clock).
+    pub fn bump(&self) {
+        self.version.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The marks of one kind of stored thing: the keys changed since they were
+/// last taken, or "everything" after the container was cleared.
+#[derive(Debug)]
+pub struct Marks<K> {
+    changes: Arc<Changes>,
+    keys: Mutex<HashSet<K>>,
+    everything: AtomicBool,
+}
+
+/// What [`Marks::take`] hands over.
+#[derive(Debug)]
+pub enum Taken<K> {
+    /// The container was cleared: only a whole rewrite can carry it.
+    Everything,
+    /// These keys changed (maybe none).
+    Keys(HashSet<K>),
+}
+
+impl<K: Hash + Eq> Marks<K> {
+    /// Marks sharing `changes`.
+    pub fn new(changes: &Arc<Changes>) -> Self {
+        Self { changes: Arc::clone(changes), keys: Mutex::new(HashSet::new()), everything: AtomicBool::new(false) }
+    }
+
+    fn keys(&self) -> MutexGuard<'_, HashSet<K>> {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `key` changed.
+    pub fn mark(&self, key: K) {
+        self.changes.bump();
+        if self.changes.tracking() {
+            self.keys().insert(key);
+        }
+    }
+
+    /// Every key in `keys` changed.
+    pub fn mark_each(&self, keys: impl IntoIterator<Item = K>) {
+        self.changes.bump();
+        if self.changes.tracking() {
+            self.keys().extend(keys);
+        }
+    }
+
+    /// Everything changed (a clear): only a whole rewrite carries it.
+    pub fn mark_everything(&self) {
+        self.changes.bump();
+        if self.changes.tracking() {
+            self.everything.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Takes the marks made so far.
+    pub fn take(&self) -> Taken<K> {
+        let keys = std::mem::take(&mut *self.keys());
+        if self.everything.swap(false, Ordering::SeqCst) { Taken::Everything } else { Taken::Keys(keys) }
+    }
+}
+
+/// A concurrent map whose writes mark the keys they touch.
+#[derive(Debug)]
+pub struct TrackedMap<K: Hash + Eq, V, S: BuildHasher + Clone = std::hash::RandomState> {
+    map: DashMap<K, V, S>,
+    marks: Marks<K>,
+}
+
+/// A value being changed in place; its key was marked when it was taken.
+pub type Changing<'a, K, V> = RefMut<'a, K, V>;
+
+impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V, S> {
+    /// An empty map sharing `changes`.
+    pub fn new(changes: &Arc<Changes>) -> Self {
+        Self::with_shards(
+            changes,
+            (std::thread::available_parallelism().map_or(1, usize::from) * 4).next_power_of_two(),
+        )
+    }
+
+    /// An empty map of `shards` shards (a power of two).
+    pub fn with_shards(changes: &Arc<Changes>, shards: usize) -> Self {
+        Self { map: DashMap::with_hasher_and_shard_amount(S::default(), shards), marks: Marks::new(changes) }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &K) -> Option<Ref<'_, K, V>> {
+        self.map.get(key)
+    }
+
+    /// Whether `key` is in.
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Every entry, in no order (each shard locked for reading in turn).
+    pub fn iter(&self) -> dashmap::iter::Iter<'_, K, V, S> {
+        self.map.iter()
+    }
+
+    /// Inserts or replaces; marks `key`.
+    pub fn insert(&self, key: K, value: V) -> Option<V> {
+        let old = self.map.insert(key.clone(), value);
+        self.marks.mark(key);
+        old
+    }
+
+    /// Inserts unless `key` is in (then answers the value back); marks `key` when inserted.
+    pub fn insert_new(&self, key: K, value: V) -> Result<(), V> {
+        match self.map.entry(key.clone()) {
+            dashmap::Entry::Occupied(_) => return Err(value),
+            dashmap::Entry::Vacant(slot) => _ = slot.insert(value),
+        }
+        self.marks.mark(key);
+        Ok(())
+    }
+
+    /// Removes; marks `key` when it was there.
+    pub fn remove(&self, key: &K) -> Option<V> {
+        let (key, value) = self.map.remove(key)?;
+        self.marks.mark(key);
+        Some(value)
+    }
+
+    /// The value of `key`, to change in place: the key is marked now, while
+    /// the guard keeps readers (the state file's writer too) waiting.
+    pub fn get_mut(&self, key: &K) -> Option<Changing<'_, K, V>> {
+        let guard = self.map.get_mut(key)?;
+        self.marks.mark(key.clone());
+        Some(guard)
+    }
+
+    /// Keeps the entries `keep` says; marks each one removed.
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        let mut removed = Vec::new();
+        self.map.retain(|key, value| {
+            let kept = keep(key, value);
+            if !kept {
+                removed.push(key.clone());
+            }
+            kept
+        });
+        if !removed.is_empty() {
+            self.marks.mark_each(removed);
+        }
+    }
+
+    /// Empties it: the next write of the state file rewrites it whole.
+    pub fn clear(&self) {
+        self.map.clear();
+        self.marks.mark_everything();
+    }
+
+    /// Makes room for `additional` entries per shard (only an optimisation).
+    pub fn reserve_per_shard(&mut self, additional: usize) {
+        let _ = self.map.try_reserve(additional);
+    }
+
+    /// Takes the marks made so far.
+    pub fn take_marks(&self) -> Taken<K> {
+        self.marks.take()
+    }
+
+    /// The records of what `taken` names, each as it is now or as gone;
+    /// `None` when only a whole rewrite can carry them.
+    pub fn records<R>(
+        &self,
+        taken: Taken<K>,
+        present: impl Fn(&K, &V) -> R,
+        gone: impl Fn(K) -> R,
+    ) -> Option<impl Iterator<Item = R>> {
+        let Taken::Keys(keys) = taken else { return None };
+        Some(keys.into_iter().map(move |key| match self.map.get(&key) {
+            Some(value) => present(&key, &value),
+            None => gone(key),
+        }))
+    }
+}
+
+/// A list kept in id order, behind one lock, whose writes mark the ids they touch.
+#[derive(Debug)]
+pub struct TrackedLog<T> {
+    items: Mutex<BTreeMap<u64, T>>,
+    marks: Marks<u64>,
+}
+
+/// The list locked for changes: every change goes through its methods, which mark.
+#[derive(Debug)]
+pub struct LogGuard<'a, T> {
+    items: MutexGuard<'a, BTreeMap<u64, T>>,
+    marks: &'a Marks<u64>,
+}
+
+impl<T> TrackedLog<T> {
+    /// An empty list sharing `changes`.
+    pub fn new(changes: &Arc<Changes>) -> Self {
+        Self { items: Mutex::new(BTreeMap::new()), marks: Marks::new(changes) }
+    }
+
+    /// The list, locked.
+    pub fn lock(&self) -> LogGuard<'_, T> {
+        LogGuard { items: self.items.lock().unwrap_or_else(PoisonError::into_inner), marks: &self.marks }
+    }
+
+    /// Takes the marks made so far.
+    pub fn take_marks(&self) -> Taken<u64> {
+        self.marks.take()
+    }
+
+    /// The records of what `taken` names (see [`TrackedMap::records`]).
+    pub fn records<R>(&self, taken: Taken<u64>, present: impl Fn(&T) -> R, gone: impl Fn(u64) -> R) -> Option<Vec<R>> {
+        let Taken::Keys(ids) = taken else { return None };
+        let items = self.lock();
+        Some(ids.into_iter().map(|id| items.get(id).map_or_else(|| gone(id), &present)).collect())
+    }
+}
+
+impl<T> LogGuard<'_, T> {
+    /// The item with this id.
+    pub fn get(&self, id: u64) -> Option<&T> {
+        self.items.get(&id)
+    }
+
+    /// The items, in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.items.values()
+    }
+
+    /// Adds or replaces the item with this id; marks it.
+    pub fn insert(&mut self, id: u64, item: T) {
+        self.items.insert(id, item);
+        self.marks.mark(id);
+    }
+
+    /// The item with this id, to change; marked (the lock is held until the guard goes).
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut T> {
+        let item = self.items.get_mut(&id)?;
+        self.marks.mark(id);
+        Some(item)
+    }
+
+    /// Keeps the items `keep` says; marks each one removed.
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let mut removed = Vec::new();
+        self.items.retain(|id, item| {
+            let kept = keep(item);
+            if !kept {
+                removed.push(*id);
+            }
+            kept
+        });
+        if !removed.is_empty() {
+            self.marks.mark_each(removed);
+        }
+    }
+
+    /// Empties it: the next write of the state file rewrites it whole.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.marks.mark_everything();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracking() -> Arc<Changes> {
+        let changes = Arc::new(Changes::default());
+        changes.track();
+        changes
+    }
+
+    fn keys<K: Hash + Eq>(taken: Taken<K>) -> HashSet<K> {
+        match taken {
+            Taken::Keys(keys) => keys,
+            Taken::Everything => panic!("everything"),
+        }
+    }
+
+    #[test]
+    fn every_write_of_a_map_marks_its_key_and_bumps_the_version() {
+        let changes = tracking();
+        let map: TrackedMap<u64, &str> = TrackedMap::new(&changes);
+        map.insert(1, "a");
+        map.insert(2, "b");
+        assert!(map.insert_new(2, "again").is_err(), "an occupied key is not replaced");
+        *map.get_mut(&1).unwrap() = "A";
+        map.remove(&2);
+        assert_eq!(keys(map.take_marks()), HashSet::from([1, 2]));
+        assert_eq!(keys(map.take_marks()), HashSet::new(), "marks are taken once");
+        map.retain(|k, _| *k != 1);
+        assert_eq!(keys(map.take_marks()), HashSet::from([1]));
+        map.clear();
+        assert!(matches!(map.take_marks(), Taken::Everything));
+        assert_eq!(changes.version(), 6, "each write bumps the version once (the refused insert does not)");
+    }
+
+    #[test]
+    fn marks_are_kept_only_while_tracking_but_the_version_moves_anyway() {
+        let changes = Arc::new(Changes::default());
+        let log: TrackedLog<&str> = TrackedLog::new(&changes);
+        log.lock().insert(1, "a");
+        assert_eq!(keys(log.take_marks()), HashSet::new());
+        assert_eq!(changes.version(), 1);
+        changes.track();
+        log.lock().insert(2, "b");
+        *log.lock().get_mut(1).unwrap() = "A";
+        log.lock().retain(|item| *item != "b");
+        assert_eq!(keys(log.take_marks()), HashSet::from([1, 2]));
+    }
+
+    #[test]
+    fn records_name_each_marked_key_as_it_is_now_or_as_gone() {
+        let map: TrackedMap<u64, &str> = TrackedMap::new(&tracking());
+        map.insert(1, "a");
+        map.insert(2, "b");
+        map.remove(&2);
+        let mut records: Vec<String> =
+            map.records(map.take_marks(), |_, v| format!("is {v}"), |k| format!("{k} gone")).unwrap().collect();
+        records.sort();
+        assert_eq!(records, ["2 gone", "is a"]);
+        map.clear();
+        assert!(map.records(map.take_marks(), |_, v| v.to_string(), |k| k.to_string()).is_none());
+    }
+}
