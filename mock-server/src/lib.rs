@@ -6,7 +6,7 @@
 //! - [`config`]: the start-up configuration (flags and `AR24_MOCK_*` variables).
 //! - `app`: [`app()`], the one composition of routes and layers.
 //! - `server`: [`run()`] (the binary), [`serve()`], [`shutdown_signal()`] and the in-process [`MockServer`].
-//! - `persist`: the state file.
+//! - `persist`: the state file's format and crash rules; `state_file`: loading, writing and the last write in a running mock.
 //! - `protocol`: AR24's wire rules, pure: parameters, dates, keys and encryption.
 //! - `front`: the HTTP front door: body limits, parameters read once, faults, the journal,
 //!   authentication and the encrypted success envelope.
@@ -28,7 +28,6 @@
 mod app;
 pub mod config;
 mod control;
-mod dispatch;
 mod documents;
 mod domain;
 mod downloads;
@@ -41,7 +40,10 @@ mod routes;
 mod server;
 pub mod slug;
 mod state;
+mod state_file;
 mod store;
+mod ticker;
+mod webhook_sender;
 
 pub use app::app;
 pub use config::{AuthMode, Command, Config};

@@ -301,6 +301,11 @@ impl StateLog {
         Ok(log)
     }
 
+    /// Whether a whole rewrite is under way (what it carries is not in the file yet).
+    pub fn rewriting(&self) -> bool {
+        self.rewrite.is_some()
+    }
+
     /// The log's size in bytes.
     #[cfg(test)]
     pub fn size(&self) -> u64 {

@@ -18,7 +18,11 @@ pub struct AppState {
     /// Where users reach the mock (email links, the mailbox).
     pub public_url: Arc<str>,
     /// Sends webhook attempts.
-    pub webhooks: Arc<crate::dispatch::Webhooks>,
+    pub webhooks: Arc<crate::webhook_sender::Webhooks>,
+    /// Ticks of the business clock so far.
+    pub ticks: Arc<crate::ticker::Ticks>,
+    /// How far the state file has followed the store (when one is written).
+    pub state_file: Arc<crate::state_file::Progress>,
 }
 
 impl AppState {
@@ -30,7 +34,9 @@ impl AppState {
             store: Arc::new(store),
             config: Arc::new(config),
             public_url: public_url.trim_end_matches('/').into(),
-            webhooks: Arc::new(crate::dispatch::Webhooks::new()),
+            webhooks: Arc::new(crate::webhook_sender::Webhooks::new()),
+            ticks: Arc::default(),
+            state_file: Arc::default(),
         }
     }
 

@@ -45,10 +45,15 @@ fn seconds(value: &Value) -> Option<u32> {
 }
 
 fn now(state: &AppState) -> Value {
-    json!({"now": state.store.clock.now_paris(), "offset_seconds": state.store.clock.offset()})
+    json!({
+        "now": state.store.clock.now_paris(),
+        "offset_seconds": state.store.clock.offset(),
+        "ticks": state.ticks.count(),
+    })
 }
 
-/// `GET /_mock/clock`: `{"now", "offset_seconds"}`.
+/// `GET /_mock/clock`: `{"now", "offset_seconds", "ticks"}` (ticks of the ticker so far: a test
+/// that waits for two has seen everything due then fire).
 pub(crate) async fn read_clock(State(state): State<AppState>) -> Json<Value> {
     Json(now(&state))
 }

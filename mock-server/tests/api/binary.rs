@@ -18,7 +18,7 @@ async fn the_binary_prints_its_urls_serves_health_and_stops_on_ctrl_c() {
         .expect("the binary starts");
     let stdout = child.stdout.take().unwrap();
     let lines: Vec<String> =
-        tokio::task::spawn_blocking(move || BufReader::new(stdout).lines().take(5).map(|l| l.unwrap()).collect())
+        tokio::task::spawn_blocking(move || BufReader::new(stdout).lines().take(6).map(|l| l.unwrap()).collect())
             .await
             .unwrap();
     let text = lines.join("\n");
@@ -26,7 +26,7 @@ async fn the_binary_prints_its_urls_serves_health_and_stops_on_ctrl_c() {
     assert!(text.contains("bin-key"), "{text}");
     let api = lines.iter().find_map(|l| l.split_once("API base URL : ").map(|(_, url)| url.trim().to_owned())).unwrap();
     assert!(api.starts_with("http://127.0.0.1:") && api.ends_with("/api/"), "{api}");
-    assert!(text.contains("/_mock/mailbox"), "{text}");
+    assert!(text.contains("/_mock/mailbox") && text.contains("console      : http://127.0.0.1:"), "{text}");
 
     let root = api.trim_end_matches("api/");
     let plane = ControlPlane::new(root);
@@ -77,7 +77,8 @@ async fn a_closed_stdout_does_not_stop_the_mock() {
     drop(reader);
     let api = second.split_once("API base URL : ").map(|(_, url)| url.trim().to_owned()).expect("the API line");
     let root = api.trim_end_matches("api/").to_owned();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A call is logged (to stderr) with stdout closed, then the mock still answers.
+    plain_client(&root).get("user/list", [("max", "1")]).await.unwrap();
     let health = ControlPlane::new(&root).health().await;
     let alive = child.try_wait().unwrap().is_none();
     let _ = child.kill();
@@ -153,7 +154,16 @@ async fn sigterm_finishes_requests_in_flight_writes_the_state_and_exits_0() {
         let api = api.clone();
         async move { api.send(&Call::get("user/list")).await.unwrap() }
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // In flight once the delay rule has served it (a rule for one call is then gone).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let rules: serde_json::Value = reqwest::get(format!("{root}_mock/faults")).await.unwrap().json().await.unwrap();
+        if rules.as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the slow call never arrived: {rules}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let answer = in_flight.await.unwrap();
     assert!(answer.is_success(), "the request in flight was finished: {}", answer.outcome());
@@ -180,7 +190,8 @@ fn the_state_is_written_at_the_interval_so_a_crash_loses_at_most_one_interval() 
         let sent = plain_client(&root).post("user", form).await.unwrap();
         assert!(sent.is_success(), "{}", sent.outcome());
     });
-    std::thread::sleep(Duration::from_millis(2500));
+    // The writer, at its interval, not a clean shutdown, puts it in the file.
+    runtime.block_on(crate::persistence::wait_written(&root));
     // A crash: SIGKILL, no clean shutdown.
     let _ = child.kill();
     let _ = child.wait();
@@ -242,7 +253,12 @@ async fn calls_and_terminal(quiet: bool) -> String {
     client.exchange(&ar24_client::Call::get("user/list")).await.unwrap();
     let wrong = client.for_partner("ar24-mock-token", "not the key");
     wrong.exchange(&ar24_client::Call::get("user/list")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The failed call's warning is the last line either way: wait for it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !log.lock().unwrap().iter().any(|line| line.contains("answered invalid_signature")) {
+        assert!(std::time::Instant::now() < deadline, "no warning: {:?}", log.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let _ = child.kill();
     let _ = child.wait();
     log.lock().unwrap().join("\n")

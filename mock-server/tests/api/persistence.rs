@@ -14,6 +14,8 @@ use crate::helpers::{Api, unique_email, user_form, with};
 /// The binary in plain mode on a state file, with the interval given.
 struct Running {
     child: Child,
+    /// Seconds between two writes of the state file.
+    interval: f64,
     root: String,
     api: Api,
     plane: ControlPlane,
@@ -24,7 +26,7 @@ fn start(file: &std::path::Path, interval: &str) -> Running {
     let args = ["--auth", "plain", "--state-file", file.to_str().unwrap(), "--state-interval", interval];
     let (child, root, stderr) = crate::binary::spawn_binary_logging(&args);
     let api = Api::new(Client::new(&format!("{root}api/"), "ar24-mock-token", "ar24-mock-private-key"));
-    Running { child, api, plane: ControlPlane::new(&root), root, stderr }
+    Running { child, interval: interval.parse().unwrap(), api, plane: ControlPlane::new(&root), root, stderr }
 }
 
 /// A test that fails leaves no mock running.
@@ -46,6 +48,12 @@ impl Running {
         crate::binary::wait_exit(&mut self.child, Duration::from_secs(15))
     }
 
+    /// Waits until the state file holds every change made so far, as the
+    /// mock's health answer tells it (never longer than 10 s).
+    async fn written(&self) {
+        wait_written(&self.root).await;
+    }
+
     fn terminal(&self) -> String {
         self.stderr.lock().unwrap().join("\n")
     }
@@ -53,9 +61,14 @@ impl Running {
     /// A little of everything the state keeps: accounts (one in a team, one
     /// seen by a second partner), emails and used links, an upload, a letter
     /// accepted by its recipient, a charge, and a webhook delivery that failed.
-    /// Each step waits past the interval, so each change is written on its own.
+    /// With a short interval, each step waits until the file holds it, so
+    /// each change is written on its own.
     async fn fill(&self) {
-        let settle = || tokio::time::sleep(Duration::from_millis(300));
+        let settle = || async {
+            if self.interval < 60.0 {
+                self.written().await;
+            }
+        };
         let (sender, email) = self.ready_sender().await;
         settle().await;
         let member = self.api.create_user(&unique_email()).await;
@@ -101,6 +114,22 @@ impl Running {
     }
 }
 
+/// Waits until the state file of the mock at `root` holds every change made
+/// before the call, as its health answer tells it (never longer than 10 s).
+pub(crate) async fn wait_written(root: &str) {
+    let health = || async {
+        let answer: Value = reqwest::get(format!("{root}_mock/health")).await.unwrap().json().await.unwrap();
+        let progress = &answer["state_file"];
+        (progress["changes"].as_u64().unwrap(), progress["written"].as_u64().unwrap())
+    };
+    let (changes, _) = health().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while health().await.1 < changes {
+        assert!(std::time::Instant::now() < deadline, "the state file did not follow within 10 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn temp_file(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("ar24-mock-test-{}-{name}", uuid::Uuid::new_v4().simple()))
 }
@@ -110,14 +139,14 @@ async fn after_kill_9_everything_written_an_interval_ago_is_back_exactly() {
     let file = temp_file("state.log");
     let mock = start(&file, "0.2");
     // The first write holds the empty state; everything after is appended.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.written().await;
     let empty = std::fs::metadata(&file).unwrap().len();
     mock.fill().await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.written().await;
     let written = std::fs::metadata(&file).unwrap().len();
     assert!(written > empty);
     let late = mock.api.create_user(&unique_email()).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.written().await;
     let grown = std::fs::metadata(&file).unwrap().len() - written;
     assert!(grown > 0 && grown < 3_000, "one user's worth appended: {grown} bytes");
     let before = mock.state().await;
@@ -136,7 +165,7 @@ async fn a_record_cut_short_by_a_crash_is_dropped_with_a_warning_and_nothing_els
     let file = temp_file("state.log");
     let mock = start(&file, "0.2");
     mock.fill().await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.written().await;
     let before = mock.state().await;
     mock.kill_9();
     // A crash in the middle of an append: half a record at the end.
@@ -151,7 +180,7 @@ async fn a_record_cut_short_by_a_crash_is_dropped_with_a_warning_and_nothing_els
     assert!(terminal.contains("cut short") && terminal.contains("dropped"), "{terminal}");
     // The torn tail is gone, so later appends follow a whole line.
     again.api.create_user(&unique_email()).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    again.written().await;
     let kept = again.state().await;
     again.kill_9();
     let third = start(&file, "0.2");
@@ -168,7 +197,7 @@ fn damage_before_the_last_record_stops_the_start_and_leaves_the_file_as_it_is() 
     let mock = start(&file, "0.2");
     runtime.block_on(async {
         mock.fill().await;
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        mock.written().await;
     });
     mock.kill_9();
     let mut bytes = std::fs::read(&file).unwrap();
@@ -202,7 +231,7 @@ async fn a_state_file_of_an_older_mock_loads_and_is_rewritten_as_a_log() {
     std::fs::write(&file, serde_json::to_vec(&export).unwrap()).unwrap();
     let mock = start(&file, "0.2");
     assert_eq!(mock.api.user(id).await.ok()["id"], id);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.written().await;
     mock.kill_9();
     let rewritten = std::fs::read_to_string(&file).unwrap();
     assert!(!rewritten.starts_with('{'), "a log now: {}", &rewritten[..rewritten.len().min(80)]);
@@ -219,10 +248,10 @@ async fn a_state_file_of_an_older_mock_loads_and_is_rewritten_as_a_log() {
 async fn the_business_clock_stays_where_it_was_moved_so_what_is_due_stays_due() {
     let file = temp_file("state.log");
     let mock = start(&file, "0.2");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.written().await;
     // Only the clock moves: it is appended on its own.
     mock.plane.advance_clock(&serde_json::json!("15d")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    mock.written().await;
     mock.kill_9();
     let again = start(&file, "0.2");
     let clock = again.plane.request(reqwest::Method::GET, "clock", &[], None).await.unwrap();

@@ -14,9 +14,6 @@ use crate::store::webhook::{Attempt, timeout};
 /// Attempts under way at once, at most.
 const CONCURRENT: usize = 16;
 
-/// How often the business clock is checked for what fell due, in milliseconds.
-pub const TICK_MS: u64 = 200;
-
 /// The webhook sender.
 #[derive(Debug)]
 pub struct Webhooks {
@@ -71,14 +68,4 @@ fn describe(err: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Checks the business clock every [`TICK_MS`] until the task is dropped.
-pub async fn run_clock(state: crate::AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_millis(TICK_MS));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        state.tick();
-    }
 }

@@ -1,0 +1,171 @@
+//! The state file in a running mock (`--state-file`): read at start (a
+//! record cut short by a crash dropped), restored into the store, written by
+//! a thread of its own every interval, and written a last time at shutdown.
+//! The file's format, its batches and its crash rules are `persist.rs`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::persist::{self, Saved, StateLog, Unhurried, Written};
+use crate::state::AppState;
+use crate::store::Store;
+
+/// How far the state file has followed the store, for `GET /_mock/health`:
+/// a test waits on it instead of sleeping past the interval.
+#[derive(Debug, Default)]
+pub struct Progress {
+    enabled: AtomicBool,
+    /// The store's change counter when the last write that completed began:
+    /// every change counted up to it is in the file.
+    written: AtomicU64,
+}
+
+impl Progress {
+    /// `Some(changes the file holds)` when a state file is written.
+    pub fn written(&self) -> Option<u64> {
+        self.enabled.load(Ordering::SeqCst).then(|| self.written.load(Ordering::SeqCst))
+    }
+}
+
+/// A state file read at start.
+#[derive(Debug)]
+pub struct Loaded {
+    path: PathBuf,
+    saved: Option<Saved>,
+    started: Instant,
+    read: Duration,
+}
+
+impl Loaded {
+    /// How many users it holds (to make room for them before restoring).
+    pub fn users(&self) -> usize {
+        self.saved.as_ref().map_or(0, |s| s.snapshot.users.len())
+    }
+}
+
+/// Reads the state file at `path` (none yet is an empty start) and drops a
+/// last record cut short by a crash, with a warning. An error is a sentence
+/// for the terminal: the mock does not start, and the file is left as it is.
+pub fn load(path: &Path) -> Result<Loaded, String> {
+    let started = Instant::now();
+    let saved = persist::load(path).map_err(|err| err.to_string())?;
+    let read = started.elapsed();
+    if let Some(Saved { torn: Some((at, reason)), .. }) = &saved {
+        tracing::warn!(
+            "the state file {} ends with a record cut short ({reason}): it is dropped, everything before it is kept",
+            path.display()
+        );
+        persist::drop_torn_tail(path, *at)
+            .map_err(|err| format!("cannot drop the cut-short record of the state file {}: {err}", path.display()))?;
+    }
+    Ok(Loaded { path: path.to_owned(), saved, started, read })
+}
+
+/// The state file being written.
+#[derive(Debug)]
+pub struct Writer {
+    log: Arc<Mutex<StateLog>>,
+    store: Arc<Store>,
+    progress: Arc<Progress>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Restores what `loaded` holds into the store, then starts writing the file
+/// every `interval` on a thread of its own.
+pub fn restore_and_write(state: &AppState, loaded: Loaded, interval: Duration) -> Result<Writer, String> {
+    let path = loaded.path;
+    let continues = loaded.saved.as_ref().is_some_and(|s| s.is_log);
+    if let Some(saved) = loaded.saved {
+        let users = state.restore_empty(saved.snapshot).map_err(|slug| {
+            format!("the state file {} is not a valid state: {} (it is left as it is)", path.display(), slug.message())
+        })?;
+        let total = loaded.started.elapsed();
+        tracing::info!(
+            "state file loaded: {users} users in {} ms ({} ms to read it, {} ms to check and restore it)",
+            total.as_millis(),
+            loaded.read.as_millis(),
+            (total - loaded.read).as_millis()
+        );
+    }
+    state.store.track_changes();
+    // What the restore changed, the log holds already (or, when it does not
+    // continue, rewrites whole at its first write).
+    state.store.take_changes();
+    let log = StateLog::new(&path, continues)
+        .map_err(|err| format!("cannot open the state file {} to append: {err}", path.display()))?;
+    state.state_file.enabled.store(true, Ordering::SeqCst);
+    let mut writer = Writer {
+        log: Arc::new(Mutex::new(log)),
+        store: Arc::clone(&state.store),
+        progress: Arc::clone(&state.state_file),
+        stop: Arc::new(AtomicBool::new(false)),
+        thread: None,
+    };
+    writer.thread = Some(writer.spawn(interval).map_err(|err| format!("cannot start the state file's writer: {err}"))?);
+    Ok(writer)
+}
+
+impl Writer {
+    /// A thread that writes every `interval` until stopped, at the lowest CPU
+    /// priority, so that rewriting a large state takes idle time, not time
+    /// from the API's answers.
+    fn spawn(&self, interval: Duration) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let (log, store, progress, stop) =
+            (Arc::clone(&self.log), Arc::clone(&self.store), Arc::clone(&self.progress), Arc::clone(&self.stop));
+        std::thread::Builder::new().name("state-file".into()).spawn(move || {
+            if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
+                tracing::debug!(%err, "the state file's writer keeps the normal priority");
+            }
+            // Not stopping: the writer may pace a rewrite.
+            let unhurried: Unhurried = Arc::new(move || !stop.load(Ordering::SeqCst));
+            let stopped = || !unhurried();
+            while !stopped() {
+                let due = Instant::now() + interval;
+                while !stopped() && Instant::now() < due {
+                    std::thread::sleep(interval.min(Duration::from_millis(50)));
+                }
+                if !stopped() {
+                    write(&store, &log, &progress, &unhurried);
+                }
+            }
+        })
+    }
+
+    /// Stops the thread and writes what is left, at full speed (a rewrite
+    /// under way is finished).
+    pub async fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let thread = self.thread.take();
+        let (store, log, progress) = (self.store, self.log, self.progress);
+        let last = tokio::task::spawn_blocking(move || {
+            if let Some(thread) = thread {
+                let _ = thread.join();
+            }
+            write(&store, &log, &progress, &persist::in_a_hurry());
+        })
+        .await;
+        if last.is_err() {
+            tracing::error!("the last write of the state file stopped");
+        }
+    }
+}
+
+/// Writes what changed; a failure is logged, the file stays whole and the
+/// next write rewrites it.
+fn write(store: &Store, log: &Mutex<StateLog>, progress: &Progress, unhurried: &Unhurried) {
+    let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+    let version = store.version();
+    match log.write_paced(store, unhurried) {
+        Ok(Written::Rewritten { records, bytes, millis }) => {
+            tracing::info!("state file rewritten: {records} records, {bytes} bytes in {millis} ms");
+            progress.written.store(version, Ordering::SeqCst);
+        }
+        // Until a rewrite ends, what it carries is not in the file.
+        Ok(_) if log.rewriting() => {}
+        Ok(_) => progress.written.store(version, Ordering::SeqCst),
+        Err(err) => tracing::error!(%err, "cannot write the state file"),
+    }
+}
