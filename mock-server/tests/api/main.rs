@@ -18,6 +18,7 @@ mod mailbox_browser;
 mod openapi;
 mod payment;
 mod persistence;
+mod record_follows_write;
 mod sending;
 mod state;
 mod team;

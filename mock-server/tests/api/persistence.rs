@@ -12,17 +12,17 @@ use serde_json::Value;
 use crate::helpers::{Api, unique_email, user_form, with};
 
 /// The binary in plain mode on a state file, with the interval given.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     /// Seconds between two writes of the state file.
     interval: f64,
-    root: String,
+    pub(crate) root: String,
     api: Api,
     plane: ControlPlane,
     stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
-fn start(file: &std::path::Path, interval: &str) -> Running {
+pub(crate) fn start(file: &std::path::Path, interval: &str) -> Running {
     let args = ["--auth", "plain", "--state-file", file.to_str().unwrap(), "--state-interval", interval];
     let (child, root, stderr) = crate::binary::spawn_binary_logging(&args);
     let api = Api::new(Client::new(&format!("{root}api/"), "ar24-mock-token", "ar24-mock-private-key"));
@@ -39,7 +39,7 @@ impl Drop for Running {
 
 impl Running {
     /// `kill -9`: no chance to write anything.
-    fn kill_9(self) {
+    pub(crate) fn kill_9(self) {
         drop(self);
     }
 
@@ -104,7 +104,7 @@ impl Running {
     }
 
     /// The whole state, without what a restart does not keep by design.
-    async fn state(&self) -> Value {
+    pub(crate) async fn state(&self) -> Value {
         let mut state = self.plane.export_state().await.unwrap();
         // Webhook attempts keep being made: compare what they are about.
         for delivery in state["webhooks"].as_array_mut().unwrap() {
