@@ -301,9 +301,10 @@ impl StateLog {
         Ok(log)
     }
 
-    /// Whether a whole rewrite is under way (what it carries is not in the file yet).
-    pub fn rewriting(&self) -> bool {
-        self.rewrite.is_some()
+    /// Whether the file is behind the changes taken so far: a whole rewrite
+    /// is under way or due (what it carries is not in the file yet).
+    pub fn behind(&self) -> bool {
+        self.rewrite.is_some() || self.must_rewrite
     }
 
     /// The log's size in bytes.

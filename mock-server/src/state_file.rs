@@ -159,13 +159,15 @@ fn write(store: &Store, log: &Mutex<StateLog>, progress: &Progress, unhurried: &
     let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
     let version = store.version();
     match log.write_paced(store, unhurried) {
-        Ok(Written::Rewritten { records, bytes, millis }) => {
-            tracing::info!("state file rewritten: {records} records, {bytes} bytes in {millis} ms");
-            progress.written.store(version, Ordering::SeqCst);
+        Ok(written) => {
+            if let Written::Rewritten { records, bytes, millis } = written {
+                tracing::info!("state file rewritten: {records} records, {bytes} bytes in {millis} ms");
+            }
+            // Until a rewrite under way or due ends, what it carries is not in the file.
+            if !log.behind() {
+                progress.written.store(version, Ordering::SeqCst);
+            }
         }
-        // Until a rewrite ends, what it carries is not in the file.
-        Ok(_) if log.rewriting() => {}
-        Ok(_) => progress.written.store(version, Ordering::SeqCst),
         Err(err) => tracing::error!(%err, "cannot write the state file"),
     }
 }

@@ -5,92 +5,53 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::protocol::crypto::{PartnerKeys, SignatureReading};
-use crate::protocol::date::{format_paris, parse_paris};
-use crate::protocol::params::Params;
+use super::auth::{AuthFailure, Why};
+use crate::protocol::crypto::SignatureReading;
+use crate::protocol::date::format_paris;
 use crate::slug::Slug;
 
-/// A partner the mock knows, as a hint may name it: by name, never by key.
-#[derive(Debug, Clone, Copy)]
-pub struct Known<'a> {
-    /// Its name.
-    pub name: &'a str,
-    /// Its token (compared, never shown).
-    pub token: &'a str,
-    /// Its keys (tried, never shown).
-    pub keys: &'a PartnerKeys,
+/// The hint for a call answered `slug`; `auth` says why authentication failed, when it did.
+pub fn explain(slug: Slug, auth: Option<&AuthFailure>) -> String {
+    auth.map(authentication).unwrap_or_else(|| format!("{} ({})", slug.message().trim(), slug.as_str()))
 }
 
-/// What a hint is made from.
-#[derive(Debug)]
-pub struct Failure<'a> {
-    /// The slug answered.
-    pub slug: Slug,
-    /// The call's parameters.
-    pub params: &'a Params,
-    /// The `signature` header, if sent.
-    pub signature_header: Option<&'a str>,
-    /// Names of the HTTP headers sent, lowercase.
-    pub header_names: Vec<String>,
-    /// The calling partner, when the token is known.
-    pub partner: Option<Known<'a>>,
-    /// Every partner.
-    pub partners: Vec<Known<'a>>,
-    /// The server's clock.
-    pub now: DateTime<Utc>,
-    /// Seconds a date may be away from `now`.
-    pub window: u64,
-}
-
-/// The hint for a failed call.
-pub fn explain(failure: &Failure<'_>) -> String {
-    let specific = match failure.slug {
-        Slug::TokenMissing => token_missing(failure),
-        Slug::TokenInvalid => token_invalid(failure),
-        Slug::EmptyDate => Some(format!(
-            "send the date as the `date` parameter (query string or form body), {}",
-            expected_format(failure.now)
-        )),
-        Slug::InvalidDate => Some(invalid_date(failure.params.get("date").unwrap_or_default(), failure.now)),
-        Slug::ExpiredDate | Slug::DateInFuture => out_of_window(failure),
-        Slug::EmptySignature => empty_signature(failure),
-        Slug::InvalidSignature => invalid_signature(failure),
-        _ => None,
-    };
-    specific.unwrap_or_else(|| format!("{} ({})", failure.slug.message().trim(), failure.slug.as_str()))
+/// Why authentication failed, in words.
+fn authentication(failure: &AuthFailure) -> String {
+    let now = failure.now;
+    match &failure.why {
+        Why::NoToken { token_headers } if !token_headers.is_empty() => "no `token` parameter; a token header was sent: AR24 reads the token as the `token` parameter (query string or form body), not as a header".into(),
+        Why::NoToken { .. } => "no `token` parameter: send your AR24 token as the `token` parameter (query string for GET, query string or form body for POST)".into(),
+        Why::UnknownToken { near: Some((name, false)) } => format!(
+            "no partner has this token as sent; it matches partner \"{name}\"'s once the blanks around it are removed"
+        ),
+        Why::UnknownToken { near: Some((name, true)) } => {
+            format!("no partner has this token; it differs from partner \"{name}\"'s only by letter case")
+        }
+        Why::UnknownToken { near: None } => {
+            "no partner of this mock has this token: check AR24_MOCK_TOKEN or the partners made through /_mock/partners"
+                .into()
+        }
+        Why::NoDate => {
+            format!("send the date as the `date` parameter (query string or form body), {}", expected_format(now))
+        }
+        Why::BadDate { sent } => invalid_date(sent, now),
+        Why::OutOfWindow { sent, at } => out_of_window(sent, *at, now, failure.window),
+        Why::NoSignature { as_parameter: true } => {
+            "`signature` came as a parameter: AR24 reads it as the HTTP header `signature` only".into()
+        }
+        Why::NoSignature { as_parameter: false } => {
+            "no `signature` header: sign the `date` with your private key and send it as the HTTP header `signature`"
+                .into()
+        }
+        Why::BadSignature { other_partner: Some(name), .. } => format!(
+            "this signature was made with the private key of partner \"{name}\", not with the key of the token sent"
+        ),
+        Why::BadSignature { date, reading, .. } => bad_signature(date, reading.as_ref()),
+    }
 }
 
 fn expected_format(now: DateTime<Utc>) -> String {
     format!("as YYYY-MM-DD HH:mm:ss in Europe/Paris local time, e.g. {}", format_paris(now))
-}
-
-fn token_missing(failure: &Failure<'_>) -> Option<String> {
-    let in_header = failure.header_names.iter().any(|h| h == "token" || h == "authorization" || h == "x-token");
-    Some(if in_header {
-        "no `token` parameter; a token header was sent: AR24 reads the token as the `token` parameter (query string or form body), not as a header".into()
-    } else {
-        "no `token` parameter: send your AR24 token as the `token` parameter (query string for GET, query string or form body for POST)".into()
-    })
-}
-
-fn token_invalid(failure: &Failure<'_>) -> Option<String> {
-    let sent = failure.params.get("token").unwrap_or_default();
-    let close = failure.partners.iter().find(|p| p.token.trim().eq_ignore_ascii_case(sent.trim()));
-    Some(match close {
-        Some(partner) if partner.token.trim() == sent.trim() => {
-            format!(
-                "no partner has this token as sent; it matches partner \"{}\"'s once the blanks around it are removed",
-                partner.name
-            )
-        }
-        Some(partner) => {
-            format!("no partner has this token; it differs from partner \"{}\"'s only by letter case", partner.name)
-        }
-        None => {
-            "no partner of this mock has this token: check AR24_MOCK_TOKEN or the partners made through /_mock/partners"
-                .into()
-        }
-    })
 }
 
 /// What was wrong with a `date` that does not parse.
@@ -110,56 +71,30 @@ pub fn invalid_date(sent: &str, now: DateTime<Utc>) -> String {
     format!("the date {sent:?} is {looks}: AR24 expects {}", expected_format(now))
 }
 
-fn out_of_window(failure: &Failure<'_>) -> Option<String> {
-    let sent = failure.params.get("date")?;
-    let at = parse_paris(sent).ok()?;
-    let delta = at - failure.now;
+fn out_of_window(sent: &str, at: DateTime<Utc>, now: DateTime<Utc>, window: u64) -> String {
+    let delta = at - now;
     let seconds = delta.num_seconds();
     let way = if seconds < 0 { "behind" } else { "ahead of" };
-    let now = format_paris(failure.now);
+    let server = format_paris(now);
     // A whole number of hours away (give or take the window): another time zone.
     let hours = (seconds as f64 / 3600.0).round() as i64;
-    let off_by_hours = hours != 0 && (delta - TimeDelta::hours(hours)).num_seconds().unsigned_abs() <= failure.window;
+    let off_by_hours = hours != 0 && (delta - TimeDelta::hours(hours)).num_seconds().unsigned_abs() <= window;
     if off_by_hours {
-        let paris_offset = crate::protocol::date::paris_offset(failure.now);
+        let paris_offset = crate::protocol::date::paris_offset(now);
         let zone = if -hours * 3600 == paris_offset.num_seconds() { "UTC" } else { "another time zone" };
-        return Some(format!(
-            "the date {sent} is {} hour(s) {way} the server's Paris time ({now}): it looks like {zone}. AR24 expects Europe/Paris local time",
+        return format!(
+            "the date {sent} is {} hour(s) {way} the server's Paris time ({server}): it looks like {zone}. AR24 expects Europe/Paris local time",
             hours.abs()
-        ));
+        );
     }
-    Some(format!(
-        "the date {sent} is {} s {way} the server's Paris time ({now}); AR24 accepts {} s either way. Check the client's clock",
-        seconds.abs(),
-        failure.window
-    ))
-}
-
-fn empty_signature(failure: &Failure<'_>) -> Option<String> {
-    if failure.params.get("signature").is_some() {
-        return Some("`signature` came as a parameter: AR24 reads it as the HTTP header `signature` only".into());
-    }
-    Some(
-        "no `signature` header: sign the `date` with your private key and send it as the HTTP header `signature`"
-            .into(),
+    format!(
+        "the date {sent} is {} s {way} the server's Paris time ({server}); AR24 accepts {window} s either way. Check the client's clock",
+        seconds.abs()
     )
 }
 
-fn invalid_signature(failure: &Failure<'_>) -> Option<String> {
-    let date = failure.params.get("date").unwrap_or_default();
-    let signature = failure.signature_header.unwrap_or_default();
-    if let Some(other) = failure
-        .partners
-        .iter()
-        .find(|p| failure.partner.is_none_or(|us| us.token != p.token) && p.keys.verify(date, signature))
-    {
-        return Some(format!(
-            "this signature was made with the private key of partner \"{}\", not with the key of the token sent",
-            other.name
-        ));
-    }
-    let partner = failure.partner?;
-    Some(match partner.keys.read_signature(date, signature) {
+fn bad_signature(date: &str, reading: Option<&SignatureReading>) -> String {
+    match reading.unwrap_or(&SignatureReading::Unexplained) {
         SignatureReading::OtherDate(signed) => {
             format!("this signature is valid for the date {signed}, not for the `date` sent ({date}): sign the very text you send")
         }
@@ -171,42 +106,56 @@ fn invalid_signature(failure: &Failure<'_>) -> Option<String> {
         SignatureReading::KeyHashAsIv => "the key's hash was used as the IV: the IV is the first 16 hex characters of sha256 of the 64-character hex of sha256(private key)".into(),
         SignatureReading::HexInsteadOfBase64 => "the signature is hex: AR24 expects the AES-256-CBC output in standard base64".into(),
         SignatureReading::Unexplained => "this signature does not decrypt to the date with this partner's key: is it this token's private key? AR24 signs the `date` text with AES-256-CBC, key = first 32 hex characters of sha256(private key), IV = first 16 hex characters of sha256 of that hex, output in base64".into(),
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::config::AuthMode;
+    use crate::front::auth::{Known, Sent, decide};
+    use crate::protocol::crypto::PartnerKeys;
+    use crate::protocol::date::parse_paris;
+    use crate::store::partner::Partner;
 
     const KEY: &str = "a private key";
 
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        let query = serde_urlencoded::to_string(pairs).unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        runtime.block_on(crate::protocol::params::read(&query, None)).unwrap()
+    struct Two(Vec<Arc<Partner>>);
+
+    impl Known for Two {
+        fn get(&self, token: &str) -> Option<Arc<Partner>> {
+            self.0.iter().find(|p| p.token == token).cloned()
+        }
+        fn all(&self) -> Vec<Arc<Partner>> {
+            self.0.clone()
+        }
     }
 
     fn now() -> DateTime<Utc> {
         parse_paris("2026-11-23 10:00:00").unwrap()
     }
 
-    fn hint(slug: Slug, pairs: &[(&str, &str)], signature: Option<&str>, headers: &[&str]) -> String {
-        let keys = PartnerKeys::new(KEY);
-        let other = PartnerKeys::new("someone else's key");
-        let us = Known { name: "Acme", token: "acme-token", keys: &keys };
-        let them = Known { name: "Globex", token: "globex-token", keys: &other };
-        let params = params(pairs);
-        let failure = Failure {
-            slug,
-            params: &params,
-            signature_header: signature,
-            header_names: headers.iter().map(|h| (*h).to_owned()).collect(),
-            partner: Some(us),
-            partners: vec![us, them],
-            now: now(),
-            window: 600,
+    /// The hint for a call by Acme (another partner, Globex, exists) that
+    /// sends `pairs` as parameters, `signature` and `headers`, as decided and
+    /// explained for real; the call must fail with `slug`.
+    fn hint(slug: Slug, pairs: &[(&str, &str)], signature: Option<&str>, headers: &[&'static str]) -> String {
+        let partners = Two(vec![
+            Arc::new(Partner::new("acme-token".into(), KEY.into(), "Acme".into(), false, false)),
+            Arc::new(Partner::new("globex-token".into(), "someone else's key".into(), "Globex".into(), false, false)),
+        ]);
+        let param = |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        let sent = Sent {
+            token: Some(param("token").unwrap_or("acme-token")),
+            date: param("date"),
+            signature: signature.map(str::to_owned),
+            signature_as_parameter: param("signature").is_some(),
+            token_headers: headers.to_vec(),
         };
-        explain(&failure)
+        let failure = decide(&sent, &partners, AuthMode::Strict, now(), 600).expect_err("the call fails");
+        assert_eq!(failure.slug(), slug, "{failure:?}");
+        explain(slug, Some(&failure))
     }
 
     #[test]
@@ -240,10 +189,11 @@ mod tests {
     }
 
     #[test]
-    fn a_signature_in_the_wrong_place_is_pointed_out() {
-        let h = hint(Slug::EmptySignature, &[("signature", "abc")], None, &[]);
+    fn a_signature_or_a_token_in_the_wrong_place_is_pointed_out() {
+        let date = crate::protocol::date::format_paris(now());
+        let h = hint(Slug::EmptySignature, &[("date", &date), ("signature", "abc")], None, &[]);
         assert!(h.contains("HTTP header `signature`"), "{h}");
-        let h = hint(Slug::TokenMissing, &[], None, &["token"]);
+        let h = hint(Slug::TokenMissing, &[("token", " ")], None, &["token"]);
         assert!(h.contains("not as a header"), "{h}");
     }
 
@@ -268,7 +218,7 @@ mod tests {
 
     #[test]
     fn other_failures_say_what_the_slug_means() {
-        let h = hint(Slug::MissingFirstname, &[], None, &[]);
+        let h = explain(Slug::MissingFirstname, None);
         assert_eq!(h, "Please specify a firstname (missing_firstname)");
     }
 
@@ -276,8 +226,23 @@ mod tests {
     fn no_hint_holds_the_private_key_or_the_expected_signature() {
         let date = "2026-11-23 10:00:00";
         let expected = PartnerKeys::new(KEY).sign(date);
+        type Call<'a> = (Slug, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let calls: [Call<'_>; 8] = [
+            (Slug::TokenMissing, &[("token", "")], None),
+            (Slug::TokenInvalid, &[("token", "ACME-TOKEN")], None),
+            (Slug::EmptyDate, &[], None),
+            (Slug::InvalidDate, &[("date", "tomorrow")], None),
+            (Slug::ExpiredDate, &[("date", "2026-11-23 09:00:00")], None),
+            (Slug::EmptySignature, &[("date", date)], None),
+            (Slug::InvalidSignature, &[("date", date)], Some("AAAA")),
+            (Slug::InvalidSignature, &[("date", date)], Some(&expected[1..])),
+        ];
+        for (slug, pairs, signature) in calls {
+            let h = hint(slug, pairs, signature, &[]);
+            assert!(!h.contains(KEY) && !h.contains(&expected), "{slug}: {h}");
+        }
         for slug in Slug::ALL {
-            let h = hint(*slug, &[("date", date)], Some("AAAA"), &[]);
+            let h = explain(*slug, None);
             assert!(!h.contains(KEY) && !h.contains(&expected), "{slug}: {h}");
         }
     }

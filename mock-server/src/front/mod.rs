@@ -69,7 +69,6 @@ pub(crate) async fn front_door(State(state): State<AppState>, request: Request, 
     let started = std::time::Instant::now();
     let method = request.method().to_string();
     let route = request.uri().path().trim_start_matches('/').to_owned();
-    let sent = Sent::of(&request);
     let (params, read) = match read(request, &state.config).await {
         Ok((request, params)) => (Arc::new(params), Ok(request)),
         Err(slug) => (Arc::new(Params::default()), Err(slug)),
@@ -97,7 +96,7 @@ pub(crate) async fn front_door(State(state): State<AppState>, request: Request, 
     let slug = answered.and_then(|a| a.slug);
     let hint = match (fault, slug) {
         (Some(fault), _) => Some(format!("an injected fault answered ({}): see /_mock/faults", fault.name())),
-        (None, Some(slug)) => Some(hint(&state, &params, &sent, slug)),
+        (None, Some(slug)) => Some(hints::explain(slug, response.extensions().get::<auth::AuthFailure>())),
         (None, None) => None,
     };
     let token = params.get("token");
@@ -126,45 +125,6 @@ pub(crate) async fn front_door(State(state): State<AppState>, request: Request, 
         params,
     });
     response
-}
-
-/// Headers a hint may name when a token arrives in the wrong place.
-const TOKEN_HEADERS: [&str; 3] = ["token", "authorization", "x-token"];
-
-/// What a hint needs of the request beyond its parameters, kept cheaply
-/// (a header value is shared, not copied) since most calls succeed.
-struct Sent {
-    signature: Option<header::HeaderValue>,
-    token_headers: Vec<&'static str>,
-}
-
-impl Sent {
-    fn of(request: &Request) -> Self {
-        let headers = request.headers();
-        Self {
-            signature: headers.get("signature").cloned(),
-            token_headers: TOKEN_HEADERS.into_iter().filter(|h| headers.contains_key(*h)).collect(),
-        }
-    }
-}
-
-/// Why the call failed, for the developer.
-fn hint(state: &AppState, params: &Params, sent: &Sent, slug: Slug) -> String {
-    let partners = state.store.partners().list();
-    let known: Vec<hints::Known<'_>> =
-        partners.iter().map(|p| hints::Known { name: &p.name, token: &p.token, keys: &p.keys }).collect();
-    let token = params.get("token").map(str::trim).unwrap_or_default();
-    let signature = sent.signature.as_ref().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    hints::explain(&hints::Failure {
-        slug,
-        params,
-        signature_header: signature.as_deref(),
-        header_names: sent.token_headers.iter().map(|h| (*h).to_owned()).collect(),
-        partner: known.iter().find(|k| k.token == token).copied(),
-        partners: known.clone(),
-        now: chrono::Utc::now(),
-        window: state.config.date_window,
-    })
 }
 
 /// A response whose body fails before its first byte: the server closes the

@@ -32,21 +32,27 @@ pub fn paris_offset(at: DateTime<Utc>) -> chrono::TimeDelta {
     chrono::TimeDelta::seconds(i64::from(at.with_timezone(&Paris).offset().fix().local_minus_utc()))
 }
 
-/// Checks a `date` parameter against `now`, accepting `window_secs` either side.
-pub fn check(text: &str, now: DateTime<Utc>, window_secs: u64) -> Result<(), Slug> {
+/// Why a `date` parameter is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// None was sent (`empty_date`).
+    Empty,
+    /// Not AR24's format (`invalid_date`).
+    Invalid,
+    /// This date, outside the window (`expired_date` before it, `date_in_future` after).
+    Outside(DateTime<Utc>),
+}
+
+/// Checks a `date` parameter against `now`, accepting `window_secs` either
+/// side: the date, or why it is refused.
+pub fn check(text: &str, now: DateTime<Utc>, window_secs: u64) -> Result<DateTime<Utc>, Refused> {
     if text.trim().is_empty() {
-        return Err(Slug::EmptyDate);
+        return Err(Refused::Empty);
     }
-    let at = parse_paris(text)?;
+    let at = parse_paris(text).map_err(|_| Refused::Invalid)?;
     let offset = at.signed_duration_since(now).num_seconds();
     let window = i64::try_from(window_secs).unwrap_or(i64::MAX);
-    if offset < -window {
-        Err(Slug::ExpiredDate)
-    } else if offset > window {
-        Err(Slug::DateInFuture)
-    } else {
-        Ok(())
-    }
+    if offset < -window || offset > window { Err(Refused::Outside(at)) } else { Ok(at) }
 }
 
 /// `at` written as AR24 writes dates: Paris local time, `YYYY-MM-DD HH:mm:ss`.
@@ -97,12 +103,14 @@ mod tests {
     #[test]
     fn the_window_is_inclusive_on_both_sides() {
         let now = utc("2021-05-26T12:00:00Z");
-        assert_eq!(check("2021-05-26 14:00:00", now, 600), Ok(()));
-        assert_eq!(check("2021-05-26 13:50:00", now, 600), Ok(()));
-        assert_eq!(check("2021-05-26 14:10:00", now, 600), Ok(()));
-        assert_eq!(check("2021-05-26 13:49:59", now, 600), Err(Slug::ExpiredDate));
-        assert_eq!(check("2021-05-26 14:10:01", now, 600), Err(Slug::DateInFuture));
-        assert_eq!(check("", now, 600), Err(Slug::EmptyDate));
+        let at = |text| parse_paris(text).unwrap();
+        assert_eq!(check("2021-05-26 14:00:00", now, 600), Ok(at("2021-05-26 14:00:00")));
+        assert_eq!(check("2021-05-26 13:50:00", now, 600), Ok(at("2021-05-26 13:50:00")));
+        assert_eq!(check("2021-05-26 14:10:00", now, 600), Ok(at("2021-05-26 14:10:00")));
+        assert_eq!(check("2021-05-26 13:49:59", now, 600), Err(Refused::Outside(at("2021-05-26 13:49:59"))));
+        assert_eq!(check("2021-05-26 14:10:01", now, 600), Err(Refused::Outside(at("2021-05-26 14:10:01"))));
+        assert_eq!(check("", now, 600), Err(Refused::Empty));
+        assert_eq!(check("2021-05-26T14:00:00", now, 600), Err(Refused::Invalid));
     }
 
     #[test]
