@@ -3,15 +3,13 @@
 use std::any::Any;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::{Ar24Error, error_response};
-use crate::slug::Slug;
-use crate::state::AppState;
+use crate::app_state::AppState;
+use crate::error::{Ar24Error, unknown_route, wrong_method};
 use crate::{control, downloads, front, routes};
 
 /// The whole mock as one router: the AR24 API under `/api`, the control plane
@@ -34,16 +32,6 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(wrong_method)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// Any path the mock does not serve: HTTP 404 with the envelope.
-pub(crate) async fn unknown_route() -> Response {
-    error_response(StatusCode::NOT_FOUND, Slug::UnknownRoute)
-}
-
-/// A known path with a method it does not take: HTTP 405 with the envelope.
-pub(crate) async fn wrong_method() -> Response {
-    error_response(StatusCode::METHOD_NOT_ALLOWED, Slug::MethodNotAllowed)
 }
 
 /// The last resort: a panic is answered `internal_error` (HTTP 200), never a bare 500.

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::documents::{self, PROOFS};
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::letter::Letter;
 
 pub(crate) fn router() -> Router<AppState> {

@@ -61,6 +61,16 @@ pub fn error_response(status: StatusCode, slug: Slug) -> Response {
     response
 }
 
+/// Any path the mock does not serve: HTTP 404 with the envelope.
+pub(crate) async fn unknown_route() -> Response {
+    error_response(StatusCode::NOT_FOUND, Slug::UnknownRoute)
+}
+
+/// A known path with a method it does not take: HTTP 405 with the envelope.
+pub(crate) async fn wrong_method() -> Response {
+    error_response(StatusCode::METHOD_NOT_ALLOWED, Slug::MethodNotAllowed)
+}
+
 impl IntoResponse for Ar24Error {
     fn into_response(self) -> Response {
         match self {

@@ -26,6 +26,7 @@
 //! ```
 
 mod app;
+mod app_state;
 pub mod config;
 mod control;
 mod documents;
@@ -39,17 +40,16 @@ pub mod protocol;
 mod routes;
 mod server;
 pub mod slug;
-mod state;
 mod state_file;
 mod store;
 mod ticker;
 mod webhook_sender;
 
 pub use app::app;
+pub use app_state::AppState;
 pub use config::{AuthMode, Command, Config};
 pub use protocol::crypto::PartnerKeys;
 pub use protocol::date::{format_paris, now_paris};
 pub use server::{MockServer, run, serve, shutdown_signal};
 pub use slug::Slug;
-pub use state::AppState;
 pub use store::user::USER_FIELDS;

@@ -778,7 +778,7 @@ mod tests {
         other(&mut same_email, &|u| {
             u.profile = {
                 let mut p = u.profile.clone();
-                p.email = crate::domain::Email::parse(Some("A@Example.com")).unwrap();
+                p.email = crate::domain::EmailAddress::parse(Some("A@Example.com")).unwrap();
                 p
             }
         });

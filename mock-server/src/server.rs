@@ -12,8 +12,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::app::app;
+use crate::app_state::AppState;
 use crate::config::{Command, Config};
-use crate::state::AppState;
 use crate::{healthcheck, state_file};
 
 /// After a shutdown signal, how long requests in flight may take before the mock exits anyway.
@@ -48,7 +48,11 @@ async fn serve_until_stopped(config: Config) -> Result<(), String> {
     let banner = banner(&config, &public_url);
     let mut state = AppState::new(config, &public_url);
     state.make_room(loaded.as_ref().map_or(0, state_file::Loaded::users));
-    let writer = loaded.map(|loaded| state_file::restore_and_write(&state, loaded, interval)).transpose()?;
+    let writer = loaded
+        .map(|loaded| {
+            state_file::restore_and_write(&state.store, &state.state_file, state.default_partner(), loaded, interval)
+        })
+        .transpose()?;
     // A closed stdout (a log collector gone) must not stop the mock: write errors are ignored.
     let _ = writeln!(std::io::stdout().lock(), "{banner}");
     serve_with_grace(listener, state).await?;

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::persist::{self, Saved, StateLog, Unhurried, Written};
-use crate::state::AppState;
 use crate::store::Store;
+use crate::store::partner::Partner;
 
 /// How far the state file has followed the store, for `GET /_mock/health`:
 /// a test waits on it instead of sleeping past the interval.
@@ -73,13 +73,20 @@ pub struct Writer {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Restores what `loaded` holds into the store, then starts writing the file
-/// every `interval` on a thread of its own.
-pub fn restore_and_write(state: &AppState, loaded: Loaded, interval: Duration) -> Result<Writer, String> {
+/// Restores what `loaded` holds into `store` (keeping the `configured`
+/// partner), then starts writing the file every `interval` on a thread of
+/// its own, telling `progress` how far it got.
+pub fn restore_and_write(
+    store: &Arc<Store>,
+    progress: &Arc<Progress>,
+    configured: Partner,
+    loaded: Loaded,
+    interval: Duration,
+) -> Result<Writer, String> {
     let path = loaded.path;
     let continues = loaded.saved.as_ref().is_some_and(|s| s.is_log);
     if let Some(saved) = loaded.saved {
-        let users = state.restore_empty(saved.snapshot).map_err(|slug| {
+        let users = store.restore_empty(saved.snapshot, [configured]).map_err(|slug| {
             format!("the state file {} is not a valid state: {} (it is left as it is)", path.display(), slug.message())
         })?;
         let total = loaded.started.elapsed();
@@ -90,17 +97,17 @@ pub fn restore_and_write(state: &AppState, loaded: Loaded, interval: Duration) -
             (total - loaded.read).as_millis()
         );
     }
-    state.store.track_changes();
+    store.track_changes();
     // What the restore changed, the log holds already (or, when it does not
     // continue, rewrites whole at its first write).
-    state.store.take_changes();
+    store.take_changes();
     let log = StateLog::new(&path, continues)
         .map_err(|err| format!("cannot open the state file {} to append: {err}", path.display()))?;
-    state.state_file.enabled.store(true, Ordering::SeqCst);
+    progress.enabled.store(true, Ordering::SeqCst);
     let mut writer = Writer {
         log: Arc::new(Mutex::new(log)),
-        store: Arc::clone(&state.store),
-        progress: Arc::clone(&state.state_file),
+        store: Arc::clone(store),
+        progress: Arc::clone(progress),
         stop: Arc::new(AtomicBool::new(false)),
         thread: None,
     };

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::JsonBody;
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 
 /// Body of `POST /_mock/clock`: `{"advance": 3600}` or `{"advance": "15d"}`.
 #[derive(Debug, Default, Deserialize)]

@@ -13,8 +13,9 @@ use axum::response::{Html, IntoResponse, Response};
 use futures_util::stream::Stream;
 use serde::Deserialize;
 
-use super::mailbox::{escape, mailbox_section, page};
-use crate::state::AppState;
+use super::html::{escape, page};
+use super::mailbox::mailbox_section;
+use crate::app_state::AppState;
 use crate::store::letter::LetterStatus;
 
 /// The console's views, in the order of its menu.

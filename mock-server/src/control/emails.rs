@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::query;
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::outbox::{Email, LinkKind};
 
 #[derive(Debug, Deserialize)]

@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::SmallBody;
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::faults::{FaultRequest, FaultRule};
 
 /// `POST /_mock/faults`: a new rule (201), or 400 `invalid_fault` / `invalid_json`.

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use crate::state::AppState;
+use crate::app_state::AppState;
 
 /// `{"status":"ok"}` whenever the mock serves; with a state file, also
 /// `"state_file": {"changes": N, "written": M}`: the changes made so far and

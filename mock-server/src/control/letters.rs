@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::query;
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::LetterFilter;
 use crate::store::charges::Charge;
 use crate::store::letter::{Letter, LetterStatus, MailView};

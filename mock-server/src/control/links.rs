@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::mailbox::{escape, page};
+use super::html::{escape, page};
 use super::{SmallBody, wants_json};
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::LinkError;
 use crate::store::letter::LetterStatus;
 use crate::store::outbox::{Link, LinkKind};

@@ -6,6 +6,7 @@ pub(crate) mod console;
 mod emails;
 mod faults;
 mod health;
+mod html;
 mod letters;
 mod links;
 mod mailbox;
@@ -13,7 +14,7 @@ mod openapi;
 mod partners;
 mod requests;
 mod reset;
-mod state;
+mod snapshot;
 mod users;
 
 use axum::Router;
@@ -23,10 +24,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
-use crate::app::{unknown_route, wrong_method};
-use crate::error::ControlError;
+use crate::app_state::AppState;
+use crate::error::{ControlError, unknown_route, wrong_method};
 use crate::slug::Slug;
-use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -57,7 +57,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/requests", get(requests::list_requests))
         .route("/openapi.yaml", get(openapi::openapi))
         .route("/faults", get(faults::list_faults).post(faults::add_fault).delete(faults::clear_faults))
-        .route("/state", get(state::export_state).put(state::import_state))
+        .route("/state", get(snapshot::export_state).put(snapshot::import_state))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
 }

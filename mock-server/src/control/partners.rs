@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::JsonBody;
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::partner::{NewPartner, PartnerPatch, PartnerView};
 
 /// `POST /_mock/partners`: a new partner; missing token and key are generated.

@@ -5,9 +5,9 @@ use axum::extract::{RawQuery, State};
 use serde::Deserialize;
 
 use super::query;
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::journal::JournalEntry;
 
 #[derive(Debug, Deserialize)]

@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 
 /// Forgets all users, emails, links, teams and the journal; keeps the partners.
 pub(crate) async fn reset(State(state): State<AppState>) -> Json<Value> {

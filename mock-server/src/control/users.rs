@@ -9,10 +9,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::JsonBody;
+use crate::app_state::AppState;
 use crate::domain::{CreateUserForm, NewUser};
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::NewAccount;
 
 /// Body of `POST /_mock/users`: the `user` create fields, plus what the person did on the website.

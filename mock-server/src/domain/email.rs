@@ -7,9 +7,9 @@ use crate::slug::Slug;
 /// A syntactically valid email address, trimmed, as the user typed it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct Email(CompactString);
+pub struct EmailAddress(CompactString);
 
-impl Email {
+impl EmailAddress {
     /// `missing_email` when blank, `email_wrong_format` when not an address.
     pub fn parse(raw: Option<&str>) -> Result<Self, Slug> {
         let text = raw.map(str::trim).unwrap_or_default();
@@ -45,15 +45,15 @@ mod tests {
     #[test]
     fn accepts_ordinary_addresses_and_trims_them() {
         assert_eq!(
-            Email::parse(Some(" jean.dupont+ar24@example.fr ")).unwrap().as_str(),
+            EmailAddress::parse(Some(" jean.dupont+ar24@example.fr ")).unwrap().as_str(),
             "jean.dupont+ar24@example.fr"
         );
     }
 
     #[test]
     fn blank_is_missing() {
-        assert_eq!(Email::parse(None), Err(Slug::MissingEmail));
-        assert_eq!(Email::parse(Some("   ")), Err(Slug::MissingEmail));
+        assert_eq!(EmailAddress::parse(None), Err(Slug::MissingEmail));
+        assert_eq!(EmailAddress::parse(Some("   ")), Err(Slug::MissingEmail));
     }
 
     #[test]
@@ -67,12 +67,12 @@ mod tests {
             "jean@@example.fr",
             "jean@example.",
         ] {
-            assert_eq!(Email::parse(Some(bad)), Err(Slug::EmailWrongFormat), "{bad}");
+            assert_eq!(EmailAddress::parse(Some(bad)), Err(Slug::EmailWrongFormat), "{bad}");
         }
     }
 
     #[test]
     fn the_key_ignores_case() {
-        assert_eq!(Email::parse(Some("Jean@Example.FR")).unwrap().key(), "jean@example.fr");
+        assert_eq!(EmailAddress::parse(Some("Jean@Example.FR")).unwrap().key(), "jean@example.fr");
     }
 }

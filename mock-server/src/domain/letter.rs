@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::{Email, flag};
+use super::{EmailAddress, flag};
 use crate::slug::Slug;
 
 /// The text parameters of `POST mail`, as sent (`attachment[N]` are read apart).
@@ -49,7 +49,7 @@ pub enum DestStatut {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct Recipient {
-    pub email: Email,
+    pub email: EmailAddress,
     pub statut: DestStatut,
     pub firstname: String,
     pub lastname: String,
@@ -102,8 +102,8 @@ pub fn eidas(form: &SendForm) -> Result<bool, Slug> {
 /// then the names the status requires (`missing_to_lastname`,
 /// `missing_to_firstname`, `missing_to_company`), then `group_not_exist` for
 /// any `id_group` ([ASSUMED]: groups are not modelled).
-pub fn recipient(form: &SendForm, sender: &Email) -> Result<Recipient, Slug> {
-    let email = match Email::parse(form.to_email.as_deref()) {
+pub fn recipient(form: &SendForm, sender: &EmailAddress) -> Result<Recipient, Slug> {
+    let email = match EmailAddress::parse(form.to_email.as_deref()) {
         Ok(email) => email,
         Err(Slug::MissingEmail) => return Err(Slug::MissingEmail),
         Err(_) => return Err(Slug::InvalidRecipient),
@@ -188,8 +188,8 @@ mod tests {
         }
     }
 
-    fn sender() -> Email {
-        Email::parse(Some("jean@example.com")).unwrap()
+    fn sender() -> EmailAddress {
+        EmailAddress::parse(Some("jean@example.com")).unwrap()
     }
 
     fn slug_of(change: impl FnOnce(&mut SendForm)) -> Option<Slug> {

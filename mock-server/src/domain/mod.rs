@@ -12,7 +12,7 @@ pub mod siret;
 pub mod user_ref;
 
 pub use country::Country;
-pub use email::Email;
+pub use email::EmailAddress;
 pub use new_user::{CreateUserForm, Gender, NewUser, NotifyFlags, Statut};
 pub use siret::Siret;
 pub use user_ref::{UserRef, parse_id};

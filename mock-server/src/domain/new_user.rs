@@ -7,7 +7,7 @@
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-use super::{Country, Email, Siret, flag};
+use super::{Country, EmailAddress, Siret, flag};
 use crate::slug::Slug;
 
 /// The create-user parameters exactly as they travel: every one optional text.
@@ -120,7 +120,7 @@ pub struct NotifyFlags {
 pub struct NewUser {
     pub firstname: CompactString,
     pub lastname: CompactString,
-    pub email: Email,
+    pub email: EmailAddress,
     pub gender: Gender,
     pub statut: Statut,
     pub address1: CompactString,
@@ -133,7 +133,7 @@ pub struct NewUser {
     pub company_tva: Option<CompactString>,
     pub is_legal_entity: bool,
     pub notif_billing: bool,
-    pub billing_email: Option<Email>,
+    pub billing_email: Option<EmailAddress>,
     pub confirmed: bool,
     /// What the caller asked for with `cgu=1`; whether it is honoured is the partner's setting.
     pub cgu_requested: bool,
@@ -165,7 +165,7 @@ impl TryFrom<CreateUserForm> for NewUser {
     fn try_from(form: CreateUserForm) -> Result<Self, Slug> {
         let firstname = required(&form.firstname, Slug::MissingFirstname)?;
         let lastname = required(&form.lastname, Slug::MissingLastname)?;
-        let email = Email::parse(form.email.as_deref())?;
+        let email = EmailAddress::parse(form.email.as_deref())?;
         let gender = Gender::parse(form.gender.as_deref())?;
         let statut = Statut::parse(form.statut.as_deref())?;
         let address1 = required(&form.address1, Slug::MissingAddress)?;
@@ -182,7 +182,7 @@ impl TryFrom<CreateUserForm> for NewUser {
             return Err(Slug::MissingCompanyTva);
         }
         let billing_email = match text(&form.billing_email) {
-            Some(raw) => Some(Email::parse(Some(&raw))?),
+            Some(raw) => Some(EmailAddress::parse(Some(&raw))?),
             None => None,
         };
         Ok(NewUser {
@@ -412,7 +412,7 @@ mod tests {
 
             #[test]
             fn emails_flags_and_dates_never_panic(text in any::<String>()) {
-                if let Ok(email) = crate::domain::Email::parse(Some(&text)) {
+                if let Ok(email) = crate::domain::EmailAddress::parse(Some(&text)) {
                     prop_assert!(email.as_str().contains('@'));
                     prop_assert_eq!(email.key(), email.as_str().to_lowercase());
                 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::Email;
+use super::EmailAddress;
 use crate::slug::Slug;
 
 /// Parses a user id parameter: a positive whole number, else `missing`.
@@ -25,7 +25,7 @@ pub enum UserRef {
     /// By `id_user`.
     Id(u64),
     /// By `email`.
-    Email(Email),
+    Email(EmailAddress),
 }
 
 impl TryFrom<UserRefForm> for UserRef {
@@ -37,7 +37,7 @@ impl TryFrom<UserRefForm> for UserRef {
         if has(&form.id_user) {
             parse_id(form.id_user.as_deref(), Slug::MissingUserId).map(UserRef::Id)
         } else if has(&form.email) {
-            Email::parse(form.email.as_deref()).map(UserRef::Email)
+            EmailAddress::parse(form.email.as_deref()).map(UserRef::Email)
         } else {
             Err(Slug::MissingUserId)
         }

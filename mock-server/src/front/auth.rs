@@ -21,13 +21,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::envelope::Ar24Ok;
+use crate::app_state::AppState;
 use crate::config::AuthMode;
 use crate::error::Ar24Error;
 use crate::protocol::crypto::SignatureReading;
 use crate::protocol::date;
 use crate::protocol::params::Params;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::partner::Partner;
 
 /// Headers a token is sometimes sent in by mistake (AR24 reads only the parameter).
@@ -163,7 +163,7 @@ impl FromRequestParts<AppState> for Caller {
         let params = parts.extensions.get::<Arc<Params>>().ok_or_else(|| {
             Rejection::Internal(Ar24Error::Internal("parameters were not read before authentication".into()))
         })?;
-        let sent = Sent::of(params, &parts.headers);
+        let sent = Credentials::of(params, &parts.headers);
         let partners = Partners { state };
         let now = Utc::now();
         decide(&sent, &partners, state.config.auth, now, state.config.date_window)
@@ -173,7 +173,7 @@ impl FromRequestParts<AppState> for Caller {
 
 /// What a call sent to authenticate itself.
 #[derive(Debug, Default)]
-pub struct Sent<'a> {
+pub struct Credentials<'a> {
     pub(super) token: Option<&'a str>,
     pub(super) date: Option<&'a str>,
     /// The `signature` header, read once (bytes that are not UTF-8 replaced).
@@ -182,7 +182,7 @@ pub struct Sent<'a> {
     pub(super) token_headers: Vec<&'static str>,
 }
 
-impl<'a> Sent<'a> {
+impl<'a> Credentials<'a> {
     /// What `params` and `headers` hold.
     pub fn of(params: &'a Params, headers: &HeaderMap) -> Self {
         Self {
@@ -218,7 +218,7 @@ impl Known for Partners<'_> {
 
 /// Authenticates `sent` at `now`: the caller, or the first check that failed.
 pub fn decide(
-    sent: &Sent<'_>,
+    sent: &Credentials<'_>,
     known: &impl Known,
     mode: AuthMode,
     now: DateTime<Utc>,

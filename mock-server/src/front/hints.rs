@@ -115,7 +115,7 @@ mod tests {
 
     use super::*;
     use crate::config::AuthMode;
-    use crate::front::auth::{Known, Sent, decide};
+    use crate::front::auth::{Credentials, Known, decide};
     use crate::protocol::crypto::PartnerKeys;
     use crate::protocol::date::parse_paris;
     use crate::store::partner::Partner;
@@ -146,7 +146,7 @@ mod tests {
             Arc::new(Partner::new("globex-token".into(), "someone else's key".into(), "Globex".into(), false, false)),
         ]);
         let param = |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-        let sent = Sent {
+        let sent = Credentials {
             token: Some(param("token").unwrap_or("acme-token")),
             date: param("date"),
             signature: signature.map(str::to_owned),

@@ -17,11 +17,11 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::app_state::AppState;
 use crate::config::Config;
 use crate::error::{Answered, Ar24Error};
 use crate::protocol::params::{self, Params};
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::faults::Fault;
 use crate::store::journal::JournalEntry;
 

@@ -7,13 +7,13 @@ use axum::routing::post;
 use serde::Deserialize;
 
 use super::route;
-use crate::domain::Email;
+use crate::app_state::AppState;
+use crate::domain::EmailAddress;
 use crate::error::Result;
 use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::Ar24Params;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::outbox::LinkKind;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -33,7 +33,7 @@ async fn request_access(
     caller: Caller,
     Ar24Params(form): Ar24Params<AccessForm>,
 ) -> Result<Ar24Ok<()>> {
-    let email = Email::parse(form.email.as_deref())?;
+    let email = EmailAddress::parse(form.email.as_deref())?;
     let user = state.store.user_by_email(&email).ok_or(Slug::UserNotExist)?;
     if state.store.accounts().is_visible(&caller.partner.token, user.id) {
         return Err(Slug::AccessAlreadyGranted.into());

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use super::route;
+use crate::app_state::AppState;
 use crate::domain::page::{Page, PageForm};
 use crate::domain::{UserRef, parse_id};
 use crate::error::Result;
@@ -15,7 +16,6 @@ use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::{Ar24Params, Sent};
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::attachment::{AttachmentItem, Uploaded};
 
 pub(crate) fn router() -> Router<AppState> {

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::routing::post;
 
 use super::route;
+use crate::app_state::AppState;
 use crate::domain::user_ref::IdUserForm;
 use crate::domain::{UserRef, parse_id};
 use crate::error::Result;
@@ -13,7 +14,6 @@ use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::Ar24Params;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::outbox::LinkKind;
 
 pub(crate) fn router() -> Router<AppState> {

@@ -8,6 +8,7 @@ use axum::routing::post;
 use serde::{Deserialize, Serialize};
 
 use super::route;
+use crate::app_state::AppState;
 use crate::domain::user_ref::IdUserForm;
 use crate::domain::{UserRef, parse_id};
 use crate::error::Result;
@@ -16,7 +17,6 @@ use crate::front::envelope::Ar24Ok;
 use crate::front::extract::Ar24Params;
 use crate::protocol::date::format_paris;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::user::User;
 
 pub(crate) fn router() -> Router<AppState> {

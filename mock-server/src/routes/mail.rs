@@ -29,6 +29,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::route;
+use crate::app_state::AppState;
 use crate::domain::letter::{self, SendForm};
 use crate::domain::page::{Page, PageForm};
 use crate::domain::{UserRef, parse_id};
@@ -37,7 +38,6 @@ use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::{Ar24Params, Sent};
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::SendOrder;
 use crate::store::attachment::Attachment;
 use crate::store::letter::{Letter, MailView};

@@ -13,8 +13,8 @@ mod user;
 use axum::Router;
 use axum::routing::MethodRouter;
 
-use crate::app::{unknown_route, wrong_method};
-use crate::state::AppState;
+use crate::app_state::AppState;
+use crate::error::{unknown_route, wrong_method};
 
 /// Every AR24 route, with the envelope for unknown paths and wrong methods.
 pub(crate) fn router() -> Router<AppState> {

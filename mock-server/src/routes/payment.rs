@@ -9,12 +9,12 @@ use axum::routing::post;
 use serde::{Deserialize, Serialize};
 
 use super::route;
+use crate::app_state::AppState;
 use crate::domain::{UserRef, flag, parse_id};
 use crate::error::Result;
 use crate::front::auth::Caller;
 use crate::front::extract::Ar24Params;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::outbox::LinkKind;
 
 pub(crate) fn router() -> Router<AppState> {

@@ -7,13 +7,13 @@ use axum::routing::post;
 use serde::Deserialize;
 
 use super::route;
+use crate::app_state::AppState;
 use crate::domain::{UserRef, parse_id};
 use crate::error::Result;
 use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::Ar24Params;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::outbox::LinkKind;
 
 pub(crate) fn router() -> Router<AppState> {

@@ -7,6 +7,7 @@ use axum::routing::get;
 use serde::Serialize;
 
 use super::route;
+use crate::app_state::AppState;
 use crate::domain::page::{Page, PageForm};
 use crate::domain::user_ref::UserRefForm;
 use crate::domain::{CreateUserForm, NewUser, UserRef};
@@ -14,7 +15,6 @@ use crate::error::Result;
 use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::Ar24Params;
-use crate::state::AppState;
 use crate::store::NewAccount;
 use crate::store::user::UserAnswer;
 

@@ -50,7 +50,7 @@ pub use outbox::LinkError;
 pub use partners::partner;
 pub use record::Record;
 
-use crate::domain::{Email as Address, UserRef};
+use crate::domain::{EmailAddress, UserRef};
 use crate::slug::Slug;
 use accounts::Accounts;
 use journal::{Journal, JournalEntry};
@@ -173,7 +173,7 @@ impl Store {
     }
 
     /// The user with this email, if any.
-    pub fn user_by_email(&self, email: &Address) -> Option<Arc<User>> {
+    pub fn user_by_email(&self, email: &EmailAddress) -> Option<Arc<User>> {
         self.accounts.find(&UserRef::Email(email.clone()))
     }
 

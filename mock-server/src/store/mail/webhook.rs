@@ -1,7 +1,7 @@
 //! Webhook deliveries (ar24-sending.md §4): one per status change of a letter
 //! that has a webhook URL, with every attempt recorded. Only HTTP 200 counts;
 //! otherwise AR24 tries again every 15 minutes, up to 48 times, with timeouts
-//! growing from 2.5 s to 11 s. The sending itself is `crate::webhook_sender`'s; this
+//! growing from 2.5 s to 11 s. The sending itself is the webhook sender's (`webhook_sender.rs`); this
 //! is what is due and what happened.
 
 use std::time::Duration;

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::read_body;
+use crate::app_state::AppState;
 use crate::error::ControlError;
 use crate::slug::Slug;
-use crate::state::AppState;
 use crate::store::snapshot::Snapshot;
 
 /// `GET`: the whole state now, streamed as it is written (no second copy of it as text).

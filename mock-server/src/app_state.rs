@@ -72,8 +72,8 @@ impl AppState {
         self.store.restore(snapshot, [default_partner(&self.config)])
     }
 
-    /// [`AppState::restore`] at start, into a store that holds nothing yet (see [`crate::store::Store::restore_empty`]).
-    pub fn restore_empty(&self, snapshot: Snapshot) -> Result<usize, Slug> {
-        self.store.restore_empty(snapshot, [default_partner(&self.config)])
+    /// The partner the configuration names (kept by imports that lack it).
+    pub fn default_partner(&self) -> Partner {
+        default_partner(&self.config)
     }
 }
