@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ar24_client::{Answer, Call};
 use serde_json::{Value, json};
 
-use crate::{KEY, Load, Server, TOKEN, free_port, median, script, start, wrk};
+use crate::harness::{KEY, Load, Server, TOKEN, free_port, median, script, start, wrk};
 
 /// The figures of one run.
 #[derive(Debug, Default)]
@@ -67,7 +67,7 @@ fn fixture_user(template: &Value, i: usize) -> Value {
 async fn write_fixture(binary: &Path, path: &Path, users: usize) {
     // One user, created through the API and exported: the shape of every user.
     let (server, _) = start_mock(binary, &[]).await;
-    let call = crate::new_user("template@example.com");
+    let call = crate::harness::new_user("template@example.com");
     let created = server.api().send(&call).await.expect("the mock answers");
     assert!(created.is_success(), "creating the template user failed: {}", created.outcome());
     let state = server.control().export_state().await.expect("the state exports");
@@ -132,7 +132,7 @@ async fn with_state_file(binary: &Path, fixture: &Path, dir: &Path, users: usize
         let (peak, watching, pid) = (Arc::clone(&peak), Arc::clone(&watching), server.child.id());
         std::thread::spawn(move || {
             while watching.load(Ordering::Relaxed) {
-                peak.fetch_max(crate::rss_tree(pid), Ordering::Relaxed);
+                peak.fetch_max(crate::harness::rss_tree(pid), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(20));
             }
         })
@@ -276,7 +276,7 @@ impl Creator {
             runtime.block_on(async move {
                 let mut made = 0u64;
                 while !flag.load(Ordering::Relaxed) {
-                    let call = crate::new_user(&format!("{tag}-{made}-{}@example.com", std::process::id()));
+                    let call = crate::harness::new_user(&format!("{tag}-{made}-{}@example.com", std::process::id()));
                     if api.send(&call).await.is_ok_and(|a| a.is_success()) {
                         made += 1;
                     }
