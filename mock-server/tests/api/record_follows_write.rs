@@ -42,6 +42,8 @@ enum Op {
     ResetPartner { partner: usize },
     /// Everything is reset.
     Reset,
+    /// The state is exported and imported back (the state file is then rewritten whole).
+    Reimport,
     /// Waits until the state file holds everything so far: what follows is
     /// appended by later writes.
     Settle,
@@ -63,6 +65,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1u16..400).prop_map(|hours| Op::Advance { hours }),
         1 => i().prop_map(|partner| Op::ResetPartner { partner }),
         1 => Just(Op::Reset),
+        1 => Just(Op::Reimport),
         2 => Just(Op::Settle),
     ]
 }
@@ -195,6 +198,10 @@ impl World {
             Op::Reset => {
                 let _ = self.plane.reset().await;
             }
+            Op::Reimport => {
+                let document = self.plane.export_state().await.unwrap();
+                self.plane.import_state(&document).await.unwrap();
+            }
             Op::Settle => wait_written(&self.root).await,
         }
     }
@@ -261,6 +268,10 @@ fn a_sequence_touching_every_kind_survives_a_restart() {
         // Written on its own, a move of the clock that makes nothing fall due.
         Op::Settle,
         Op::Advance { hours: 1 },
+        // A whole rewrite (visibility as runs), then more appended after it.
+        Op::Reimport,
+        Op::Settle,
+        Op::CreateUser { partner: 1, ready: false },
     ];
     restart_keeps_the_state(&ops).unwrap();
 }
