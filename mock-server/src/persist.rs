@@ -719,6 +719,22 @@ mod tests {
     }
 
     #[test]
+    fn a_partner_reset_compacts_the_log_and_a_user_change_is_appended() {
+        let path = temp("state.log");
+        let store = store();
+        let a = add(&store, "a@example.com");
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        store.confirm_user(a);
+        assert_eq!(log.write(&store).unwrap(), Written::Appended(2), "the user and the counters");
+        assert_eq!(log.write(&store).unwrap(), Written::Nothing);
+        store.reset_partner("tok");
+        assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
+        assert!(users_of(&path).is_empty());
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
     fn a_rewrite_writes_users_as_rows_and_what_a_partner_sees_in_runs() {
         let path = temp("state.log");
         let store = store();

@@ -321,6 +321,8 @@ impl Store {
         self.identity.forget_partner(token);
         self.journal.forget(Some(token));
         self.faults.clear(Some(token));
+        // Like a reset, it compacts the state file.
+        self.changes.rewrite_whole();
     }
 
     // ----- the state file -----
@@ -342,7 +344,8 @@ impl Store {
             self.mail.changed_records(&mut records),
         ];
         let moved = self.clock.take_moved();
-        if parts.iter().any(Result::is_err) {
+        let whole = self.changes.take_rewrite_whole();
+        if whole || parts.iter().any(Result::is_err) {
             return Changed::Everything;
         }
         if !records.is_empty() || moved {

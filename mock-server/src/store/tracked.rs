@@ -14,6 +14,7 @@
 //! Every write also bumps one change counter, [`Changes::version`], that tells
 //! the console something changed without walking the store.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +30,8 @@ use dashmap::mapref::one::{Ref, RefMut};
 pub struct Changes {
     on: AtomicBool,
     version: AtomicU64,
+    /// A whole rewrite is asked for (see [`Changes::rewrite_whole`]).
+    whole: AtomicBool,
 }
 
 impl Changes {
@@ -51,6 +54,20 @@ impl Changes {
     /// the journal, fault rules, the clock).
     pub fn bump(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Asks that the next write rewrite the state file whole rather than
+    /// append (after a partner reset, which may forget much: the log is
+    /// compacted). The changes are marked all the same.
+    pub fn rewrite_whole(&self) {
+        if self.tracking() {
+            self.whole.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether a whole rewrite was asked for since this was last asked.
+    pub fn take_rewrite_whole(&self) -> bool {
+        self.whole.swap(false, Ordering::SeqCst)
     }
 }
 
@@ -138,12 +155,18 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
     }
 
     /// The value of `key`.
-    pub fn get(&self, key: &K) -> Option<Ref<'_, K, V>> {
+    pub fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<Ref<'_, K, V>>
+    where
+        K: Borrow<Q>,
+    {
         self.map.get(key)
     }
 
     /// Whether `key` is in.
-    pub fn contains_key(&self, key: &K) -> bool {
+    pub fn contains_key<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.map.contains_key(key)
     }
 
@@ -183,9 +206,12 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
 
     /// The value of `key`, to change in place: the key is marked now, while
     /// the guard keeps readers (the state file's writer too) waiting.
-    pub fn get_mut(&self, key: &K) -> Option<Changing<'_, K, V>> {
+    pub fn get_mut<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<Changing<'_, K, V>>
+    where
+        K: Borrow<Q>,
+    {
         let guard = self.map.get_mut(key)?;
-        self.marks.mark(key.clone());
+        self.marks.mark(guard.key().clone());
         Some(guard)
     }
 

@@ -134,7 +134,7 @@ impl Mail {
 
     /// The bytes of the content with this SHA-1.
     pub fn content(&self, sha1: &str) -> Option<bytes::Bytes> {
-        self.blobs.get(&sha1.to_owned()).map(|b| b.clone())
+        self.blobs.get(sha1).map(|b| b.clone())
     }
 
     /// The name of the first upload of the content with this SHA-1.

@@ -91,7 +91,7 @@ impl Outbox {
 
     /// A copy of the link, if it exists.
     pub fn link(&self, id: &str) -> Option<Link> {
-        self.links.get(&id.to_owned()).map(|l| l.clone())
+        self.links.get(id).map(|l| l.clone())
     }
 
     /// How many links were used.
@@ -130,7 +130,7 @@ impl Outbox {
     /// Claims an unused link: it is used from now on, unless
     /// [`Outbox::release`] gives it back. Of two simultaneous claims, one wins.
     pub fn claim(&self, id: &str, kinds: &[LinkKind]) -> Result<Link, LinkError> {
-        let mut link = self.links.get_mut(&id.to_owned()).ok_or(LinkError::NotFound)?;
+        let mut link = self.links.get_mut(id).ok_or(LinkError::NotFound)?;
         if !kinds.contains(&link.kind) {
             return Err(LinkError::NotFound);
         }
@@ -143,7 +143,7 @@ impl Outbox {
 
     /// Gives back a link whose effect could not happen: unused again.
     pub fn release(&self, id: &str) {
-        if let Some(mut link) = self.links.get_mut(&id.to_owned()) {
+        if let Some(mut link) = self.links.get_mut(id) {
             link.used_at = None;
         }
     }

@@ -33,7 +33,7 @@ impl Partners {
 
     /// The partner with this token.
     pub fn get(&self, token: &str) -> Option<Arc<Partner>> {
-        self.map.get(&token.to_owned()).map(|p| Arc::clone(&p))
+        self.map.get(token).map(|p| Arc::clone(&p))
     }
 
     /// Every partner, by token.
@@ -68,7 +68,7 @@ impl Partners {
 
     /// Changes a partner's settings.
     pub fn update(&self, token: &str, patch: &PartnerPatch) -> Option<Arc<Partner>> {
-        let mut slot = self.map.get_mut(&token.to_owned())?;
+        let mut slot = self.map.get_mut(token)?;
         let updated = Arc::new(slot.patched(patch));
         *slot = Arc::clone(&updated);
         Some(updated)
