@@ -182,11 +182,6 @@ impl Store {
         self.accounts.payer_for(user, partner)
     }
 
-    /// Whether the user can pay for what `partner`'s API does.
-    pub fn can_pay(&self, user: &User, partner: Option<&Partner>) -> bool {
-        self.payer_for(user, partner).is_some()
-    }
-
     /// The user object as `partner` is answered it.
     pub fn view(&self, user: &Arc<User>, partner: &Partner) -> UserAnswer {
         self.accounts.answer(user, partner)

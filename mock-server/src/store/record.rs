@@ -290,5 +290,14 @@ mod tests {
         assert!(err(r#"{"kind":"unicorn","value":1}"#).contains("unknown record kind `unicorn`"));
         assert!(err(r#"{"kind":"user_gone","value":"seven"}"#).contains("invalid type"));
         assert!(err(r#"{"value":7,"kind":"user_gone"}"#).contains("kind first"));
+        assert!(err(r#"{"kind":"user_gone","id":7}"#).contains("followed by its value"));
+        assert!(err(r#"[7]"#).contains("a record: {\"kind\""), "{}", err("[7]"));
+        assert!(err(r#"{"kind":7,"value":7}"#).contains("expected a string"), "{}", err(r#"{"kind":7}"#));
+    }
+
+    #[test]
+    fn keys_after_the_value_are_ignored() {
+        let record: Record = serde_json::from_str(r#"{"kind":"user_gone","value":7,"note":[1,{"a":2}]}"#).unwrap();
+        assert!(matches!(record, Record::Accounts(accounts::Record::UserGone(7))));
     }
 }

@@ -170,11 +170,6 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
         self.map.contains_key(key)
     }
 
-    /// How many entries.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
     /// Every entry, in no order (each shard locked for reading in turn).
     pub fn iter(&self) -> dashmap::iter::Iter<'_, K, V, S> {
         self.map.iter()
@@ -388,7 +383,12 @@ mod tests {
         log.lock().insert(1, "a");
         assert_eq!(keys(log.take_marks()), HashSet::new());
         assert_eq!(changes.version(), 1);
+        changes.rewrite_whole();
+        assert!(!changes.take_rewrite_whole(), "nothing is asked of a state file that is not written");
         changes.track();
+        changes.rewrite_whole();
+        assert!(changes.take_rewrite_whole());
+        assert!(!changes.take_rewrite_whole(), "asked once");
         log.lock().insert(2, "b");
         *log.lock().get_mut(1).unwrap() = "A";
         log.lock().retain(|item| *item != "b");

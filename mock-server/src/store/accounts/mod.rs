@@ -103,11 +103,6 @@ impl Accounts {
         self.get(id)
     }
 
-    /// How many accounts there are.
-    pub fn count(&self) -> usize {
-        self.users.len()
-    }
-
     /// Whether the partner with this token sees the user.
     pub fn is_visible(&self, token: &str, id: u64) -> bool {
         self.visible.sees(token, id)

@@ -127,11 +127,6 @@ impl Mail {
         self.attachments.get(&id).map(|a| a.clone())
     }
 
-    /// How many distinct contents are stored.
-    pub fn stored_contents(&self) -> usize {
-        self.blobs.len()
-    }
-
     /// The bytes of the content with this SHA-1.
     pub fn content(&self, sha1: &str) -> Option<bytes::Bytes> {
         self.blobs.get(sha1).map(|b| b.clone())
@@ -197,13 +192,6 @@ impl Mail {
             .map(|l| l.clone())
             .collect();
         list.sort_by_key(|l| l.id);
-        list
-    }
-
-    /// Each letter's id and status, by id.
-    pub fn statuses(&self) -> Vec<(u64, LetterStatus)> {
-        let mut list: Vec<(u64, LetterStatus)> = self.letters.iter().map(|l| (l.id, l.status)).collect();
-        list.sort_unstable_by_key(|(id, _)| *id);
         list
     }
 
@@ -382,11 +370,6 @@ impl Mail {
     /// Every delivery, oldest first, of one letter or all.
     pub fn webhook_deliveries(&self, letter: Option<u64>) -> Vec<Delivery> {
         self.deliveries.lock().iter().filter(|d| letter.is_none_or(|l| d.letter == l)).cloned().collect()
-    }
-
-    /// How many webhook attempts were made, in all.
-    pub fn attempts_made(&self) -> usize {
-        self.deliveries.lock().iter().map(|d| d.attempts.len()).sum()
     }
 
     // ----- resets -----

@@ -94,11 +94,6 @@ impl Outbox {
         self.links.get(id).map(|l| l.clone())
     }
 
-    /// How many links were used.
-    pub fn used_links(&self) -> usize {
-        self.links.iter().filter(|l| l.used_at.is_some()).count()
-    }
-
     // ----- writes -----
 
     /// Makes a one-use link, without sending anything.

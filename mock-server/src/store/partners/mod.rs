@@ -43,11 +43,6 @@ impl Partners {
         list
     }
 
-    /// How many partners.
-    pub fn count(&self) -> usize {
-        self.map.len()
-    }
-
     /// A partner's name, or its token when no partner has it any more.
     pub fn name(&self, token: &str) -> String {
         self.get(token).map_or_else(|| token.to_owned(), |p| p.name.clone())
