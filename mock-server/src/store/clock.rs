@@ -2,7 +2,7 @@
 //! forward. Letter dates, OTP-hash expiry and charges follow it; the date
 //! window of authentication follows the real clock. The offset is kept in
 //! the state file (in the counters record), so that what is due stays due
-//! after a restart.
+//! after a restart. No lock: the offset is an atomic.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -1,7 +1,10 @@
 //! Injected faults: what partners rehearse their retry and error handling
 //! against. A rule answers AR24's maintenance reply, an error slug, an added
 //! delay or a dropped connection, for a route or all, a partner or all, a
-//! number of times or until removed.
+//! number of times or until removed. Not kept in the state file; resets
+//! forget them (all, or a partner's).
+//!
+//! Lock order: one mutex.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

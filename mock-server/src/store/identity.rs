@@ -1,6 +1,9 @@
 //! eIDAS authentication (ar24-sending.md §5): a TOTP secret per user (RFC 6238:
 //! SHA-1, 6 digits, 30 s, one step either way), codes that work once, and the
-//! one-hour hash of `user/auth_otp`.
+//! one-hour hash of `user/auth_otp`. Not kept in the state file: a restart
+//! forgets used codes and open hashes; resets forget them too.
+//!
+//! Lock order: `used` and `sessions` are never held together.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};

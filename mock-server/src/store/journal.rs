@@ -1,4 +1,7 @@
 //! The request journal: what each API call asked and what it was answered.
+//! Bounded, not kept in the state file; resets forget it (all, or a partner's).
+//!
+//! Lock order: one mutex; old entries are freed after it is released.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};

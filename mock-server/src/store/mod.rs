@@ -21,11 +21,14 @@
 //! accessor ([`Store::mail`], ...); reads that span aggregates, and every
 //! write, are methods of the facade. A write that spans aggregates is a
 //! named operation (`ops/`) calling each aggregate's own write path, in this
-//! order: partners → accounts → outbox → mail → identity. No aggregate's
-//! guard is held while another aggregate is called.
+//! order: partners → accounts → outbox → mail → identity.
 //!
-//! Resets and imports take the `gate` for writing, every other write takes
-//! it for reading, so a reset never interleaves with a half-done change.
+//! Lock order across aggregates: the `gate` first, then one aggregate's
+//! locks at a time: no aggregate's guard is held while another aggregate is
+//! called (each write copies out what it answers), so no two aggregates can
+//! wait on each other. Resets and imports take the `gate` for writing, every
+//! other write takes it for reading, so a reset never interleaves with a
+//! half-done change.
 
 pub mod accounts;
 pub mod clock;

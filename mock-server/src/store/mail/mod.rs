@@ -4,9 +4,10 @@
 //! operations (`ops/`) decide what a send or an event touches elsewhere;
 //! this records *what happened* to mail.
 //!
-//! Lock order: `blobs` → `attachments`; `letters` alone; `charges` alone;
-//! `deliveries` alone (never two of the last three at once). No guard is
-//! held by a caller, nor while another aggregate is called.
+//! Lock order: none is needed: each map and list is locked alone (a guard of
+//! one is never held while another is taken, `letters`, `attachments`,
+//! `blobs`, `charges` and `deliveries` alike), no guard is held by a caller,
+//! nor while another aggregate is called.
 
 pub mod attachment;
 pub mod charges;
