@@ -391,8 +391,11 @@ mod tests {
         assert!(!changes.take_rewrite_whole(), "asked once");
         log.lock().insert(2, "b");
         *log.lock().get_mut(1).unwrap() = "A";
-        log.lock().retain(|item| *item != "b");
         assert_eq!(keys(log.take_marks()), HashSet::from([1, 2]));
+        log.lock().retain(|item| *item != "b");
+        assert_eq!(keys(log.take_marks()), HashSet::from([2]), "what a retain removes is marked");
+        log.lock().clear();
+        assert!(matches!(log.take_marks(), Taken::Everything));
     }
 
     #[test]

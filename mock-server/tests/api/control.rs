@@ -224,6 +224,30 @@ async fn resetting_a_partner_forgets_its_links_and_emails_even_to_accounts_it_di
 }
 
 #[tokio::test]
+async fn the_console_names_the_partners_that_see_each_account() {
+    let t = spawn_mock().await;
+    let other = t.new_partner(json!({"name": "Globex Assurances"})).await;
+    let email = unique_email();
+    t.api.create_user(&email).await;
+    other.post("user/request_access", &[("email", email.clone())]).await.ok();
+    t.follow_link("access", &email).await;
+    let users = format!("{}/_mock/?view=users&partial=1", t.mock.root_url());
+    let shown = t.http.get(users).send().await.unwrap().text().await.unwrap();
+    assert!(shown.contains("Default partner, Globex Assurances"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_link_whose_effect_cannot_happen_is_refused_and_stays_unused() {
+    let (t, _, letter) = crate::state::mock_with_a_letter().await;
+    let link = t.latest_link("letter", "marie@example.com").await;
+    t.plane.act_on_letter(letter, "accept").await.unwrap();
+    assert_eq!(t.accept(&link).await.status, 410, "the letter is settled already");
+    let shown = t.http.get(&link).header("accept", "application/json").send().await.unwrap();
+    let shown: Value = shown.json().await.unwrap();
+    assert_eq!(shown["used_at"], Value::Null, "nothing changed: {shown}");
+}
+
+#[tokio::test]
 async fn journal_entries_are_numbered_in_order() {
     let t = spawn_mock().await;
     for _ in 0..3 {

@@ -1,7 +1,7 @@
 //! Partners are isolated: a token sees only the users it created and those who
 //! granted it access.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{spawn_mock, unique_email, user_form};
 
@@ -71,6 +71,10 @@ async fn a_reset_partner_s_accounts_leave_the_teams_and_lists_of_the_others() {
     assert_eq!(ids, [member, stranger], "ours stay, the other partner's are gone");
     let state = t.plane.export_state().await.unwrap();
     assert_eq!(state["visible"][t.api.token.as_str()], json!([member, stranger]), "no trace left to page over");
+    let kept = state["users"].as_array().unwrap().iter().find(|u| u["id"] == member).unwrap();
+    assert_eq!(kept["team_master"], Value::Null, "the member left the gone administrator's team");
+    // And the state holds together: it imports back.
+    t.plane.import_state(&state).await.unwrap();
 }
 
 #[tokio::test]
@@ -87,4 +91,35 @@ async fn resetting_one_partner_keeps_the_letters_uploads_and_charges_of_the_othe
     assert_eq!(t.api.get("mail", &[("id", letter.to_string())]).await.ok()["id"], letter);
     let uploads = t.api.get("user/attachment", &[("id_user", sender.to_string())]).await;
     assert_eq!(uploads.ok()["attachments"].as_array().unwrap().len(), 1, "our upload is kept");
+}
+
+#[tokio::test]
+async fn resetting_a_partner_forgets_its_uploads_letters_and_charges_also_for_accounts_it_did_not_create() {
+    let (t, sender, ours) = crate::state::mock_with_a_letter().await;
+    let email = t.api.user(sender).await.ok()["email"].as_str().unwrap().to_owned();
+    let other = t.new_partner(json!({})).await;
+    other.post("user/request_access", &[("email", email.clone())]).await.ok();
+    t.follow_link("access", &email).await;
+    let upload =
+        ar24_client::Call::post("attachment").param("id_user", sender).file("file", "b.pdf", b"%PDF b".to_vec());
+    let file = other.send(upload).await.ok()["file_id"].as_u64().unwrap();
+    let mut form = crate::helpers::letter_to(sender, &unique_email());
+    form.push(("attachment[0]", file.to_string()));
+    let theirs = other.post("mail", &form).await.ok()["id"].as_u64().unwrap();
+    let their_charges = t.plane.charges(&[("token", &other.token)]).await.unwrap();
+    assert_eq!(their_charges.len(), 1, "{their_charges:?}");
+    assert_eq!(their_charges[0]["letter"], theirs);
+    let our_charges = t.plane.charges(&[("token", &t.api.token)]).await.unwrap();
+    assert_eq!(our_charges.len(), 1, "{our_charges:?}");
+    assert_eq!(our_charges[0]["token"], t.api.token.as_str());
+
+    t.plane.reset_partner(&other.token).await.unwrap();
+
+    let state = t.plane.export_state().await.unwrap();
+    let ids = |kind: &str| state[kind].as_array().unwrap().iter().map(|x| x["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids("letters"), [json!(ours)], "their letter is gone, ours stays");
+    assert_eq!(ids("attachments").len(), 1, "their upload is gone, ours stays");
+    assert!(state["attachments"][0]["partner"] == t.api.token.as_str());
+    let tokens: Vec<&Value> = state["charges"].as_array().unwrap().iter().map(|c| &c["token"]).collect();
+    assert_eq!(tokens, [&json!(t.api.token)], "their charge is gone, ours stays");
 }

@@ -116,6 +116,17 @@ async fn negligence_comes_fifteen_days_after_the_notification_to_the_second() {
 }
 
 #[tokio::test]
+async fn when_a_reminder_would_fall_with_negligence_the_letter_is_neglected_without_it() {
+    let config = Config { remind_every: 2 * 86_400, negligence_after: 4 * 86_400, ..Config::default() };
+    let t = spawn_mock_with(config).await;
+    let (id, recipient) = sent_letter(&t, &[]).await;
+    advance(&t, json!("5d")).await;
+    assert_eq!(read(&t, id).await["status"], "ng");
+    let reminders = t.emails(Some(&recipient), Some("reminder")).await;
+    assert_eq!(reminders.len(), 1, "on the 2nd day only, not on the 4th: {reminders:?}");
+}
+
+#[tokio::test]
 async fn the_clock_moves_forward_only_and_dates_follow_it() {
     let t = spawn_mock().await;
     let before = t.plane.request(reqwest::Method::GET, "clock", &[], None).await.unwrap().json();

@@ -77,6 +77,26 @@ async fn a_letter_with_an_attachment_is_sent_read_listed_and_its_recipient_notif
 }
 
 #[tokio::test]
+async fn a_letter_is_signed_with_the_company_only_for_a_legal_entity() {
+    let t = spawn_mock().await;
+    let mut names = Vec::new();
+    for legal_entity in ["0", "1"] {
+        let email = unique_email();
+        let form = [("statut", "professionnel"), ("company", "Acme SAS"), ("company_siret", "73282932000074")]
+            .into_iter()
+            .fold(with(user_form(&email), "confirmed", "1"), |form, (k, v)| with(form, k, v));
+        let form = with(form, "is_legal_entity", legal_entity);
+        let id = t.api.post("user", &form).await.ok()["id"].as_u64().unwrap();
+        t.api.post("user/request_cgu", &[("id_user", id.to_string())]).await.ok();
+        t.follow_link("cgu", &email).await;
+        t.plane.add_payment_method(id).await.unwrap();
+        let mail = t.api.post("mail", &letter_to(id, &unique_email())).await;
+        names.push(mail.ok()["from_name"].clone());
+    }
+    assert_eq!(names, [json!("Martin Jeanne"), json!("Acme SAS")]);
+}
+
+#[tokio::test]
 async fn the_sender_is_notified_only_when_notify_ev_is_on() {
     let t = spawn_mock().await;
     let email = unique_email();

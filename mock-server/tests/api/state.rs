@@ -294,3 +294,21 @@ async fn the_business_clock_travels_with_the_state_and_a_fixture_without_it_leav
     target.plane.import_state(&older).await.unwrap();
     assert_eq!(offset(&target).await, 3 * 86_400);
 }
+
+#[tokio::test]
+async fn users_in_any_order_import_and_a_repeated_id_is_refused_even_with_another_email() {
+    let t = spawn_mock().await;
+    t.api.create_user(&unique_email()).await;
+    t.api.create_user(&unique_email()).await;
+    let mut state = t.plane.export_state().await.unwrap();
+    state["users"].as_array_mut().unwrap().reverse();
+    t.plane.import_state(&state).await.expect("users need not come in id order");
+    let before = t.plane.export_state().await.unwrap();
+    let mut twice = state.clone();
+    let mut copy = twice["users"][0].clone();
+    copy["profile"]["email"] = json!(unique_email());
+    twice["users"].as_array_mut().unwrap().push(copy);
+    let refused = t.plane.import_state(&twice).await.unwrap_err().to_string();
+    assert!(refused.contains("invalid_state"), "{refused}");
+    assert_eq!(t.plane.export_state().await.unwrap(), before, "nothing changed");
+}

@@ -439,9 +439,7 @@ impl Visibility {
                 }
                 keep
             });
-            if !gone.is_empty() {
-                self.marks.mark_each(gone);
-            }
+            self.marks.mark_each(gone);
         }
     }
 

@@ -72,9 +72,6 @@ fn shared_creator<'de, D: serde::Deserializer<'de>>(reader: D) -> Result<Option<
         fn visit_none<E>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
         fn visit_some<D: serde::Deserializer<'de>>(self, reader: D) -> Result<Self::Value, D::Error> {
             reader.deserialize_str(self)
         }

@@ -117,6 +117,7 @@ mod tests {
         assert_eq!(human_size(999), "999 b");
         assert_eq!(human_size(1_500), "1.5 Kb");
         assert_eq!(human_size(2_000_000_000), "2.0 Gb");
+        assert_eq!(human_size(5_000_000_000_000), "5000.0 Gb", "Gb is the largest unit");
     }
 
     #[test]

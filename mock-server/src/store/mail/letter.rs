@@ -56,11 +56,6 @@ impl LetterStatus {
             Self::Bc => "undelivered: the notification bounced",
         }
     }
-
-    /// Accepted, refused, neglected and bounced letters never change again.
-    pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Ar | Self::Rf | Self::Ng | Self::Bc)
-    }
 }
 
 /// The sender as the letter shows it, fixed at sending.
