@@ -431,14 +431,9 @@ impl Visibility {
         }
         for mut entry in self.sets.iter_mut() {
             let token = entry.key().clone();
-            let mut gone = Vec::new();
-            entry.value_mut().retain(|id| {
-                let keep = !forgotten.contains(id);
-                if !keep {
-                    gone.push((token.clone(), *id));
-                }
-                keep
-            });
+            let gone: Vec<(String, u64)> =
+                entry.value().iter().filter(|id| forgotten.contains(id)).map(|id| (token.clone(), *id)).collect();
+            entry.value_mut().retain(|id| !forgotten.contains(id));
             self.marks.mark_each(gone);
         }
     }
