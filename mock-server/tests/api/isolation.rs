@@ -115,6 +115,8 @@ async fn resetting_a_partner_forgets_its_uploads_letters_and_charges_also_for_ac
 
     t.plane.reset_partner(&other.token).await.unwrap();
 
+    let listed = other.get("user/list", &[]).await;
+    assert_eq!(listed.ok()["users"], json!([]), "the access it was granted is forgotten too");
     let state = t.plane.export_state().await.unwrap();
     let ids = |kind: &str| state[kind].as_array().unwrap().iter().map(|x| x["id"].clone()).collect::<Vec<_>>();
     assert_eq!(ids("letters"), [json!(ours)], "their letter is gone, ours stays");

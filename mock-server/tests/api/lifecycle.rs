@@ -120,7 +120,8 @@ async fn when_a_reminder_would_fall_with_negligence_the_letter_is_neglected_with
     let config = Config { remind_every: 2 * 86_400, negligence_after: 4 * 86_400, ..Config::default() };
     let t = spawn_mock_with(config).await;
     let (id, recipient) = sent_letter(&t, &[]).await;
-    advance(&t, json!("5d")).await;
+    let moved = advance(&t, json!("5d")).await;
+    assert_eq!(moved["fired"], 2, "a reminder and the negligence: {moved}");
     assert_eq!(read(&t, id).await["status"], "ng");
     let reminders = t.emails(Some(&recipient), Some("reminder")).await;
     assert_eq!(reminders.len(), 1, "on the 2nd day only, not on the 4th: {reminders:?}");

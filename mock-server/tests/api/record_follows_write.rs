@@ -269,6 +269,13 @@ fn a_sequence_touching_every_kind_survives_a_restart() {
         Op::Reimport,
         Op::Settle,
         Op::CreateUser { partner: 1, ready: false },
+        // The newest upload, letter, charge and delivery forgotten by a partner
+        // reset: their ids must not come back after a restart.
+        Op::Upload { user: 2, content: 2 },
+        Op::Send { user: 2, webhook: true },
+        Op::ResetPartner { partner: 0 },
+        Op::Settle,
+        Op::CreateUser { partner: 0, ready: false },
     ];
     restart_keeps_the_state(&ops).unwrap();
     // The last change a move of the clock alone, that makes nothing fall due.

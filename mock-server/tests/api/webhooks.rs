@@ -132,6 +132,9 @@ async fn every_status_change_is_posted_with_its_proof_and_date() {
     assert_eq!(field(ev, "ts_ev_date"), letter["ts_ev_date"].as_str());
     assert_eq!(field(ar, "proof_url"), letter["proof_ar_url"].as_str());
     assert_eq!(field(ar, "view_date"), letter["view_date"].as_str());
+    let console = t.http.get(format!("{}/_mock/?view=letters&partial=1", t.mock.root_url())).send().await.unwrap();
+    let console = console.text().await.unwrap();
+    assert!(console.contains("ev delivered (1 attempt(s))"), "the console names each delivery: {console}");
 }
 
 #[tokio::test]
