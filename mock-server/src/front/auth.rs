@@ -28,6 +28,7 @@ use crate::protocol::crypto::SignatureReading;
 use crate::protocol::date;
 use crate::protocol::params::Params;
 use crate::slug::Slug;
+use crate::store::Store;
 use crate::store::partner::Partner;
 
 /// Headers a token is sometimes sent in by mistake (AR24 reads only the parameter).
@@ -164,9 +165,8 @@ impl FromRequestParts<AppState> for Caller {
             Rejection::Internal(Ar24Error::Internal("parameters were not read before authentication".into()))
         })?;
         let sent = Credentials::of(params, &parts.headers);
-        let partners = Partners { state };
         let now = Utc::now();
-        decide(&sent, &partners, state.config.auth, now, state.config.date_window)
+        decide(&sent, state.store.as_ref(), state.config.auth, now, state.config.date_window)
             .map_err(|failure| Rejection::Failed(Box::new(failure)))
     }
 }
@@ -203,16 +203,12 @@ pub trait Known {
     fn all(&self) -> Vec<Arc<Partner>>;
 }
 
-struct Partners<'a> {
-    state: &'a AppState,
-}
-
-impl Known for Partners<'_> {
+impl Known for Store {
     fn get(&self, token: &str) -> Option<Arc<Partner>> {
-        self.state.store.partner(token)
+        self.partner(token)
     }
     fn all(&self) -> Vec<Arc<Partner>> {
-        self.state.store.partners().list()
+        self.partners().list()
     }
 }
 

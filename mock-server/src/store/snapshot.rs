@@ -27,7 +27,7 @@ const READABLE: [u32; 2] = [1, 2];
 
 /// Users, partners, teams (in the users), visibility, outbox and links; since
 /// format 2 also attachments (their contents once each, base64), letters and charges.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// [`FORMAT`].
@@ -160,26 +160,7 @@ enum Emails {
 impl Snapshot {
     /// A document of `format` holding nothing, for the aggregates to fill.
     pub fn empty(format: u32) -> Self {
-        Self {
-            format,
-            next_user_id: 1,
-            next_email_id: 1,
-            partners: Vec::new(),
-            users: Vec::new(),
-            visible: BTreeMap::new(),
-            emails: Vec::new(),
-            links: Vec::new(),
-            next_attachment_id: 1,
-            next_letter_id: 1,
-            next_charge_id: 1,
-            attachments: Vec::new(),
-            contents: BTreeMap::new(),
-            letters: Vec::new(),
-            charges: Vec::new(),
-            next_delivery_id: 1,
-            webhooks: Vec::new(),
-            clock_offset: None,
-        }
+        Self { format, ..Self::default() }
     }
 }
 

@@ -414,9 +414,11 @@ impl Visibility {
     }
 
     fn set(&self, token: String, ids: IdSet) {
-        let marks: Vec<(String, u64)> = ids.iter().map(|id| (token.clone(), *id)).collect();
-        self.sets.insert(token, ids);
-        self.marks.mark_each(marks);
+        self.sets.insert(token.clone(), ids);
+        // Read back under its guard: the marks are built only while they are kept.
+        if let Some(ids) = self.sets.get(&token) {
+            self.marks.mark_each(ids.iter().map(|id| (token.clone(), *id)));
+        }
     }
 
     fn forget_partner(&self, token: &str) {

@@ -6,17 +6,6 @@ use super::super::outbox::{Email, Link, LinkError, LinkFor, LinkKind, Partnershi
 use super::super::partner::Partner;
 use super::super::user::User;
 
-/// Every kind of link a person may accept.
-const ANY: [LinkKind; 7] = [
-    LinkKind::Cgu,
-    LinkKind::Access,
-    LinkKind::Team,
-    LinkKind::Payment,
-    LinkKind::Letter,
-    LinkKind::Reminder,
-    LinkKind::Notification,
-];
-
 impl Store {
     /// Makes a one-use link for `kind`, without sending anything.
     pub fn issue_link(&self, kind: LinkKind, user: &User, partner: &Partner, master: Option<&User>) -> Link {
@@ -42,7 +31,7 @@ impl Store {
     /// cannot happen any more.
     pub fn accept_link(&self, id: &str) -> Result<Link, LinkError> {
         let _shared = self.shared();
-        let link = self.outbox.claim(id, &ANY)?;
+        let link = self.outbox.claim(id, |_| true)?;
         self.accept(&link).inspect_err(|_| self.outbox.release(id))?;
         Ok(link)
     }
@@ -50,7 +39,7 @@ impl Store {
     /// The recipient of a letter, identified, refuses it through its link, once.
     pub fn refuse_by_link(&self, id: &str) -> Result<Link, LinkError> {
         let _shared = self.shared();
-        let link = self.outbox.claim(id, &[LinkKind::Letter, LinkKind::Reminder])?;
+        let link = self.outbox.claim(id, |kind| matches!(kind, LinkKind::Letter | LinkKind::Reminder))?;
         let refused = match link.letter_id {
             Some(letter) => self.apply_event(letter, Event::Refuse, self.clock.now()).map_err(|_| LinkError::Obsolete),
             None => Err(LinkError::Obsolete),

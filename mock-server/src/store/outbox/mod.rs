@@ -122,11 +122,11 @@ impl Outbox {
         email
     }
 
-    /// Claims an unused link: it is used from now on, unless
-    /// [`Outbox::release`] gives it back. Of two simultaneous claims, one wins.
-    pub fn claim(&self, id: &str, kinds: &[LinkKind]) -> Result<Link, LinkError> {
+    /// Claims an unused link of a kind `wanted` takes: it is used from now on,
+    /// unless [`Outbox::release`] gives it back. Of two simultaneous claims, one wins.
+    pub fn claim(&self, id: &str, wanted: impl Fn(LinkKind) -> bool) -> Result<Link, LinkError> {
         let mut link = self.links.get_mut(id).ok_or(LinkError::NotFound)?;
-        if !kinds.contains(&link.kind) {
+        if !wanted(link.kind) {
             return Err(LinkError::NotFound);
         }
         if link.used_at.is_some() {
