@@ -17,10 +17,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where users reach the mock (email links, the mailbox).
     pub public_url: Arc<str>,
-    /// Sends webhook attempts.
-    pub webhooks: Arc<crate::webhook_sender::Webhooks>,
-    /// Ticks of the business clock so far.
-    pub ticks: Arc<crate::ticker::Ticks>,
+    /// Does what falls due on the business clock (letters' events, webhook attempts).
+    pub runner: Arc<crate::ticker::Runner>,
     /// How far the state file has followed the store (when one is written).
     pub state_file: Arc<crate::state_file::Progress>,
 }
@@ -34,8 +32,7 @@ impl AppState {
             store: Arc::new(store),
             config: Arc::new(config),
             public_url: public_url.trim_end_matches('/').into(),
-            webhooks: Arc::new(crate::webhook_sender::Webhooks::new()),
-            ticks: Arc::default(),
+            runner: Arc::new(crate::ticker::Runner::new(crate::webhook_sender::Webhooks::new())),
             state_file: Arc::default(),
         }
     }
@@ -48,10 +45,9 @@ impl AppState {
         }
     }
 
-    /// Fires what the business clock says is due: letters' events, then webhook attempts.
-    pub fn tick(&self) {
-        self.store.tick();
-        self.webhooks.send_due(&self.store);
+    /// Has what a call just made due done now rather than at the next tick.
+    pub fn kick(&self) {
+        self.runner.kick();
     }
 }
 

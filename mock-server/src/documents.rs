@@ -8,6 +8,7 @@ use std::io::Write;
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, StringFormat, dictionary};
 
+use crate::protocol::date::ParisTime;
 use crate::store::attachment::Attachment;
 use crate::store::letter::{Letter, LetterStatus};
 
@@ -21,15 +22,8 @@ pub const PROOFS: [(&str, LetterStatus); 5] = [
 ];
 
 /// The proof of `status`, once the letter has reached it (its date is set).
-fn proof_date(letter: &Letter, status: LetterStatus) -> Option<&str> {
-    match status {
-        LetterStatus::Ev => letter.ts_ev_date.as_deref(),
-        LetterStatus::Ar => letter.view_date.as_deref(),
-        LetterStatus::Rf => letter.refused_date.as_deref(),
-        LetterStatus::Ng => letter.negligence_date.as_deref(),
-        LetterStatus::Bc => letter.bounced_date.as_deref(),
-        LetterStatus::Waiting => None,
-    }
+fn proof_date(letter: &Letter, status: LetterStatus) -> Option<ParisTime> {
+    if status == LetterStatus::Waiting { None } else { letter.date_of(status) }
 }
 
 fn title(status: LetterStatus) -> &'static str {

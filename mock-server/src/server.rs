@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -96,7 +97,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // The business clock runs while the mock serves.
-    let clock = tokio::spawn(crate::ticker::run(state.clone()));
+    let clock = tokio::spawn(crate::ticker::run(Arc::clone(&state.runner), Arc::clone(&state.store)));
     let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
     clock.abort();
     served

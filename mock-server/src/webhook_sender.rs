@@ -1,6 +1,6 @@
-//! Webhook attempts on the wire: what the store says is due is posted,
-//! concurrently but bounded, each with AR24's timeout for its attempt number,
-//! and never on the path of an API answer. A receiver that hangs holds one
+//! Webhook attempts on the wire: one form POST, with AR24's timeout for its
+//! attempt number, answered by the attempt to record. When attempts are
+//! made is the runner's (`ticker.rs`); a receiver that hangs holds one
 //! permit until its timeout, nothing else.
 
 use std::sync::Arc;
@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use tokio::sync::Semaphore;
 
-use crate::store::Store;
-use crate::store::webhook::{Attempt, timeout};
+use crate::protocol::date::ParisTime;
+use crate::store::webhook::{Attempt, Due, timeout};
 
 /// Attempts under way at once, at most.
 const CONCURRENT: usize = 16;
@@ -34,27 +34,22 @@ impl Webhooks {
         Self { http, permits: Arc::new(Semaphore::new(CONCURRENT)) }
     }
 
-    /// Posts every attempt due now, each in its own task.
-    pub fn send_due(&self, store: &Arc<Store>) {
-        for due in store.take_due_deliveries(store.clock.now()) {
-            let (http, permits, store) = (self.http.clone(), Arc::clone(&self.permits), Arc::clone(store));
-            tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                let started = Instant::now();
-                let at = store.clock.now_paris();
-                let sent = http.post(&due.url).form(&due.payload).timeout(timeout(due.number)).send().await;
-                let (status, error) = match sent {
-                    Ok(response) => (Some(response.status().as_u16()), None),
-                    Err(err) if err.is_timeout() => (None, Some(format!("no answer within {:?}", timeout(due.number)))),
-                    Err(err) => (None, Some(describe(&err))),
-                };
-                let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                if let Some(error) = &error {
-                    tracing::warn!(url = %due.url, attempt = due.number, %error, "webhook attempt failed");
-                }
-                store.record_attempt(due.id, Attempt { number: due.number, at, status, error, duration_ms });
-            });
+    /// Makes one attempt: posts the delivery's fields and tells what came of
+    /// it, stamped with the business time it fell due.
+    pub async fn attempt(&self, due: &Due) -> Attempt {
+        let _permit = self.permits.acquire().await;
+        let started = Instant::now();
+        let sent = self.http.post(&due.url).form(&due.payload).timeout(timeout(due.number)).send().await;
+        let (status, error) = match sent {
+            Ok(response) => (Some(response.status().as_u16()), None),
+            Err(err) if err.is_timeout() => (None, Some(format!("no answer within {:?}", timeout(due.number)))),
+            Err(err) => (None, Some(describe(&err))),
+        };
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if let Some(error) = &error {
+            tracing::warn!(url = %due.url, attempt = due.number, %error, "webhook attempt failed");
         }
+        Attempt { number: due.number, at: ParisTime(due.when), status, error, duration_ms }
     }
 }
 

@@ -48,7 +48,7 @@ fn now(state: &AppState) -> Value {
     json!({
         "now": state.store.clock.now_paris(),
         "offset_seconds": state.store.clock.offset(),
-        "ticks": state.ticks.count(),
+        "ticks": state.runner.ticks(),
     })
 }
 
@@ -65,9 +65,7 @@ pub(crate) async fn advance_clock(
 ) -> Result<Json<Value>, ControlError> {
     let bad = || ControlError(StatusCode::BAD_REQUEST, Slug::InvalidAdvance);
     let by = body.advance.as_ref().and_then(seconds).ok_or_else(bad)?;
-    state.store.advance_clock(by);
-    let fired = state.store.tick();
-    state.webhooks.send_due(&state.store);
+    let fired = state.runner.advance(&state.store, by).await;
     let mut answer = now(&state);
     answer["fired"] = json!(fired);
     Ok(Json(answer))

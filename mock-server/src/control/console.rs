@@ -201,7 +201,7 @@ fn letters(state: &AppState) -> String {
                 escape(&letter.from.name),
                 escape(letter.to.email.as_str()),
                 format!("{} <span class=\"meta\">{}</span>", escape(letter.status.as_str()), escape(letter.status.describe())),
-                escape(&letter.date),
+                escape(&letter.date.to_string()),
                 proofs.join(" "),
                 hooks.join("<br>"),
                 actions,

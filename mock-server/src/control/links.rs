@@ -95,7 +95,7 @@ fn letter_part(state: &AppState, link: &LinkState) -> String {
         "<p class=\"meta\">Registered letter no. {} from {}, sent {}. Status: {}.</p>",
         letter.id,
         escape(&letter.from.name),
-        escape(&letter.date),
+        escape(&letter.date.to_string()),
         escape(letter.status.describe())
     );
     if link.used_at.is_none() && letter.status == LetterStatus::Ev {
@@ -132,7 +132,9 @@ pub(crate) async fn refuse_letter(
     if !(named(&identity.firstname) && named(&identity.lastname)) {
         return ControlError(StatusCode::BAD_REQUEST, Slug::IdentityMissing).into_response();
     }
-    match state.store.refuse_by_link(&id) {
+    let refused = state.store.refuse_by_link(&id);
+    state.kick();
+    match refused {
         Err(error) => failure(json, error),
         Ok(link) if json => {
             Json(serde_json::json!({"status": "refused", "kind": link.kind, "letter": link.letter_id})).into_response()
@@ -150,7 +152,9 @@ pub(crate) async fn refuse_letter(
 /// `POST`: accepts (CGU accepted, access granted, team joined, payment method added).
 pub(crate) async fn accept_link(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let json = wants_json(&headers);
-    match state.store.accept_link(&id) {
+    let accepted = state.store.accept_link(&id);
+    state.kick();
+    match accepted {
         Err(error) => failure(json, error),
         Ok(link) if json => {
             Json(serde_json::json!({"status": "accepted", "kind": link.kind, "user_id": link.user_id, "outcome": link.kind.outcome()}))

@@ -122,7 +122,8 @@ pub(crate) async fn front_door(State(state): State<AppState>, request: Request, 
         fault: fault.map(Fault::name),
         hint,
         files: params.files().iter().map(|f| f.record()).collect(),
-        params,
+        // The journal keeps a file's name, size and SHA-1, never a byte of it.
+        params: Params::without_files(params),
     });
     response
 }

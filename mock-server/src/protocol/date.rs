@@ -65,6 +65,49 @@ pub fn now_paris() -> String {
     format_paris(Utc::now())
 }
 
+/// An instant, written as AR24 writes dates wherever it leaves the mock (the
+/// API, the control plane, the state file): Paris local time,
+/// `YYYY-MM-DD HH:mm:ss`. Kept typed in memory, so that comparing or adding
+/// to it never parses text. Read back from AR24's format or, for older state
+/// documents, RFC 3339.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ParisTime(pub DateTime<Utc>);
+
+impl ParisTime {
+    /// The instant.
+    pub fn utc(self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+impl From<DateTime<Utc>> for ParisTime {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self(at)
+    }
+}
+
+impl std::fmt::Display for ParisTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.with_timezone(&Paris).format(FORMAT))
+    }
+}
+
+impl serde::Serialize for ParisTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ParisTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        parse_paris(&text)
+            .or_else(|_| DateTime::parse_from_rfc3339(&text).map(|at| at.with_timezone(&Utc)))
+            .map(Self)
+            .map_err(|_| serde::de::Error::custom(format!("not a date as AR24 writes them: {text:?}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +154,15 @@ mod tests {
         assert_eq!(check("2021-05-26 14:10:01", now, 600), Err(Refused::Outside(at("2021-05-26 14:10:01"))));
         assert_eq!(check("", now, 600), Err(Refused::Empty));
         assert_eq!(check("2021-05-26T14:00:00", now, 600), Err(Refused::Invalid));
+    }
+
+    #[test]
+    fn a_typed_time_is_written_and_read_as_paris_time_and_reads_rfc_3339_too() {
+        let at = ParisTime(utc("2021-05-26T12:00:00Z"));
+        assert_eq!(serde_json::to_string(&at).unwrap(), "\"2021-05-26 14:00:00\"");
+        assert_eq!(serde_json::from_str::<ParisTime>("\"2021-05-26 14:00:00\"").unwrap(), at);
+        assert_eq!(serde_json::from_str::<ParisTime>("\"2021-05-26T12:00:00Z\"").unwrap(), at);
+        assert!(serde_json::from_str::<ParisTime>("\"tomorrow\"").is_err());
     }
 
     #[test]

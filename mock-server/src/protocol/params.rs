@@ -106,6 +106,25 @@ impl Params {
         &self.files
     }
 
+    /// The same parameters without the files' bytes, for keeping after the
+    /// call (the journal): shared when no file came, copied otherwise.
+    pub fn without_files(mut params: std::sync::Arc<Params>) -> std::sync::Arc<Params> {
+        if params.files.is_empty() {
+            return params;
+        }
+        match std::sync::Arc::get_mut(&mut params) {
+            Some(only) => {
+                only.files = Vec::new();
+                params
+            }
+            None => std::sync::Arc::new(Params {
+                pairs: params.pairs.clone(),
+                files: Vec::new(),
+                encoded: params.encoded.clone(),
+            }),
+        }
+    }
+
     /// The pairs form-encoded, for reading them into a typed form.
     pub fn encoded(&self) -> &str {
         &self.encoded
@@ -217,6 +236,20 @@ mod tests {
         assert_eq!((file.field.as_str(), file.filename.as_str(), &file.bytes[..]), ("file", "scan.pdf", bytes));
         assert_eq!(file.sha1, sha1_hex(bytes));
         assert_eq!(sha1_hex(b"test"), "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", "AR24's example hash of \"test\"");
+    }
+
+    #[test]
+    fn what_is_kept_after_the_call_has_the_parameters_and_no_file_bytes() {
+        let body = multipart(&[("id_user", None, b"7"), ("file", Some("scan.pdf"), b"%PDF-1.4")]);
+        let params = std::sync::Arc::new(read_now("multipart/form-data; boundary=X", body).unwrap());
+        // Still shared with a handler, and alone.
+        let shared = std::sync::Arc::clone(&params);
+        let encoded = params.encoded().to_owned();
+        for kept in [Params::without_files(params), Params::without_files(shared)] {
+            assert!(kept.files().is_empty());
+            assert_eq!(kept.get("id_user"), Some("7"));
+            assert_eq!(kept.encoded(), encoded);
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use crate::domain::page::Order;
 pub use accounts::{NewAccount, user};
 pub use mail::{LetterFilter, attachment, charges, letter, lifecycle, webhook};
-pub use ops::SendOrder;
+pub use ops::{SendOrder, Work};
 pub use outbox::LinkError;
 pub use partners::partner;
 pub use record::Record;
@@ -263,12 +263,6 @@ impl Store {
     /// The journal, oldest first, for one partner or all.
     pub fn requests(&self, token: Option<&str>) -> Vec<JournalEntry> {
         self.journal.entries(token)
-    }
-
-    /// The attempts due by `now`, earliest first, each marked under way.
-    pub fn take_due_deliveries(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<webhook::Due> {
-        let _shared = self.shared();
-        self.mail.take_due_deliveries(now)
     }
 
     /// Records a webhook attempt (see [`Mail::record_attempt`]).

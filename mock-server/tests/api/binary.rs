@@ -279,3 +279,36 @@ async fn quiet_keeps_the_warnings_only() {
     assert!(!terminal.contains("SUCCESS"), "{terminal}");
     assert!(terminal.contains("answered invalid_signature"), "{terminal}");
 }
+
+/// Resident memory of process `pid`, in bytes.
+fn resident(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB");
+    kb.trim().parse::<u64>().unwrap() * 1024
+}
+
+#[tokio::test]
+async fn the_journal_keeps_no_byte_of_an_uploaded_file_refused_uploads_included() {
+    let (mut child, root, _) = spawn_binary_logging(&[]);
+    let client = Client::new(&format!("{root}api/"), "ar24-mock-token", "ar24-mock-private-key");
+    let file = vec![b'x'; 4 << 20];
+    let upload = || Call::post("attachment").param("id_user", 999_999).file("file", "big.pdf", file.clone());
+    // Warm up: the allocator's first large blocks.
+    client.send(&upload()).await.unwrap();
+    let before = resident(child.id());
+    for _ in 0..20 {
+        let answer = client.send(&upload()).await.unwrap();
+        assert_eq!(answer.slug(), Some("user_not_exist"), "{answer:?}");
+    }
+    let grown = resident(child.id()).saturating_sub(before);
+    let plane = ControlPlane::new(&root);
+    let journal = plane.request(reqwest::Method::GET, "requests", &[], None).await.unwrap().json();
+    let last = journal.as_array().unwrap().last().unwrap().clone();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(last["files"][0]["size"], 4 << 20, "the journal names the file: {last}");
+    assert_eq!(last["files"][0]["filename"], "big.pdf");
+    assert!(last["files"][0]["sha1"].is_string());
+    // 20 uploads of 4 MB kept would be 80 MB.
+    assert!(grown < 24 << 20, "the process grew by {} MB over 20 uploads of 4 MB", grown >> 20);
+}

@@ -34,7 +34,7 @@ pub(crate) async fn advance(t: &TestMock, by: Value) -> Value {
     reply.json()
 }
 
-fn paris(date: &Value) -> chrono::NaiveDateTime {
+pub(crate) fn paris(date: &Value) -> chrono::NaiveDateTime {
     chrono::NaiveDateTime::parse_from_str(date.as_str().expect("a date"), "%Y-%m-%d %H:%M:%S").expect("AR24's format")
 }
 
@@ -116,12 +116,34 @@ async fn negligence_comes_fifteen_days_after_the_notification_to_the_second() {
 }
 
 #[tokio::test]
+async fn reminders_and_the_negligence_notice_are_dated_when_they_fell_due_not_when_the_clock_moved() {
+    let t = spawn_mock().await;
+    let (id, recipient) = sent_letter(&t, &[]).await;
+    let notified = paris(&read(&t, id).await["ts_ev_date"]);
+    advance(&t, json!("20d")).await;
+    let reminders = t.emails(Some(&recipient), Some("reminder")).await;
+    let sent: Vec<chrono::TimeDelta> = reminders.iter().map(|e| paris(&e["sent_at"]) - notified).collect();
+    let every_two_days: Vec<chrono::TimeDelta> = (1..=7).map(|k| chrono::TimeDelta::days(2 * k)).collect();
+    assert_eq!(sent, every_two_days, "each reminder dated on its day: {reminders:?}");
+    let letter = read(&t, id).await;
+    let sender = letter["from_email"].as_str().unwrap();
+    let news = t.emails(Some(sender), Some("notification")).await;
+    let neglected = news.last().expect("the sender is told of the negligence");
+    assert_eq!(neglected["sent_at"], letter["negligence_date"], "{neglected}");
+    assert_eq!(paris(&neglected["sent_at"]) - notified, chrono::TimeDelta::days(15));
+}
+
+#[tokio::test]
 async fn when_a_reminder_would_fall_with_negligence_the_letter_is_neglected_without_it() {
     let config = Config { remind_every: 2 * 86_400, negligence_after: 4 * 86_400, ..Config::default() };
     let t = spawn_mock_with(config).await;
     let (id, recipient) = sent_letter(&t, &[]).await;
     let moved = advance(&t, json!("5d")).await;
-    assert_eq!(moved["fired"], 2, "a reminder and the negligence: {moved}");
+    assert_eq!(
+        moved["fired"],
+        json!({"notifications": 0, "reminders": 1, "negligences": 1, "webhook_attempts": 0}),
+        "a reminder and the negligence: {moved}"
+    );
     assert_eq!(read(&t, id).await["status"], "ng");
     let reminders = t.emails(Some(&recipient), Some("reminder")).await;
     assert_eq!(reminders.len(), 1, "on the 2nd day only, not on the 4th: {reminders:?}");

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::letter_to;
 use crate::helpers::{TestMock, spawn_mock, spawn_mock_with, unique_email};
-use crate::lifecycle::{advance, read};
+use crate::lifecycle::{advance, paris, read};
 
 /// What a receiver does with each call, in order; then it answers 200.
 #[derive(Clone, Copy, Debug)]
@@ -250,4 +250,110 @@ async fn a_partners_default_webhook_serves_letters_that_name_none() {
     two_ticks(&t).await;
     assert!(deliveries(&t, quiet).await.is_empty());
     assert_eq!(receiver.calls().len(), 1, "only the first letter's");
+}
+
+/// What a failing receiver gets in 13 hours: the first call and 48 retries, 15 minutes apart.
+async fn thirteen_hours_of_failures(t: &TestMock, url: &str) -> (u64, Value) {
+    let id = send_with_webhook(t, url).await;
+    let moved = advance(t, json!("13h")).await;
+    (id, moved)
+}
+
+fn assert_all_49_attempts(t_letter: &Value, delivery: &Value) {
+    assert_eq!(delivery["state"], "failed", "{delivery}");
+    let attempts = delivery["attempts"].as_array().unwrap();
+    let numbers: Vec<u64> = attempts.iter().map(|a| a["number"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, (1..=49).collect::<Vec<u64>>());
+    assert!(attempts.iter().all(|a| a["status"] == 500), "{delivery}");
+    assert_eq!(attempts[0]["at"], t_letter["ts_ev_date"], "the first attempt when the recipient was notified");
+    for pair in attempts.windows(2) {
+        let gap = paris(&pair[1]["at"]) - paris(&pair[0]["at"]);
+        assert_eq!(gap, chrono::TimeDelta::minutes(15), "each retry dated when it fell due: {pair:?}");
+    }
+    assert!(delivery["next_due"].is_null());
+}
+
+#[tokio::test]
+async fn when_the_clock_answers_13_hours_later_all_49_attempts_against_a_failing_receiver_are_made() {
+    let t = spawn_mock().await;
+    let (receiver, url) = Receiver::start(&[Reply::Status(500); 49]).await;
+    let (id, moved) = thirteen_hours_of_failures(&t, &url).await;
+    // No waiting: the answer comes once everything due has happened.
+    let delivered = deliveries(&t, id).await;
+    assert_eq!(delivered.len(), 1);
+    assert_all_49_attempts(&read(&t, id).await, &delivered[0]);
+    assert_eq!(receiver.calls().len(), 49);
+    // The first attempt may have been made by the send itself, before the clock moved.
+    let made = moved["fired"]["webhook_attempts"].as_u64().unwrap();
+    assert!(made == 48 || made == 49, "{moved}");
+}
+
+#[tokio::test]
+async fn a_13_hour_advance_is_complete_when_it_answers_50_times_in_a_row() {
+    let t = spawn_mock().await;
+    // Always 500 (each letter's negligence brings an ng delivery to the same receiver).
+    let (_, url) = Receiver::start(&[Reply::Status(500); 5_000]).await;
+    for round in 0..50 {
+        let (id, _) = thirteen_hours_of_failures(&t, &url).await;
+        let delivered = deliveries(&t, id).await;
+        assert_eq!(delivered.len(), 1, "round {round}");
+        assert_all_49_attempts(&read(&t, id).await, &delivered[0]);
+    }
+}
+
+#[tokio::test]
+async fn a_letters_events_reach_its_webhook_in_the_order_they_happened() {
+    let t = spawn_mock().await;
+    let (receiver, url) = Receiver::start(&[]).await;
+    let mut letters = Vec::new();
+    for _ in 0..20 {
+        let id = send_with_webhook(&t, &url).await;
+        let reply = t.plane.request(reqwest::Method::POST, &format!("letters/{id}/accept"), &[], None).await.unwrap();
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        letters.push(id);
+    }
+    // Everything due by now, done when the clock answers.
+    let moved = advance(&t, json!(0)).await;
+    assert_eq!(moved["offset_seconds"], 0, "advancing by 0 moves nothing: {moved}");
+    let calls = receiver.calls();
+    assert_eq!(calls.len(), 40, "an ev and an ar per letter");
+    for id in letters {
+        let states: Vec<&str> = calls
+            .iter()
+            .filter(|c| field(c, "id_mail") == Some(id.to_string().as_str()))
+            .filter_map(|c| field(c, "new_state"))
+            .collect();
+        assert_eq!(states, ["ev", "ar"], "letter {id}");
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_counts_with_its_timeout_when_the_clock_moves() {
+    let t = spawn_mock().await;
+    let (receiver, url) = Receiver::start(&[Reply::Hang, Reply::Hang]).await;
+    let id = send_with_webhook(&t, &url).await;
+    advance(&t, json!("15m")).await;
+    let delivered = deliveries(&t, id).await;
+    let attempts = delivered[0]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "the first call and its retry, both timed out: {delivered:?}");
+    for attempt in attempts {
+        assert!(attempt["error"].as_str().unwrap().contains("no answer within 2.5s"), "{attempt}");
+        assert!(attempt["duration_ms"].as_u64().unwrap() >= 2_400, "{attempt}");
+    }
+    assert_eq!(receiver.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn the_control_plane_writes_every_date_as_ar24_does() {
+    let t = spawn_mock().await;
+    let (_, url) = Receiver::start(&[Reply::Status(500)]).await;
+    let id = send_with_webhook(&t, &url).await;
+    advance(&t, json!(0)).await;
+    let delivered = deliveries(&t, id).await;
+    let at = &delivered[0]["attempts"][0]["at"];
+    let next = &delivered[0]["next_due"];
+    // Both in Paris local time, AR24's format: the next attempt reads as later than the last.
+    assert_eq!(paris(next) - paris(at), chrono::TimeDelta::minutes(15), "{at} then {next}");
+    let clock = t.plane.request(reqwest::Method::GET, "clock", &[], None).await.unwrap().json();
+    paris(&clock["now"]);
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attachment::{Attachment, AttachmentDetail};
 use crate::domain::letter::Recipient;
+use crate::protocol::date::ParisTime;
 
 /// A letter's status ([ASSUMED]: AR24 shows `waiting`; the others are its proof codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,8 +112,8 @@ pub struct Letter {
     pub pre_notif: bool,
     /// The price charged, before VAT.
     pub price_ht: f64,
-    /// Deposit time, Paris local time.
-    pub date: String,
+    /// Deposit time.
+    pub date: ParisTime,
     /// Uppercase SHA-256 of the content followed by each attachment's bytes.
     pub full_hash_sha256: String,
     /// The 16-character token of the letter's download URLs.
@@ -120,15 +121,15 @@ pub struct Letter {
     /// The sender's notification preferences at sending.
     pub req_notify: NotifySnapshot,
     /// When the recipient was notified.
-    pub ts_ev_date: Option<String>,
+    pub ts_ev_date: Option<ParisTime>,
     /// When the recipient accepted it.
-    pub view_date: Option<String>,
+    pub view_date: Option<ParisTime>,
     /// When the recipient refused it.
-    pub refused_date: Option<String>,
+    pub refused_date: Option<ParisTime>,
     /// When it became neglected.
-    pub negligence_date: Option<String>,
+    pub negligence_date: Option<ParisTime>,
     /// When the notification bounced.
-    pub bounced_date: Option<String>,
+    pub bounced_date: Option<ParisTime>,
     /// The recipient's link (in the notification and every reminder).
     #[serde(default)]
     pub recipient_link: Option<String>,
@@ -166,20 +167,20 @@ pub struct MailView {
     pub ref_dossier: Option<String>,
     pub ref_client: Option<String>,
     pub ref_facturation: Option<String>,
-    pub date: String,
+    pub date: ParisTime,
     pub full_hash_sha256: String,
     pub send_fail: u8,
     pub is_eidas: u8,
     pub proof_ev_url: Option<String>,
-    pub ts_ev_date: Option<String>,
+    pub ts_ev_date: Option<ParisTime>,
     pub proof_ar_url: Option<String>,
-    pub view_date: Option<String>,
+    pub view_date: Option<ParisTime>,
     pub proof_ng_url: Option<String>,
-    pub negligence_date: Option<String>,
+    pub negligence_date: Option<ParisTime>,
     pub proof_rf_url: Option<String>,
-    pub refused_date: Option<String>,
+    pub refused_date: Option<ParisTime>,
     pub proof_bc_url: Option<String>,
-    pub bounced_date: Option<String>,
+    pub bounced_date: Option<ParisTime>,
     pub pdf_content: Option<String>,
     pub zip: Option<String>,
     pub req_notify_ev: u8,
@@ -192,13 +193,24 @@ pub struct MailView {
 }
 
 impl Letter {
+    /// When the letter reached `status` (its deposit for `waiting`), if it did.
+    pub fn date_of(&self, status: LetterStatus) -> Option<ParisTime> {
+        match status {
+            LetterStatus::Waiting => Some(self.date),
+            LetterStatus::Ev => self.ts_ev_date,
+            LetterStatus::Ar => self.view_date,
+            LetterStatus::Rf => self.refused_date,
+            LetterStatus::Ng => self.negligence_date,
+            LetterStatus::Bc => self.bounced_date,
+        }
+    }
+
     /// The mail object, with its attachments' details and its download URLs
     /// under `base` (the mock's public URL): each proof once its status is
     /// reached, the content and the ZIP from the start.
     pub fn view(&self, attachments: &[Attachment], base: &str) -> MailView {
         let download = |path: String| format!("{base}/get/{path}?token={}", self.download_token);
-        let proof =
-            |code: &str, date: &Option<String>| date.as_ref().map(|_| download(format!("proof/{code}-{}", self.id)));
+        let proof = |code: &str, date: &Option<ParisTime>| date.map(|_| download(format!("proof/{code}-{}", self.id)));
         MailView {
             id: self.id,
             kind: "lre",
@@ -222,20 +234,20 @@ impl Letter {
             ref_dossier: self.refs[0].clone(),
             ref_client: self.refs[1].clone(),
             ref_facturation: self.refs[2].clone(),
-            date: self.date.clone(),
+            date: self.date,
             full_hash_sha256: self.full_hash_sha256.clone(),
             send_fail: 0,
             is_eidas: self.is_eidas.into(),
             proof_ev_url: proof("ev", &self.ts_ev_date),
-            ts_ev_date: self.ts_ev_date.clone(),
+            ts_ev_date: self.ts_ev_date,
             proof_ar_url: proof("ar", &self.view_date),
-            view_date: self.view_date.clone(),
+            view_date: self.view_date,
             proof_ng_url: proof("ng", &self.negligence_date),
-            negligence_date: self.negligence_date.clone(),
+            negligence_date: self.negligence_date,
             proof_rf_url: proof("rf", &self.refused_date),
-            refused_date: self.refused_date.clone(),
+            refused_date: self.refused_date,
             proof_bc_url: proof("bc", &self.bounced_date),
-            bounced_date: self.bounced_date.clone(),
+            bounced_date: self.bounced_date,
             pdf_content: Some(download(format!("content/{}", self.id))),
             zip: Some(download(format!("zip/{}", self.id))),
             req_notify_ev: self.req_notify.ev.into(),

@@ -9,7 +9,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::letter::{Letter, LetterStatus};
-use crate::protocol::date::parse_paris;
 
 /// What happens to a letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,17 +89,13 @@ impl Default for Timings {
     }
 }
 
-fn at(date: &Option<String>) -> Option<DateTime<Utc>> {
-    date.as_deref().and_then(|d| parse_paris(d).ok())
-}
-
 impl Letter {
     /// The next thing due for this letter on the business clock, and when.
     pub fn next_due(&self, timings: &Timings) -> Option<(DateTime<Utc>, Due)> {
         match self.status {
-            LetterStatus::Waiting => at(&Some(self.date.clone())).map(|d| (d + timings.notify_after, Due::Notify)),
+            LetterStatus::Waiting => Some((self.date.utc() + timings.notify_after, Due::Notify)),
             LetterStatus::Ev => {
-                let notified = at(&self.ts_ev_date)?;
+                let notified = self.ts_ev_date?.utc();
                 let neglect = notified + timings.negligence_after;
                 let remind = notified + timings.remind_every * (self.reminders + 1) as i32;
                 if remind < neglect { Some((remind, Due::Remind)) } else { Some((neglect, Due::Neglect)) }

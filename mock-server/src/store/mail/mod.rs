@@ -4,20 +4,27 @@
 //! operations (`ops/`) decide what a send or an event touches elsewhere;
 //! this records *what happened* to mail.
 //!
-//! Lock order: none is needed: each map and list is locked alone (a guard of
-//! one is never held while another is taken, `letters`, `attachments`,
-//! `blobs`, `charges` and `deliveries` alike), no guard is held by a caller,
-//! nor while another aggregate is called.
+//! What mail is looked up by (a user's letters and uploads, a content's
+//! uploads, a letter's deliveries, charges, and the work due on the business
+//! clock) is kept in [`index::Index`], updated by the same write methods, so
+//! no lookup and no tick walks the store.
+//!
+//! Lock order: `deliveries`, then one entry (shard) of `letters`, then
+//! `index`, which is always taken last and held only to read or change it.
+//! `attachments`, `blobs` and `charges` are each locked alone (their index
+//! entries are written after their guard is released). No guard is held by
+//! a caller, nor while another aggregate is called.
 
 pub mod attachment;
 pub mod charges;
+pub mod index;
 pub mod letter;
 pub mod lifecycle;
 pub mod webhook;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -30,12 +37,13 @@ use super::record::Counters;
 use super::snapshot::Snapshot;
 use super::tracked::{Changes, TrackedLog, TrackedMap};
 use super::{Order, partner::Partner};
-use crate::protocol::date::format_paris;
+use crate::protocol::date::ParisTime;
 use crate::protocol::params::FilePart;
 use attachment::Attachment;
 use charges::{Charge, ChargeKind, Payer};
+use index::{Index, Work};
 use letter::{Letter, LetterStatus, MailView};
-use lifecycle::{Due, Event, Refused, Timings};
+use lifecycle::{Event, Refused, Timings};
 use webhook::{Attempt, Delivery, DeliveryState};
 
 /// Which letters `GET /_mock/letters` lists.
@@ -65,14 +73,21 @@ pub struct Mail {
     letters: TrackedMap<u64, Letter>,
     charges: TrackedLog<Charge>,
     deliveries: TrackedLog<Delivery>,
+    index: Mutex<Index>,
 }
 
-fn page<T>(mut items: Vec<T>, id: impl Fn(&T) -> u64, max: usize, start: usize, order: Order) -> Vec<T> {
-    items.sort_by_key(&id);
-    if order == Order::Desc {
-        items.reverse();
-    }
-    items.into_iter().skip(start).take(max).collect()
+/// Work the business clock made due, taken by [`Mail::take_due`] so that it is done once.
+#[derive(Debug)]
+pub enum DueWork {
+    /// Letter `id`'s next event, due at `when`.
+    Letter {
+        /// The letter.
+        id: u64,
+        /// When its event fell due.
+        when: DateTime<Utc>,
+    },
+    /// A webhook attempt to make, marked under way.
+    Attempt(webhook::Due),
 }
 
 impl Mail {
@@ -90,7 +105,13 @@ impl Mail {
             letters: TrackedMap::new(changes),
             charges: TrackedLog::new(changes),
             deliveries: TrackedLog::new(changes),
+            index: Mutex::new(Index::default()),
         }
+    }
+
+    fn index(&self) -> MutexGuard<'_, Index> {
+        // Every change to the index is whole before the guard is released.
+        self.index.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The timings in force.
@@ -98,9 +119,35 @@ impl Mail {
         *self.timings.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sets the timings (from the configuration).
+    /// Sets the timings (from the configuration); what is due follows them.
     pub fn set_timings(&self, timings: Timings) {
         *self.timings.write().unwrap_or_else(PoisonError::into_inner) = timings;
+        self.rebuild_index();
+    }
+
+    /// The indexes, built again from the maps (after a reset or an import).
+    fn rebuild_index(&self) {
+        let timings = self.timings();
+        let mut index = Index::default();
+        for letter in self.letters.iter() {
+            index.letters_by_sender.add(letter.sender, letter.id);
+            index.letters_by_partner.add(letter.partner.clone(), letter.id);
+            index.reschedule(Work::Letter(letter.id), None, letter.next_due(&timings).map(|(at, _)| at));
+        }
+        for upload in self.attachments.iter() {
+            index.uploads_by_user.add(upload.user_id, upload.id);
+            index.uploads_by_content.add(upload.sha1.clone(), upload.id);
+        }
+        for charge in self.charges.lock().iter() {
+            index.charges_by_user.add(charge.user, charge.id);
+            index.charges_by_partner.add(charge.token.clone(), charge.id);
+        }
+        for delivery in self.deliveries.lock().iter() {
+            index.deliveries_by_letter.add(delivery.letter, delivery.id);
+            let due = delivery.next_due.filter(|_| delivery.state == DeliveryState::Pending);
+            index.reschedule(Work::Delivery(delivery.id), None, due.map(ParisTime::utc));
+        }
+        *self.index() = index;
     }
 
     // ----- attachments -----
@@ -120,6 +167,9 @@ impl Mail {
             upload_date: self.clock.now_paris(),
         };
         self.attachments.insert(attachment.id, attachment.clone());
+        let mut index = self.index();
+        index.uploads_by_user.add(user_id, attachment.id);
+        index.uploads_by_content.add(attachment.sha1.clone(), attachment.id);
         attachment
     }
 
@@ -135,13 +185,18 @@ impl Mail {
 
     /// The name of the first upload of the content with this SHA-1.
     pub fn attachment_named(&self, sha1: &str) -> Option<String> {
-        self.attachments.iter().filter(|a| a.sha1 == sha1).min_by_key(|a| a.id).map(|a| a.filename.clone())
+        let first = self.index().uploads_by_content.of(sha1).and_then(|ids| ids.first().copied())?;
+        self.attachments.get(&first).map(|a| a.filename.clone())
     }
 
     /// A page of a user's uploads, by id.
     pub fn user_attachments(&self, user_id: u64, max: usize, start: usize, order: Order) -> Vec<Attachment> {
-        let mine = self.attachments.iter().filter(|a| a.user_id == user_id).map(|a| a.clone()).collect();
-        page(mine, |a: &Attachment| a.id, max, start, order)
+        let ids = {
+            let index = self.index();
+            let Some(mine) = index.uploads_by_user.of(&user_id) else { return Vec::new() };
+            index::page(mine.iter(), order == Order::Desc, start, max)
+        };
+        ids.into_iter().filter_map(|id| self.attachment(id)).collect()
     }
 
     /// A letter's attachments, in the letter's order.
@@ -163,7 +218,13 @@ impl Mail {
 
     /// Stores a new letter.
     pub(super) fn insert_letter(&self, letter: Letter) {
-        self.letters.insert(letter.id, letter);
+        let due = letter.next_due(&self.timings()).map(|(at, _)| at);
+        let (id, sender, partner) = (letter.id, letter.sender, letter.partner.clone());
+        self.letters.insert(id, letter);
+        let mut index = self.index();
+        index.letters_by_sender.add(sender, id);
+        index.letters_by_partner.add(partner, id);
+        index.reschedule(Work::Letter(id), None, due);
     }
 
     /// The letter with this id.
@@ -173,35 +234,51 @@ impl Mail {
 
     /// A page of a user's letters, by id; only `ids` when given.
     pub fn user_letters(&self, user_id: u64, ids: &[u64], max: usize, start: usize, order: Order) -> Vec<Letter> {
-        let mine = self
-            .letters
-            .iter()
-            .filter(|l| l.sender == user_id && (ids.is_empty() || ids.contains(&l.id)))
-            .map(|l| l.clone())
-            .collect();
-        page(mine, |l: &Letter| l.id, max, start, order)
+        let ids = {
+            let index = self.index();
+            let Some(mine) = index.letters_by_sender.of(&user_id) else { return Vec::new() };
+            if ids.is_empty() {
+                index::page(mine.iter(), order == Order::Desc, start, max)
+            } else {
+                let asked: std::collections::BTreeSet<u64> =
+                    ids.iter().copied().filter(|id| mine.contains(id)).collect();
+                index::page(asked.iter(), order == Order::Desc, start, max)
+            }
+        };
+        ids.into_iter().filter_map(|id| self.letter(id)).collect()
     }
 
     /// Every letter matching `filter`, oldest first.
     pub fn letters(&self, filter: &LetterFilter) -> Vec<Letter> {
-        let mut list: Vec<Letter> = self
-            .letters
-            .iter()
+        let ids: Vec<u64> = {
+            let index = self.index();
+            let by_user = filter.user.map(|u| index.letters_by_sender.of(&u));
+            let by_partner = filter.token.as_deref().map(|t| index.letters_by_partner.of(t));
+            match (by_user, by_partner) {
+                (Some(ids), _) | (None, Some(ids)) => ids.map(|ids| ids.iter().copied().collect()).unwrap_or_default(),
+                (None, None) => {
+                    drop(index);
+                    let mut all: Vec<u64> = self.letters.iter().map(|l| l.id).collect();
+                    all.sort_unstable();
+                    all
+                }
+            }
+        };
+        ids.into_iter()
+            .filter_map(|id| self.letter(id))
             .filter(|l| filter.token.as_ref().is_none_or(|t| &l.partner == t))
-            .filter(|l| filter.user.is_none_or(|u| l.sender == u))
             .filter(|l| filter.status.is_none_or(|s| l.status == s))
-            .map(|l| l.clone())
-            .collect();
-        list.sort_by_key(|l| l.id);
-        list
+            .collect()
     }
 
     /// Sets the status `event` leads to, dated `when`; nothing changes when
     /// the event cannot happen now.
     pub(super) fn apply_event(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Letter, Refused> {
+        let timings = self.timings();
         let mut letter = self.letters.get_mut(&id).ok_or(Refused::NotFound)?;
         let to = event.from(letter.status).ok_or(Refused::Settled(letter.status))?;
-        let date = Some(format_paris(when));
+        let before = letter.next_due(&timings).map(|(at, _)| at);
+        let date = Some(ParisTime(when));
         letter.status = to;
         match to {
             LetterStatus::Ev => letter.ts_ev_date = date,
@@ -211,6 +288,8 @@ impl Mail {
             LetterStatus::Bc => letter.bounced_date = date,
             LetterStatus::Waiting => {}
         }
+        let after = letter.next_due(&timings).map(|(at, _)| at);
+        self.index().reschedule(Work::Letter(id), before, after);
         Ok(letter.clone())
     }
 
@@ -223,19 +302,50 @@ impl Mail {
 
     /// Counts a reminder; the letter as it is then.
     pub(super) fn count_reminder(&self, id: u64) -> Option<Letter> {
+        let timings = self.timings();
         let mut letter = self.letters.get_mut(&id)?;
+        let before = letter.next_due(&timings).map(|(at, _)| at);
         letter.reminders += 1;
+        let after = letter.next_due(&timings).map(|(at, _)| at);
+        self.index().reschedule(Work::Letter(id), before, after);
         Some(letter.clone())
     }
 
-    /// The earliest thing due by `now` for a letter, with the letter's id.
-    pub(super) fn next_due(&self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, u64, Due)> {
-        let timings = self.timings();
-        self.letters
-            .iter()
-            .filter_map(|l| l.next_due(&timings).map(|(when, due)| (when, l.id, due)))
-            .filter(|(when, _, _)| *when <= now)
-            .min_by_key(|(when, id, _)| (*when, *id))
+    /// Takes the earliest work due by `until` that may be done now: a
+    /// letter's next event, or a webhook attempt (marked under way). An
+    /// event's first attempt waits until the previous event of the same
+    /// letter has had its first attempt. Taken work is no longer due: it is
+    /// done once, whoever else asks.
+    pub(super) fn take_due(&self, until: DateTime<Utc>) -> Option<DueWork> {
+        let mut deliveries = self.deliveries.lock();
+        let mut index = self.index();
+        let (when, work) =
+            index.due.iter().take_while(|(at, _)| *at <= until).copied().find(|(_, work)| match work {
+                Work::Letter(_) => true,
+                Work::Delivery(id) => deliveries.get(*id).is_some_and(|d| {
+                    let first_before =
+                        index.deliveries_by_letter.of(&d.letter).and_then(|ids| ids.range(..id).next_back());
+                    !d.in_flight
+                        && (!d.attempts.is_empty()
+                            || first_before.and_then(|p| deliveries.get(*p)).is_none_or(|p| !p.attempts.is_empty()))
+                }),
+            })?;
+        index.due.remove(&(when, work));
+        match work {
+            Work::Letter(id) => Some(DueWork::Letter { id, when }),
+            Work::Delivery(id) => {
+                let d = deliveries.get_mut(id)?;
+                d.in_flight = true;
+                Some(DueWork::Attempt(webhook::Due {
+                    id: d.id,
+                    letter: d.letter,
+                    url: d.url.clone(),
+                    payload: d.payload.clone(),
+                    number: d.attempts.len() as u32 + 1,
+                    when,
+                }))
+            }
+        }
     }
 
     // ----- charges -----
@@ -261,17 +371,29 @@ impl Mail {
             time: self.clock.now_paris(),
         };
         self.charges.lock().insert(charge.id, charge.clone());
+        let mut index = self.index();
+        index.charges_by_user.add(user, charge.id);
+        index.charges_by_partner.add(charge.token.clone(), charge.id);
         charge
     }
 
     /// Every charge, oldest first, for one partner and one user or all.
     pub fn charges_for(&self, token: Option<&str>, user: Option<u64>) -> Vec<Charge> {
-        self.charges
-            .lock()
-            .iter()
-            .filter(|c| token.is_none_or(|t| c.token == t) && user.is_none_or(|u| c.user == u))
-            .cloned()
-            .collect()
+        let ids: Option<Vec<u64>> = {
+            let index = self.index();
+            let chosen = match (user, token) {
+                (Some(user), _) => Some(index.charges_by_user.of(&user)),
+                (None, Some(token)) => Some(index.charges_by_partner.of(token)),
+                (None, None) => None,
+            };
+            chosen.map(|ids| ids.map(|ids| ids.iter().copied().collect()).unwrap_or_default())
+        };
+        let charges = self.charges.lock();
+        let wanted = |c: &&Charge| token.is_none_or(|t| c.token == t) && user.is_none_or(|u| c.user == u);
+        match ids {
+            Some(ids) => ids.into_iter().filter_map(|id| charges.get(id)).filter(wanted).cloned().collect(),
+            None => charges.iter().cloned().collect(),
+        }
     }
 
     // ----- webhook deliveries -----
@@ -280,21 +402,22 @@ impl Mail {
     /// `id_mail`, `new_state`, `proof_url`, and the status's date.
     pub fn webhook_payload(&self, letter: &Letter) -> Vec<(String, String)> {
         let view = self.view(letter);
-        let (proof, date) = match letter.status {
-            LetterStatus::Ev => (view.proof_ev_url, letter.ts_ev_date.clone()),
-            LetterStatus::Ar => (view.proof_ar_url, letter.view_date.clone()),
-            LetterStatus::Rf => (view.proof_rf_url, letter.refused_date.clone()),
-            LetterStatus::Ng => (view.proof_ng_url, letter.negligence_date.clone()),
-            LetterStatus::Bc => (view.proof_bc_url, letter.bounced_date.clone()),
-            LetterStatus::Waiting => (None, None),
+        let proof = match letter.status {
+            LetterStatus::Ev => view.proof_ev_url,
+            LetterStatus::Ar => view.proof_ar_url,
+            LetterStatus::Rf => view.proof_rf_url,
+            LetterStatus::Ng => view.proof_ng_url,
+            LetterStatus::Bc => view.proof_bc_url,
+            LetterStatus::Waiting => None,
         };
+        let date = letter.date_of(letter.status);
         let mut payload = vec![
             ("id_mail".to_owned(), letter.id.to_string()),
             ("new_state".to_owned(), letter.status.as_str().to_owned()),
             ("proof_url".to_owned(), proof.unwrap_or_default()),
         ];
         if let (Some(field), Some(date)) = (webhook::date_field(letter.status), date) {
-            payload.push((field.to_owned(), date));
+            payload.push((field.to_owned(), date.to_string()));
         }
         payload
     }
@@ -304,73 +427,66 @@ impl Mail {
         let payload = self.webhook_payload(letter);
         let id = self.next_delivery_id.fetch_add(1, Ordering::Relaxed);
         let delivery = Delivery::new(id, letter.id, letter.partner.clone(), url, payload, when);
-        self.deliveries.lock().insert(id, delivery);
+        let mut deliveries = self.deliveries.lock();
+        deliveries.insert(id, delivery);
+        let mut index = self.index();
+        index.deliveries_by_letter.add(letter.id, id);
+        index.reschedule(Work::Delivery(id), None, Some(when));
         id
     }
 
-    /// The attempts due by `now`, earliest first, each marked under way so
-    /// that it is made once.
-    pub fn take_due_deliveries(&self, now: DateTime<Utc>) -> Vec<webhook::Due> {
-        let mut deliveries = self.deliveries.lock();
-        let mut due: Vec<(Option<DateTime<Utc>>, u64)> = deliveries
-            .iter()
-            .filter(|d| d.state == DeliveryState::Pending && !d.in_flight && d.next_due.is_some_and(|at| at <= now))
-            .map(|d| (d.next_due, d.id))
-            .collect();
-        due.sort_unstable();
-        due.into_iter()
-            .filter_map(|(_, id)| {
-                let d = deliveries.get_mut(id)?;
-                d.in_flight = true;
-                Some(webhook::Due {
-                    id: d.id,
-                    url: d.url.clone(),
-                    payload: d.payload.clone(),
-                    number: d.attempts.len() as u32 + 1,
-                })
-            })
-            .collect()
-    }
-
-    /// Records an attempt: delivered on HTTP 200; otherwise the next attempt is
-    /// due one interval after this one was, until the retries run out.
+    /// Records an attempt (made when it fell due, `attempt.at`): delivered on
+    /// HTTP 200; otherwise the next attempt is due one interval after this
+    /// one, until the retries run out.
     pub fn record_attempt(&self, id: u64, attempt: Attempt) {
         let timings = self.timings();
-        let now = self.clock.now();
         let mut deliveries = self.deliveries.lock();
         let Some(delivery) = deliveries.get_mut(id) else { return };
         delivery.in_flight = false;
         let delivered = attempt.status == Some(200);
+        let made = attempt.at.utc();
         delivery.attempts.push(attempt);
-        if delivered {
+        let before = delivery.next_due.map(ParisTime::utc);
+        delivery.next_due = if delivered {
             delivery.state = DeliveryState::Delivered;
-            delivery.next_due = None;
+            None
         } else if delivery.attempts.len() as u32 > timings.webhook_retries {
             delivery.state = DeliveryState::Failed;
-            delivery.next_due = None;
+            None
         } else {
-            let previous = delivery.next_due.unwrap_or(now);
-            delivery.next_due = Some(previous + timings.webhook_retry_every);
-        }
+            Some(ParisTime(made + timings.webhook_retry_every))
+        };
+        let after = delivery.next_due.map(ParisTime::utc);
+        self.index().reschedule(Work::Delivery(id), before, after);
     }
 
     /// Sends a delivery again now, whatever became of it.
     pub fn replay_delivery(&self, id: u64) -> Option<Delivery> {
         let now = self.clock.now();
         let mut deliveries = self.deliveries.lock();
-        let in_flight = deliveries.get(id)?.in_flight;
-        if in_flight {
-            return deliveries.get(id).cloned();
-        }
         let delivery = deliveries.get_mut(id)?;
+        if delivery.in_flight {
+            return Some(delivery.clone());
+        }
+        let before = delivery.next_due.filter(|_| delivery.state == DeliveryState::Pending).map(ParisTime::utc);
         delivery.state = DeliveryState::Pending;
-        delivery.next_due = Some(now);
-        Some(delivery.clone())
+        delivery.next_due = Some(ParisTime(now));
+        let replayed = delivery.clone();
+        self.index().reschedule(Work::Delivery(id), before, Some(now));
+        Some(replayed)
     }
 
     /// Every delivery, oldest first, of one letter or all.
     pub fn webhook_deliveries(&self, letter: Option<u64>) -> Vec<Delivery> {
-        self.deliveries.lock().iter().filter(|d| letter.is_none_or(|l| d.letter == l)).cloned().collect()
+        let deliveries = self.deliveries.lock();
+        match letter {
+            None => deliveries.iter().cloned().collect(),
+            Some(letter) => {
+                let ids: Vec<u64> =
+                    self.index().deliveries_by_letter.of(&letter).into_iter().flatten().copied().collect();
+                ids.into_iter().filter_map(|id| deliveries.get(id).cloned()).collect()
+            }
+        }
     }
 
     // ----- resets -----
@@ -382,6 +498,7 @@ impl Mail {
         self.blobs.clear();
         self.charges.lock().clear();
         self.deliveries.lock().clear();
+        self.index().clear();
     }
 
     /// Forgets the letters, uploads and charges of one partner and of the
@@ -396,6 +513,7 @@ impl Mail {
         self.charges.lock().retain(|c| c.token != token && !created.contains(&c.user));
         let letters: std::collections::HashSet<u64> = self.letters.iter().map(|l| l.id).collect();
         self.deliveries.lock().retain(|d| letters.contains(&d.letter));
+        self.rebuild_index();
     }
 
     // ----- the state file and the state document -----
@@ -505,6 +623,8 @@ impl Mail {
         for delivery in std::mem::take(&mut snapshot.webhooks) {
             deliveries.insert(delivery.id, delivery);
         }
+        drop(deliveries);
+        self.rebuild_index();
     }
 }
 

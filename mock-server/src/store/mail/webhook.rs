@@ -10,14 +10,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::letter::LetterStatus;
+use crate::protocol::date::ParisTime;
 
 /// One attempt at delivering.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     /// 1 for the first call, then each retry.
     pub number: u32,
-    /// When it was made (business time, Paris).
-    pub at: String,
+    /// When it fell due (business time): the time it was made, as the receiver's clock
+    /// would have read on the business clock.
+    pub at: ParisTime,
     /// The HTTP status answered, if any.
     pub status: Option<u16>,
     /// What went wrong when no status came back (timeout, refused connection).
@@ -56,7 +58,7 @@ pub struct Delivery {
     /// Every attempt so far, oldest first.
     pub attempts: Vec<Attempt>,
     /// When the next attempt is due (business time), while pending.
-    pub next_due: Option<DateTime<Utc>>,
+    pub next_due: Option<ParisTime>,
     /// An attempt is under way (never kept across a restart).
     #[serde(skip)]
     pub in_flight: bool,
@@ -80,7 +82,7 @@ impl Delivery {
             payload,
             state: DeliveryState::Pending,
             attempts: Vec::new(),
-            next_due: Some(due),
+            next_due: Some(ParisTime(due)),
             in_flight: false,
         }
     }
@@ -98,6 +100,10 @@ impl Delivery {
 pub struct Due {
     /// The delivery.
     pub id: u64,
+    /// Its letter.
+    pub letter: u64,
+    /// When it fell due (business time): the attempt is stamped with it.
+    pub when: DateTime<Utc>,
     /// Where to post.
     pub url: String,
     /// What to post.

@@ -1,15 +1,18 @@
 //! A letter's events, and what falls due on the business clock. Every change
 //! of status goes through [`Store::transition`]; what is due (a delayed
-//! notification, reminders, negligence) fires from [`Store::tick`], in the
-//! order it fell due, dated when it fell due.
+//! notification, reminders, negligence, webhook attempts) is handed out one
+//! piece at a time by [`Store::next_work`], in the order it fell due, each
+//! dated when it fell due. The runner (`ticker.rs`) asks for it.
 
 use chrono::{DateTime, Utc};
 
 use super::super::Store;
 use super::super::letter::{Letter, LetterStatus};
 use super::super::lifecycle::{Due, Event, Refused};
+use super::super::mail::DueWork;
 use super::super::outbox::{LinkFor, LinkKind, Partnership};
 use super::super::partner::Partner;
+use super::super::webhook;
 
 impl Store {
     /// Applies `event` to letter `id` at `when` (business time): sets the
@@ -25,9 +28,9 @@ impl Store {
         let letter = self.mail.apply_event(id, event, when)?;
         let partner = self.partner(&letter.partner);
         if event == Event::Notify {
-            self.email_recipient(&letter, partner.as_deref(), LinkKind::Letter);
+            self.email_recipient(&letter, partner.as_deref(), LinkKind::Letter, when);
         }
-        self.notify_sender(&letter, partner.as_deref());
+        self.notify_sender(&letter, partner.as_deref(), when);
         let webhook = letter.webhook.clone().or_else(|| partner.as_ref().and_then(|p| p.webhook.clone()));
         if let Some(url) = webhook {
             self.mail.queue_delivery(&letter, url, when);
@@ -37,7 +40,7 @@ impl Store {
 
     /// The recipient's email for `kind` (the notification or a reminder), with
     /// the letter's one link: the first email makes it, reminders reuse it.
-    fn email_recipient(&self, letter: &Letter, partner: Option<&Partner>, kind: LinkKind) {
+    fn email_recipient(&self, letter: &Letter, partner: Option<&Partner>, kind: LinkKind, when: DateTime<Utc>) {
         let link = match letter.recipient_link.as_ref().and_then(|id| self.outbox.link(id)) {
             Some(link) => link,
             None => {
@@ -55,12 +58,12 @@ impl Store {
         };
         let name = partner.map_or_else(|| letter.partner.clone(), |p| p.name.clone());
         let from = Partnership { token: &letter.partner, name: &name, other: Some(&letter.from.name) };
-        self.outbox.post(kind, letter.to.email.as_str(), &from, link.url);
+        self.outbox.post_at(kind, letter.to.email.as_str(), &from, link.url, when);
     }
 
     /// The sender's email about the new status, when their preferences at
     /// sending asked for it (`req_notify_*`; bounces always).
-    fn notify_sender(&self, letter: &Letter, partner: Option<&Partner>) {
+    fn notify_sender(&self, letter: &Letter, partner: Option<&Partner>, when: DateTime<Utc>) {
         let wanted = match letter.status {
             LetterStatus::Ev => letter.req_notify.ev,
             LetterStatus::Ar => letter.req_notify.ar,
@@ -76,30 +79,47 @@ impl Store {
         let status = letter.status.describe();
         let from = Partnership { token: &letter.partner, name: &name, other: Some(status) };
         let url = format!("{}/_mock/letters/{}", self.outbox.public_url(), letter.id);
-        self.outbox.post(LinkKind::Notification, &letter.from.email, &from, url);
+        self.outbox.post_at(LinkKind::Notification, &letter.from.email, &from, url, when);
     }
 
-    /// Fires everything due on the business clock by now, earliest first,
-    /// each dated when it fell due. Answers how many things fired.
-    pub fn tick(&self) -> usize {
-        let now = self.clock.now();
-        let mut fired = 0;
-        while let Some((when, id, due)) = self.mail.next_due(now) {
-            fired += 1;
-            match due {
-                Due::Notify => _ = self.transition(id, Event::Notify, when),
-                Due::Neglect => _ = self.transition(id, Event::Neglect, when),
-                Due::Remind => self.remind(id),
+    /// Does the earliest work due by `until`: a letter's event fires here,
+    /// dated when it fell due; a webhook attempt is handed back to be made
+    /// (and then recorded with [`Store::record_attempt`]). `None` once
+    /// nothing more is due by then.
+    pub fn next_work(&self, until: DateTime<Utc>) -> Option<Work> {
+        let _shared = self.shared();
+        match self.mail.take_due(until)? {
+            DueWork::Attempt(due) => Some(Work::Attempt(due)),
+            DueWork::Letter { id, when } => {
+                // What is due now follows from the letter as it is (a call may just have settled it).
+                let due = self.mail.letter(id).and_then(|l| l.next_due(&self.mail.timings()));
+                let Some((at, due)) = due.filter(|(at, _)| *at <= until) else { return Some(Work::Nothing) };
+                debug_assert!(at >= when, "work is never done before it falls due");
+                match due {
+                    Due::Notify => _ = self.apply_event(id, Event::Notify, at),
+                    Due::Neglect => _ = self.apply_event(id, Event::Neglect, at),
+                    Due::Remind => self.remind(id, at),
+                }
+                Some(Work::Fired(due))
             }
         }
-        fired
     }
 
-    /// A reminder to a recipient who has not answered yet.
-    fn remind(&self, id: u64) {
-        let _shared = self.shared();
+    /// A reminder, due at `when`, to a recipient who has not answered yet.
+    fn remind(&self, id: u64, when: DateTime<Utc>) {
         let Some(letter) = self.mail.count_reminder(id) else { return };
         let partner = self.partner(&letter.partner);
-        self.email_recipient(&letter, partner.as_deref(), LinkKind::Reminder);
+        self.email_recipient(&letter, partner.as_deref(), LinkKind::Reminder, when);
     }
+}
+
+/// One piece of work [`Store::next_work`] did or hands out.
+#[derive(Debug)]
+pub enum Work {
+    /// A letter's event fired.
+    Fired(Due),
+    /// A webhook attempt to make.
+    Attempt(webhook::Due),
+    /// What was due had already been done by a call (nothing fired).
+    Nothing,
 }

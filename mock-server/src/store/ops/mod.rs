@@ -12,4 +12,5 @@ mod letters;
 mod links;
 mod sending;
 
+pub use letters::Work;
 pub use sending::SendOrder;

@@ -9,9 +9,11 @@ use super::super::attachment::Attachment;
 use super::super::charges::{ChargeKind, Payer};
 use super::super::identity;
 use super::super::letter::{Letter, LetterStatus, NotifySnapshot, SenderCard};
+use super::super::lifecycle::{Due, Event};
 use super::super::partner::Partner;
 use super::super::user::User;
 use crate::domain::letter::NewLetter;
+use crate::protocol::date::ParisTime;
 use crate::protocol::params::FilePart;
 
 /// A letter that passed every gate, ready to be recorded.
@@ -52,7 +54,12 @@ impl Store {
             letter
         };
         // The notification is due at once unless a delay is configured.
-        self.tick();
+        if let Some((at, Due::Notify)) = letter.next_due(&self.mail.timings())
+            && at <= self.clock.now()
+        {
+            // Answered as deposited, as AR24 does; the notification follows at once.
+            _ = self.transition(letter.id, Event::Notify, at);
+        }
         letter
     }
 
@@ -99,7 +106,7 @@ impl Store {
             webhook: new.webhook,
             pre_notif: new.pre_notif,
             price_ht,
-            date: self.clock.now_paris(),
+            date: ParisTime(self.clock.now()),
             full_hash_sha256: format!("{:X}", hash.finalize()),
             download_token: uuid::Uuid::new_v4().simple().to_string()[..16].to_owned(),
             req_notify: NotifySnapshot { ev: p.notify.ev, ar: p.notify.ar, rf: p.notify.rf, ng: p.notify.ng },

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::{DateTime, Utc};
+
 use serde::{Deserialize, Serialize};
 
 pub use email::{Email, Link, LinkKind, Partnership};
@@ -20,6 +22,7 @@ use super::clock::Clock;
 use super::record::Counters;
 use super::snapshot::Snapshot;
 use super::tracked::{Changes, TrackedLog, TrackedMap};
+use crate::protocol::date::format_paris;
 
 /// Why a link cannot be followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,8 +119,20 @@ impl Outbox {
 
     /// Puts an email in the outbox.
     pub fn post(&self, kind: LinkKind, to: &str, from: &Partnership<'_>, link: String) -> Email {
+        self.post_at(kind, to, from, link, self.clock.now())
+    }
+
+    /// [`Outbox::post`], dated `when` (business time: when what it tells of fell due).
+    pub fn post_at(
+        &self,
+        kind: LinkKind,
+        to: &str,
+        from: &Partnership<'_>,
+        link: String,
+        when: DateTime<Utc>,
+    ) -> Email {
         let id = self.next_email_id.fetch_add(1, Ordering::Relaxed);
-        let email = Email::compose(id, kind, to, from, link, self.clock.now_paris());
+        let email = Email::compose(id, kind, to, from, link, format_paris(when));
         self.emails.lock().insert(id, email.clone());
         email
     }
