@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use crate::Options;
-use crate::harness::{Load, create_users, journalled_errors, median, script, start_mock, start_prism, wrk};
+use crate::harness::{
+    Load, create_users, journalled_errors, letters_sent, median, ready_sender, script, send_script, start_mock,
+    start_prism, wrk,
+};
 
 struct Row {
     figure: String,
@@ -86,6 +89,7 @@ async fn loads(options: &Options, seconds: u64, rows: &mut Vec<Row>) -> (u64, Op
     let list = wrk(&mock, &script("list", first), seconds);
     let create = wrk(&mock, &script("create", first), seconds);
     let create_errors = journalled_errors(&mock).await;
+    let sending = send_load(&mock, seconds).await;
     drop(mock);
     let prism = match &options.prism {
         Some(p) => Some(start_prism(p, &options.openapi).await.0),
@@ -102,6 +106,7 @@ async fn loads(options: &Options, seconds: u64, rows: &mut Vec<Row>) -> (u64, Op
     ] {
         rows.extend(load_rows(name, seconds, &load, other.as_ref(), rps_target));
     }
+    rows.extend(sending.rows(seconds));
     rows.push(row(
         "user creation: errors among the last 10 000 journalled calls",
         create_errors.to_string(),
@@ -111,6 +116,66 @@ async fn loads(options: &Options, seconds: u64, rows: &mut Vec<Row>) -> (u64, Op
         Some(create_errors == 0),
     ));
     (idle, prism_idle)
+}
+
+/// Signed `POST mail` with one 20 KB attachment, on an empty mock.
+struct Sending {
+    load: Load,
+    letters: u64,
+    bytes_per_letter: f64,
+    errors: usize,
+}
+
+impl Sending {
+    fn rows(&self, seconds: u64) -> Vec<Row> {
+        let name = "sending a letter (`POST mail`, one 20 KB attachment)";
+        vec![
+            row(
+                &format!("{name}: sends/s (64 connections, {seconds} s)"),
+                format!("{:.0}", self.load.rps),
+                "stores nothing".into(),
+                na(),
+                "≥ 20 000 sends/s",
+                Some(self.load.rps >= 20_000.0),
+            ),
+            row(
+                &format!("{name}: latency p50 / p99"),
+                format!("{:.2} / {:.2} ms", self.load.p50_ms, self.load.p99_ms),
+                na(),
+                na(),
+                "p99 < 5 ms",
+                Some(self.load.p99_ms < 5.0),
+            ),
+            row(
+                &format!("resident memory per letter sent (its emails and link included; {} letters)", self.letters),
+                format!("{:.0} B", self.bytes_per_letter),
+                na(),
+                na(),
+                "< 2 KB",
+                Some(self.bytes_per_letter < 2048.0),
+            ),
+            row(
+                "sending: errors among the last 10 000 journalled calls",
+                self.errors.to_string(),
+                na(),
+                na(),
+                "0",
+                Some(self.errors == 0),
+            ),
+        ]
+    }
+}
+
+async fn send_load(mock: &crate::harness::Server, seconds: u64) -> Sending {
+    let (sender, attachment) = ready_sender(mock, 20 * 1024).await;
+    let first = letters_sent(mock, sender, attachment).await;
+    let before = mock.rss();
+    let load = wrk(mock, &send_script(sender, attachment), seconds);
+    let errors = journalled_errors(mock).await;
+    let last = letters_sent(mock, sender, attachment).await;
+    let letters = last - first;
+    let bytes_per_letter = mock.rss().saturating_sub(before) as f64 / letters.max(1) as f64;
+    Sending { load, letters, bytes_per_letter, errors }
 }
 
 /// Throughput and latency of one load, beside Prism's.

@@ -14,20 +14,27 @@ pub const KEY: &str = "ar24-mock-private-key";
 
 /// A server process, killed when dropped.
 pub struct Server {
-    /// The process.
-    pub child: Child,
+    /// The process (none for a server started by someone else).
+    pub child: Option<Child>,
     /// Where it listens on 127.0.0.1.
     pub port: u16,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
 impl Server {
+    /// A mock someone else started, on `port`.
+    pub fn attach(port: u16) -> Self {
+        Self { child: None, port }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
@@ -42,7 +49,12 @@ impl Server {
 
     /// Resident memory of the process and its children, in bytes.
     pub fn rss(&self) -> u64 {
-        rss_tree(self.child.id())
+        self.child.as_ref().map_or(0, |c| rss_tree(c.id()))
+    }
+
+    /// The process id (0 for a server someone else started).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 }
 
@@ -65,7 +77,7 @@ pub fn free_port() -> u16 {
 pub async fn start(command: &mut Command, port: u16, limit: Duration) -> (Server, Duration) {
     let started = Instant::now();
     let child = command.spawn().expect("the server starts");
-    let server = Server { child, port };
+    let server = Server { child: Some(child), port };
     let control = server.control();
     loop {
         if control.health().await.is_ok() {
@@ -131,6 +143,60 @@ pub fn script(kind: &str, user_id: u64) -> String {
             stamp = std::process::id() as u128 * 1_000_000 + Instant::now().elapsed().as_nanos()
         ),
         other => unreachable!("no script for {other}"),
+    }
+}
+
+/// The wrk script of a signed `POST mail` from `sender` with one uploaded attachment.
+pub fn send_script(sender: u64, attachment: u64) -> String {
+    let date = now_paris();
+    let signature = Keys::new(KEY).sign(&date);
+    let auth = format!("token={TOKEN}&date={}", date.replace(' ', "+"));
+    format!(
+        "wrk.headers[\"signature\"] = \"{signature}\"\n\
+         wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
+         wrk.method = \"POST\"\nwrk.path = \"/api/mail\"\n\
+         wrk.body = \"{auth}&id_user={sender}&to_email=destinataire%40example.com&dest_statut=particulier\
+         &to_firstname=Marie&to_lastname=Dupont&content=Mise+en+demeure&attachment%5B0%5D={attachment}\"\n"
+    )
+}
+
+/// A sender who may send (confirmed, CGU accepted, a payment method) and one
+/// uploaded attachment of `size` bytes: their ids.
+pub async fn ready_sender(server: &Server, size: usize) -> (u64, u64) {
+    let api = server.api();
+    let control = server.control();
+    let email = format!("sender-{}@example.com", free_port());
+    let created = api.send(&new_user(&email).param("confirmed", 1)).await.expect("the mock answers");
+    let id = match created {
+        Answer::Success { result: Some(user), .. } => user["id"].as_u64().expect("a user id"),
+        other => panic!("creating the sender failed: {}", other.outcome()),
+    };
+    let asked = api.send(&Call::post("user/request_cgu").param("id_user", id)).await.expect("the mock answers");
+    assert!(asked.is_success(), "asking for the CGU failed: {}", asked.outcome());
+    control.accept_latest(&email, "cgu").await.expect("the CGU link is accepted");
+    control.add_payment_method(id).await.expect("a payment method");
+    let file = Call::post("attachment").param("id_user", id).file("file", "facture.pdf", vec![b'%'; size]);
+    let attachment = match api.send(&file).await.expect("the mock answers") {
+        Answer::Success { result: Some(upload), .. } => upload["file_id"].as_u64().expect("a file id"),
+        other => panic!("uploading failed: {}", other.outcome()),
+    };
+    (id, attachment)
+}
+
+/// The id the next letter gets, read by sending one.
+pub async fn letters_sent(server: &Server, sender: u64, attachment: u64) -> u64 {
+    let call = Call::post("mail").params([
+        ("id_user", sender.to_string()),
+        ("to_email", "destinataire@example.com".into()),
+        ("dest_statut", "particulier".into()),
+        ("to_firstname", "Marie".into()),
+        ("to_lastname", "Dupont".into()),
+        ("content", "Mise en demeure".into()),
+        ("attachment[0]", attachment.to_string()),
+    ]);
+    match server.api().send(&call).await.expect("the mock answers") {
+        Answer::Success { result: Some(mail), .. } => mail["id"].as_u64().expect("a letter id"),
+        other => panic!("sending failed: {}", other.outcome()),
     }
 }
 

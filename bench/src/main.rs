@@ -31,9 +31,13 @@ pub struct Options {
     /// The OpenAPI description Prism mocks.
     #[arg(long, default_value = "openapi.yaml")]
     pub openapi: PathBuf,
-    /// Print the signed wrk script for `info`, `list` or `create` (for profiling by hand) and exit.
+    /// Print the signed wrk script for `info`, `list`, `create` or `send` (for profiling by hand) and exit.
+    /// `send` first makes a sender and an upload on the mock at `--port`.
     #[arg(long, value_name = "KIND")]
     print_script: Option<String>,
+    /// The port of a running mock, for `--print-script send`.
+    #[arg(long)]
+    port: Option<u16>,
     /// Measure the mock holding many users, with and without a state file, instead of the comparison with Prism.
     #[arg(long)]
     scale: bool,
@@ -46,7 +50,15 @@ pub struct Options {
 async fn main() {
     let options = Options::parse();
     if let Some(kind) = &options.print_script {
-        print!("{}", harness::script(kind, 1));
+        if kind == "send" {
+            let port = options.port.expect("--print-script send needs the --port of a running mock");
+            let server = harness::Server::attach(port);
+            let (sender, attachment) = harness::ready_sender(&server, 20 * 1024).await;
+            std::mem::forget(server);
+            print!("{}", harness::send_script(sender, attachment));
+        } else {
+            print!("{}", harness::script(kind, 1));
+        }
     } else if options.scale {
         scale::run(&options.mock, options.users, if options.quick { 2 } else { 10 }).await;
     } else {

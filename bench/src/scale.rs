@@ -129,7 +129,7 @@ async fn with_state_file(binary: &Path, fixture: &Path, dir: &Path, users: usize
     let peak = Arc::new(AtomicU64::new(rss_before));
     let watching = Arc::new(AtomicBool::new(true));
     let watcher = {
-        let (peak, watching, pid) = (Arc::clone(&peak), Arc::clone(&watching), server.child.id());
+        let (peak, watching, pid) = (Arc::clone(&peak), Arc::clone(&watching), server.pid());
         std::thread::spawn(move || {
             while watching.load(Ordering::Relaxed) {
                 peak.fetch_max(crate::harness::rss_tree(pid), Ordering::Relaxed);
@@ -208,8 +208,10 @@ async fn start_logged(binary: &Path, args: &[&str], log: &Path) -> (Server, Dura
 }
 
 fn stop(mut server: Server) {
-    let _ = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status();
-    let _ = server.child.wait();
+    let _ = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status();
+    if let Some(child) = &mut server.child {
+        let _ = child.wait();
+    }
 }
 
 async fn wait_until(limit: Duration, done: impl Fn() -> bool) {

@@ -162,11 +162,9 @@ fn users(state: &AppState) -> String {
 
 /// Letters, newest first, with their status, proofs and webhook deliveries.
 fn letters(state: &AppState) -> String {
-    let mut letters = state.store.mail().letters(&crate::store::LetterFilter::default());
-    letters.reverse();
+    let letters = state.store.mail().newest_letters(ROWS);
     let rows = letters
         .iter()
-        .take(ROWS)
         .map(|letter| {
             let view = state.store.mail().view(letter);
             let proofs: Vec<String> = [

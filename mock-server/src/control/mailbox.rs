@@ -51,12 +51,12 @@ pub(crate) fn mailbox_section(state: &AppState) -> String {
              <p>{asks}</p>{action}<details><summary>Email text</summary><pre>{text}</pre></details></article>\n",
             kind = email.kind.as_str(),
             to = escape(&email.to),
-            subject = escape(&email.subject),
-            sent = escape(&email.sent_at),
+            subject = escape(email.subject()),
+            sent = escape(&email.sent_at.to_string()),
             partner = escape(&partner),
             token = escape(&email.partner),
             asks = escape(&asks),
-            text = escape(&email.body),
+            text = escape(&email.body()),
         ));
     }
     body

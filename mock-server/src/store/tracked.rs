@@ -258,16 +258,17 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
 }
 
 /// A list kept in id order, behind one lock, whose writes mark the ids they touch.
+/// Each item is boxed: the tree's nodes, often part empty, hold pointers, not items.
 #[derive(Debug)]
 pub struct TrackedLog<T> {
-    items: Mutex<BTreeMap<u64, T>>,
+    items: Mutex<BTreeMap<u64, Box<T>>>,
     marks: Marks<u64>,
 }
 
 /// The list locked for changes: every change goes through its methods, which mark.
 #[derive(Debug)]
 pub struct LogGuard<'a, T> {
-    items: MutexGuard<'a, BTreeMap<u64, T>>,
+    items: MutexGuard<'a, BTreeMap<u64, Box<T>>>,
     marks: &'a Marks<u64>,
 }
 
@@ -298,17 +299,17 @@ impl<T> TrackedLog<T> {
 impl<T> LogGuard<'_, T> {
     /// The item with this id.
     pub fn get(&self, id: u64) -> Option<&T> {
-        self.items.get(&id)
+        self.items.get(&id).map(|item| &**item)
     }
 
     /// The items, in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
-        self.items.values()
+        self.items.values().map(|item| &**item)
     }
 
     /// Adds or replaces the item with this id; marks it.
     pub fn insert(&mut self, id: u64, item: T) {
-        self.items.insert(id, item);
+        self.items.insert(id, Box::new(item));
         self.marks.mark(id);
     }
 
@@ -316,7 +317,7 @@ impl<T> LogGuard<'_, T> {
     pub fn get_mut(&mut self, id: u64) -> Option<&mut T> {
         let item = self.items.get_mut(&id)?;
         self.marks.mark(id);
-        Some(item)
+        Some(&mut **item)
     }
 
     /// Keeps the items `keep` says; marks each one removed.

@@ -57,6 +57,8 @@ impl<K: std::hash::Hash + Eq> Grouped<K> {
 pub struct Index {
     /// What falls due, by due time.
     pub due: BTreeSet<(DateTime<Utc>, Work)>,
+    /// Every letter, by id.
+    pub letters: BTreeSet<u64>,
     /// Letters by sender.
     pub letters_by_sender: Grouped<u64>,
     /// Letters by sending partner.
@@ -89,6 +91,7 @@ impl Index {
     /// Forgets everything (before a rebuild).
     pub fn clear(&mut self) {
         self.due.clear();
+        self.letters.clear();
         self.letters_by_sender.clear();
         self.letters_by_partner.clear();
         self.uploads_by_user.clear();

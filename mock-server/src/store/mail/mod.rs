@@ -70,7 +70,8 @@ pub struct Mail {
     attachments: TrackedMap<u64, Attachment>,
     /// Attachment bytes, once per content, by SHA-1.
     blobs: TrackedMap<String, bytes::Bytes>,
-    letters: TrackedMap<u64, Letter>,
+    /// Boxed: the map's slots, part empty, hold pointers, not letters.
+    letters: TrackedMap<u64, Box<Letter>>,
     charges: TrackedLog<Charge>,
     deliveries: TrackedLog<Delivery>,
     index: Mutex<Index>,
@@ -130,6 +131,7 @@ impl Mail {
         let timings = self.timings();
         let mut index = Index::default();
         for letter in self.letters.iter() {
+            index.letters.insert(letter.id);
             index.letters_by_sender.add(letter.sender, letter.id);
             index.letters_by_partner.add(letter.partner.clone(), letter.id);
             index.reschedule(Work::Letter(letter.id), None, letter.next_due(&timings).map(|(at, _)| at));
@@ -220,8 +222,9 @@ impl Mail {
     pub(super) fn insert_letter(&self, letter: Letter) {
         let due = letter.next_due(&self.timings()).map(|(at, _)| at);
         let (id, sender, partner) = (letter.id, letter.sender, letter.partner.clone());
-        self.letters.insert(id, letter);
+        self.letters.insert(id, Box::new(letter));
         let mut index = self.index();
+        index.letters.insert(id);
         index.letters_by_sender.add(sender, id);
         index.letters_by_partner.add(partner, id);
         index.reschedule(Work::Letter(id), None, due);
@@ -229,7 +232,7 @@ impl Mail {
 
     /// The letter with this id.
     pub fn letter(&self, id: u64) -> Option<Letter> {
-        self.letters.get(&id).map(|l| l.clone())
+        self.letters.get(&id).map(|l| Letter::clone(&l))
     }
 
     /// A page of a user's letters, by id; only `ids` when given.
@@ -256,12 +259,7 @@ impl Mail {
             let by_partner = filter.token.as_deref().map(|t| index.letters_by_partner.of(t));
             match (by_user, by_partner) {
                 (Some(ids), _) | (None, Some(ids)) => ids.map(|ids| ids.iter().copied().collect()).unwrap_or_default(),
-                (None, None) => {
-                    drop(index);
-                    let mut all: Vec<u64> = self.letters.iter().map(|l| l.id).collect();
-                    all.sort_unstable();
-                    all
-                }
+                (None, None) => index.letters.iter().copied().collect(),
             }
         };
         ids.into_iter()
@@ -269,6 +267,12 @@ impl Mail {
             .filter(|l| filter.token.as_ref().is_none_or(|t| &l.partner == t))
             .filter(|l| filter.status.is_none_or(|s| l.status == s))
             .collect()
+    }
+
+    /// The `max` newest letters, newest first.
+    pub fn newest_letters(&self, max: usize) -> Vec<Letter> {
+        let ids = index::page(self.index().letters.iter(), true, 0, max);
+        ids.into_iter().filter_map(|id| self.letter(id)).collect()
     }
 
     /// Sets the status `event` leads to, dated `when`; nothing changes when
@@ -290,7 +294,7 @@ impl Mail {
         }
         let after = letter.next_due(&timings).map(|(at, _)| at);
         self.index().reschedule(Work::Letter(id), before, after);
-        Ok(letter.clone())
+        Ok(Letter::clone(&letter))
     }
 
     /// Keeps the recipient's link on the letter.
@@ -308,7 +312,7 @@ impl Mail {
         letter.reminders += 1;
         let after = letter.next_due(&timings).map(|(at, _)| at);
         self.index().reschedule(Work::Letter(id), before, after);
-        Some(letter.clone())
+        Some(Letter::clone(&letter))
     }
 
     /// Takes the earliest work due by `until` that may be done now: a
@@ -530,11 +534,8 @@ impl Mail {
             |_, a| Record::Attachment(Box::new(a.clone())),
             Record::AttachmentGone,
         );
-        let letters = self.letters.records(
-            self.letters.take_marks(),
-            |_, l| Record::Letter(Box::new(l.clone())),
-            Record::LetterGone,
-        );
+        let letters =
+            self.letters.records(self.letters.take_marks(), |_, l| Record::Letter(l.clone()), Record::LetterGone);
         let charges = self.charges.records(
             self.charges.take_marks(),
             |c| Record::Charge(Box::new(c.clone())),
@@ -561,7 +562,7 @@ impl Mail {
         Gathered {
             contents: self.blobs.iter().map(|b| (b.key().clone(), b.value().clone())).collect(),
             attachments: self.attachments.iter().map(|a| a.clone()).collect(),
-            letters: self.letters.iter().map(|l| l.clone()).collect(),
+            letters: self.letters.iter().map(|l| Letter::clone(&l)).collect(),
             charges: self.charges.lock().iter().cloned().collect(),
             deliveries: self.deliveries.lock().iter().cloned().collect(),
         }
@@ -612,7 +613,7 @@ impl Mail {
             self.attachments.insert(attachment.id, attachment);
         }
         for letter in std::mem::take(&mut snapshot.letters) {
-            self.letters.insert(letter.id, letter);
+            self.letters.insert(letter.id, Box::new(letter));
         }
         let mut charges = self.charges.lock();
         for charge in std::mem::take(&mut snapshot.charges) {

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::date::ParisTime;
+
 /// What an email asks of its reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -110,8 +112,11 @@ impl LinkKind {
     }
 }
 
-/// One email in the outbox.
+/// One email in the outbox. It keeps what it asks in one sentence; its
+/// subject and body are written from that when it is read (the JSON has
+/// both, as `subject` and `body`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "EmailText", from = "EmailText")]
 pub struct Email {
     /// Increasing id.
     pub id: u64,
@@ -119,14 +124,12 @@ pub struct Email {
     pub to: String,
     /// What it asks.
     pub kind: LinkKind,
-    /// Subject line.
-    pub subject: String,
-    /// Plain-text body, the link included.
-    pub body: String,
+    /// What it asks, in a sentence naming who asks.
+    pub request: String,
     /// The link to follow.
     pub link: String,
-    /// When it was sent, Paris local time.
-    pub sent_at: String,
+    /// When it was sent.
+    pub sent_at: ParisTime,
     /// Token of the partner whose call sent it.
     pub partner: String,
 }
@@ -139,19 +142,72 @@ impl Email {
         to: &str,
         partner: &Partnership<'_>,
         link: String,
-        sent_at: String,
+        sent_at: ParisTime,
     ) -> Self {
         let request = kind.request(partner.name, partner.other);
-        let body = format!("Hello,\n\n{request}\n\n{}: {link}\n\nAR24", kind.action());
+        Self { id, to: to.to_owned(), kind, request, link, sent_at, partner: partner.token.to_owned() }
+    }
+
+    /// Its subject line.
+    pub fn subject(&self) -> &'static str {
+        self.kind.subject()
+    }
+
+    /// Its plain-text body, the link included.
+    pub fn body(&self) -> String {
+        format!("{BODY_OPENING}{}{BODY_BREAK}{}: {}\n\nAR24", self.request, self.kind.action(), self.link)
+    }
+}
+
+const BODY_OPENING: &str = "Hello,\n\n";
+const BODY_BREAK: &str = "\n\n";
+
+/// An email as JSON shows it (the outbox, the state document).
+#[derive(Serialize, Deserialize)]
+struct EmailText {
+    id: u64,
+    to: String,
+    kind: LinkKind,
+    subject: String,
+    body: String,
+    link: String,
+    sent_at: ParisTime,
+    partner: String,
+}
+
+impl From<Email> for EmailText {
+    fn from(email: Email) -> Self {
+        let body = email.body();
         Self {
-            id,
-            to: to.to_owned(),
-            kind,
-            subject: kind.subject().to_owned(),
+            id: email.id,
+            to: email.to,
+            kind: email.kind,
+            subject: email.kind.subject().to_owned(),
             body,
-            link,
-            sent_at,
-            partner: partner.token.to_owned(),
+            link: email.link,
+            sent_at: email.sent_at,
+            partner: email.partner,
+        }
+    }
+}
+
+impl From<EmailText> for Email {
+    /// The sentence is read back from the body the mock wrote.
+    fn from(text: EmailText) -> Self {
+        let request = text
+            .body
+            .strip_prefix(BODY_OPENING)
+            .and_then(|rest| rest.split_once(BODY_BREAK))
+            .map_or(text.body.as_str(), |(request, _)| request)
+            .to_owned();
+        Self {
+            id: text.id,
+            to: text.to,
+            kind: text.kind,
+            request,
+            link: text.link,
+            sent_at: text.sent_at,
+            partner: text.partner,
         }
     }
 }
@@ -189,4 +245,24 @@ pub struct Link {
     pub url: String,
     /// When it was used; a link works once.
     pub used_at: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_shows_its_subject_and_body_and_reads_back_the_same() {
+        let from = Partnership { token: "t", name: "Acme", other: None };
+        let at = ParisTime(chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap());
+        let email = Email::compose(7, LinkKind::Cgu, "a@example.com", &from, "http://x/l/1".into(), at);
+        let json = serde_json::to_value(&email).unwrap();
+        assert_eq!(json["subject"], "AR24: please accept the terms of use");
+        let body = json["body"].as_str().unwrap();
+        assert!(body.starts_with("Hello,\n\nAcme asks you to accept AR24's terms of use (CGU).\n\n"), "{body}");
+        assert!(body.ends_with("Accept the terms: http://x/l/1\n\nAR24"), "{body}");
+        assert_eq!(json["sent_at"], "2023-11-14 23:13:20");
+        let back: Email = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&back).unwrap(), json);
+    }
 }

@@ -22,7 +22,7 @@ use super::clock::Clock;
 use super::record::Counters;
 use super::snapshot::Snapshot;
 use super::tracked::{Changes, TrackedLog, TrackedMap};
-use crate::protocol::date::format_paris;
+use crate::protocol::date::ParisTime;
 
 /// Why a link cannot be followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,8 @@ pub struct Outbox {
     public_url: String,
     next_email_id: AtomicU64,
     emails: TrackedLog<Email>,
-    links: TrackedMap<String, Link>,
+    /// Boxed: the map's slots, part empty, hold pointers, not links.
+    links: TrackedMap<String, Box<Link>>,
     clock: Arc<Clock>,
 }
 
@@ -94,7 +95,7 @@ impl Outbox {
 
     /// A copy of the link, if it exists.
     pub fn link(&self, id: &str) -> Option<Link> {
-        self.links.get(id).map(|l| l.clone())
+        self.links.get(id).map(|l| Link::clone(&l))
     }
 
     // ----- writes -----
@@ -113,7 +114,7 @@ impl Outbox {
             letter_id: what.letter_id,
             used_at: None,
         };
-        self.links.insert(id, link.clone());
+        self.links.insert(id, Box::new(link.clone()));
         link
     }
 
@@ -132,7 +133,7 @@ impl Outbox {
         when: DateTime<Utc>,
     ) -> Email {
         let id = self.next_email_id.fetch_add(1, Ordering::Relaxed);
-        let email = Email::compose(id, kind, to, from, link, format_paris(when));
+        let email = Email::compose(id, kind, to, from, link, ParisTime(when));
         self.emails.lock().insert(id, email.clone());
         email
     }
@@ -148,7 +149,7 @@ impl Outbox {
             return Err(LinkError::Used);
         }
         link.used_at = Some(self.clock.now_paris());
-        Ok(link.clone())
+        Ok(Link::clone(&link))
     }
 
     /// Gives back a link whose effect could not happen: unused again.
@@ -174,8 +175,7 @@ impl Outbox {
 
     /// The records of what changed; `Err` when only a whole rewrite can carry it.
     pub(super) fn changed_records(&self, out: &mut Vec<super::Record>) -> Result<(), Everything> {
-        let links =
-            self.links.records(self.links.take_marks(), |_, l| Record::Link(Box::new(l.clone())), Record::LinkGone);
+        let links = self.links.records(self.links.take_marks(), |_, l| Record::Link(l.clone()), Record::LinkGone);
         let emails =
             self.emails.records(self.emails.take_marks(), |e| Record::Email(Box::new(e.clone())), Record::EmailGone);
         let (Some(links), Some(emails)) = (links, emails) else { return Err(Everything) };
@@ -185,7 +185,7 @@ impl Outbox {
 
     /// Every link and email, for a rewrite of the log.
     pub(super) fn gather(&self) -> Vec<Record> {
-        let mut records: Vec<Record> = self.links.iter().map(|l| Record::Link(Box::new(l.clone()))).collect();
+        let mut records: Vec<Record> = self.links.iter().map(|l| Record::Link(Box::clone(&l))).collect();
         records.extend(self.emails.lock().iter().map(|e| Record::Email(Box::new(e.clone()))));
         records
     }
@@ -199,7 +199,7 @@ impl Outbox {
     pub(super) fn export(&self, snapshot: &mut Snapshot) {
         snapshot.next_email_id = self.next_email_id.load(Ordering::SeqCst);
         snapshot.emails = self.emails.lock().iter().cloned().collect();
-        let mut links: Vec<Link> = self.links.iter().map(|l| l.clone()).collect();
+        let mut links: Vec<Link> = self.links.iter().map(|l| Link::clone(&l)).collect();
         links.sort_by(|a, b| a.id.cmp(&b.id));
         snapshot.links = links;
     }
@@ -214,7 +214,7 @@ impl Outbox {
             list.insert(email.id, email);
         }
         for link in std::mem::take(&mut snapshot.links) {
-            self.links.insert(link.id.clone(), link);
+            self.links.insert(link.id.clone(), Box::new(link));
         }
     }
 }
