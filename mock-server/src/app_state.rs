@@ -24,17 +24,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A fresh state with the configured default partner, for a mock reached at `public_url`.
-    pub fn new(config: Config, public_url: &str) -> Self {
+    /// A fresh state with the configured default partner, for a mock reached
+    /// at `public_url`; an unreadable `--webhook-ca` is the error.
+    pub fn new(config: Config, public_url: &str) -> Result<Self, String> {
+        let webhooks = crate::webhook_sender::Webhooks::new(config.webhook_ca.as_deref())?;
         let store = Store::new(public_url, config.journal_limit, [default_partner(&config)]);
         store.set_timings(config.timings());
-        Self {
+        Ok(Self {
             store: Arc::new(store),
             config: Arc::new(config),
             public_url: public_url.trim_end_matches('/').into(),
-            runner: Arc::new(crate::ticker::Runner::new(crate::webhook_sender::Webhooks::new())),
+            runner: Arc::new(crate::ticker::Runner::new(webhooks)),
             state_file: Arc::default(),
-        }
+        })
     }
 
     /// Makes room for `users` accounts at once, before the state is shared (a

@@ -98,6 +98,10 @@ pub struct Config {
     /// Webhook retries after a failed first attempt (AR24: 48).
     #[arg(long, env = "AR24_MOCK_WEBHOOK_RETRIES", default_value_t = 48)]
     pub webhook_retries: u32,
+    /// Also trust the certificate(s) in this PEM file for `https://` webhooks (a local
+    /// receiver's self-signed certificate); the public roots are always trusted.
+    #[arg(long, env = "AR24_MOCK_WEBHOOK_CA", value_name = "PEM")]
+    pub webhook_ca: Option<std::path::PathBuf>,
     /// Only warnings on the terminal: no line per API call (`RUST_LOG` overrides both).
     #[arg(long, env = "AR24_MOCK_QUIET", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub quiet: bool,
@@ -153,6 +157,7 @@ impl Default for Config {
             negligence_after: 15 * 24 * 3600,
             webhook_retry_every: 900,
             webhook_retries: 48,
+            webhook_ca: None,
             journal_limit: DEFAULT_JOURNAL_LIMIT,
             cgu_preaccepted: false,
             global_billing: false,

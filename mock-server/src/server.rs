@@ -47,7 +47,7 @@ async fn serve_until_stopped(config: Config) -> Result<(), String> {
     let public_url = config.public_url_for(listener.local_addr().unwrap_or(config.socket_addr()));
     let interval = Duration::from_millis(config.state_interval_ms());
     let banner = banner(&config, &public_url);
-    let mut state = AppState::new(config, &public_url);
+    let mut state = AppState::new(config, &public_url)?;
     state.make_room(loaded.as_ref().map_or(0, state_file::Loaded::users));
     let writer = loaded
         .map(|loaded| {
@@ -140,14 +140,15 @@ impl MockServer {
     /// Starts a mock with `config` (its `bind` and `port` are ignored).
     ///
     /// # Panics
-    /// When no port can be bound on 127.0.0.1: nothing could run then.
+    /// When no port can be bound on 127.0.0.1, or `webhook_ca` cannot be
+    /// read: nothing could run then.
     pub async fn start(config: Config) -> Self {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .expect("the in-process AR24 mock could not bind a port on 127.0.0.1");
         let address = listener.local_addr().expect("a bound listener has an address");
         let public_url = config.public_url_for(address);
-        let state = AppState::new(config, &public_url);
+        let state = AppState::new(config, &public_url).unwrap_or_else(|err| panic!("the in-process AR24 mock: {err}"));
         let (stop, stopped) = oneshot::channel::<()>();
         let served = state.clone();
         tokio::spawn(async move {

@@ -3,6 +3,7 @@
 //! made is the runner's (`ticker.rs`); a receiver that hangs holds one
 //! permit until its timeout, nothing else.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,17 +22,25 @@ pub struct Webhooks {
     permits: Arc<Semaphore>,
 }
 
-impl Default for Webhooks {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Webhooks {
-    /// A sender with its own HTTP client.
-    pub fn new() -> Self {
-        let http = reqwest::Client::builder().user_agent("AR24 webhook (ar24-mock)").build().unwrap_or_default();
-        Self { http, permits: Arc::new(Semaphore::new(CONCURRENT)) }
+    /// A sender with its own HTTP client, posting to `http://` and `https://`
+    /// receivers; for `https://`, the public roots are trusted, and the
+    /// certificates in the PEM file `trusted` too (a local receiver's own).
+    pub fn new(trusted: Option<&Path>) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder().user_agent("AR24 webhook (ar24-mock)");
+        if let Some(path) = trusted {
+            let pem =
+                std::fs::read(path).map_err(|err| format!("cannot read --webhook-ca {}: {err}", path.display()))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| format!("--webhook-ca {} holds no PEM certificate", path.display()))?;
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder.build().map_err(|err| format!("cannot make the webhook client: {err}"))?;
+        Ok(Self { http, permits: Arc::new(Semaphore::new(CONCURRENT)) })
     }
 
     /// Makes one attempt: posts the delivery's fields and tells what came of

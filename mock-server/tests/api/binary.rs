@@ -59,6 +59,23 @@ fn a_port_in_use_is_a_clear_error_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+#[test]
+fn a_webhook_certificate_file_that_cannot_be_used_stops_the_start_with_a_sentence() {
+    let not_pem = temp_file("not.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    for (path, says) in
+        [("/nonexistent/ca.pem", "cannot read --webhook-ca"), (not_pem.to_str().unwrap(), "holds no PEM certificate")]
+    {
+        let output =
+            Command::new(env!("CARGO_BIN_EXE_ar24-mock")).args(["--port", "0", "--webhook-ca", path]).output().unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let _ = std::fs::remove_file(&not_pem);
+}
+
 /// Once the banner is out, the mock writes nothing more to stdout (logs go to
 /// stderr), so a log collector that goes away cannot stop it.
 #[tokio::test]

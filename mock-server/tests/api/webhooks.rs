@@ -357,3 +357,84 @@ async fn the_control_plane_writes_every_date_as_ar24_does() {
     let clock = t.plane.request(reqwest::Method::GET, "clock", &[], None).await.unwrap().json();
     paris(&clock["now"]);
 }
+
+/// A receiver on `https://127.0.0.1:PORT/hook` with a self-signed certificate:
+/// its URL, the certificate (PEM) and the bodies it received.
+async fn https_receiver() -> (String, String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/hook", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let received = Arc::clone(&bodies);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, received) = (acceptor.clone(), Arc::clone(&received));
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                // One request: its head, then as many bytes as it says.
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = tls.read(&mut chunk).await else { return };
+                    request.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&request).to_string();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned())
+                            })
+                            .and_then(|v| v.parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            received.lock().unwrap().push(body.to_owned());
+                            break;
+                        }
+                    }
+                    if n == 0 {
+                        return;
+                    }
+                }
+                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (url, certified.cert.pem(), bodies)
+}
+
+#[tokio::test]
+async fn webhooks_reach_https_receivers_and_a_flag_trusts_a_local_self_signed_certificate() {
+    let (url, pem, bodies) = https_receiver().await;
+    // Not trusted: the attempt fails with the reason, and is retried later.
+    let untrusting = spawn_mock().await;
+    let refused = send_with_webhook(&untrusting, &url).await;
+    advance(&untrusting, json!(0)).await;
+    let failed = deliveries(&untrusting, refused).await;
+    let error = failed[0]["attempts"][0]["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.to_lowercase().contains("certificate"), "{failed:?}");
+    assert_eq!(failed[0]["state"], "pending");
+    assert!(bodies.lock().unwrap().is_empty());
+
+    let ca = std::env::temp_dir().join(format!("ar24-mock-test-{}-ca.pem", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&ca, pem).unwrap();
+    let t = spawn_mock_with(Config { webhook_ca: Some(ca.clone()), ..Config::default() }).await;
+    let id = send_with_webhook(&t, &url).await;
+    advance(&t, json!(0)).await;
+    let _ = std::fs::remove_file(&ca);
+    let delivered = deliveries(&t, id).await;
+    assert_eq!(delivered[0]["state"], "delivered", "{delivered:?}");
+    assert_eq!(statuses(&delivered[0]), [json!(200)]);
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1);
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(&bodies[0]).unwrap();
+    assert_eq!(field(&fields, "id_mail"), Some(id.to_string().as_str()));
+    assert_eq!(field(&fields, "new_state"), Some("ev"));
+}
