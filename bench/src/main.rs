@@ -13,6 +13,7 @@ use clap::Parser;
 
 mod compare;
 mod harness;
+mod letters;
 mod scale;
 
 /// The command line.
@@ -44,6 +45,9 @@ pub struct Options {
     /// How many users `--scale` stores.
     #[arg(long, default_value_t = 1_000_000)]
     users: usize,
+    /// How many letters `--scale` then stores (0: none).
+    #[arg(long, default_value_t = 1_000_000)]
+    letters: usize,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -60,7 +64,7 @@ async fn main() {
             print!("{}", harness::script(kind, 1));
         }
     } else if options.scale {
-        scale::run(&options.mock, options.users, if options.quick { 2 } else { 10 }).await;
+        scale::run(&options.mock, options.users, options.letters, if options.quick { 2 } else { 10 }).await;
     } else {
         compare::run(&options).await;
     }

@@ -36,8 +36,8 @@ struct Figures {
     created_meanwhile: u64,
 }
 
-/// Runs both and prints the table.
-pub async fn run(binary: &Path, users: usize, seconds: u64) {
+/// Runs both, then the letters (`crate::letters`), and prints the tables.
+pub async fn run(binary: &Path, users: usize, letters: usize, seconds: u64) {
     let dir = std::env::temp_dir().join(format!("ar24-bench-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let fixture = dir.join("fixture.json");
@@ -52,8 +52,12 @@ pub async fn run(binary: &Path, users: usize, seconds: u64) {
     };
     let persisting = with_state_file(binary, &fixture, &dir, users, seconds, idle).await;
     let plain = without_state_file(binary, &fixture, users, seconds, idle).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&fixture);
     print_table(users, seconds, &persisting, &plain);
+    if letters > 0 {
+        crate::letters::run(binary, &dir, letters, seconds).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A user exported by the mock, made the `i`th of the fixture.
@@ -92,7 +96,7 @@ async fn write_fixture(binary: &Path, path: &Path, users: usize) {
 }
 
 /// The mock with `args`, without a terminal.
-async fn start_mock(binary: &Path, args: &[&str]) -> (Server, Duration) {
+pub(crate) async fn start_mock(binary: &Path, args: &[&str]) -> (Server, Duration) {
     let port = free_port();
     let mut command = Command::new(binary);
     command.args(["--port", &port.to_string(), "--journal-limit", "1000"]).args(args).env_remove("AR24_MOCK_AUTH");
@@ -193,7 +197,7 @@ fn median_run(mut runs: Vec<Load>) -> Load {
 }
 
 /// The mock with its stderr appended to `log`.
-async fn start_logged(binary: &Path, args: &[&str], log: &Path) -> (Server, Duration) {
+pub(crate) async fn start_logged(binary: &Path, args: &[&str], log: &Path) -> (Server, Duration) {
     let port = free_port();
     let err = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("the log file");
     let mut command = Command::new(binary);
@@ -207,14 +211,14 @@ async fn start_logged(binary: &Path, args: &[&str], log: &Path) -> (Server, Dura
     start(&mut command, port, Duration::from_secs(600)).await
 }
 
-fn stop(mut server: Server) {
+pub(crate) fn stop(mut server: Server) {
     let _ = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status();
     if let Some(child) = &mut server.child {
         let _ = child.wait();
     }
 }
 
-async fn wait_until(limit: Duration, done: impl Fn() -> bool) {
+pub(crate) async fn wait_until(limit: Duration, done: impl Fn() -> bool) {
     let started = Instant::now();
     while !done() {
         assert!(started.elapsed() < limit, "waited {limit:?} in vain");
@@ -226,7 +230,7 @@ fn log_lines(log: &Path) -> Vec<String> {
     std::fs::read_to_string(log).unwrap_or_default().lines().map(str::to_owned).collect()
 }
 
-fn rewrites(log: &Path) -> usize {
+pub(crate) fn rewrites(log: &Path) -> usize {
     log_lines(log).iter().filter(|l| l.contains("state file rewritten")).count()
 }
 

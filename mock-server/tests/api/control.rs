@@ -237,6 +237,20 @@ async fn the_console_names_the_partners_that_see_each_account() {
 }
 
 #[tokio::test]
+async fn the_console_lists_the_newest_accounts_first() {
+    let t = spawn_mock().await;
+    let emails: Vec<String> = (0..3).map(|_| unique_email()).collect();
+    for email in &emails {
+        t.api.create_user(email).await;
+    }
+    let users = format!("{}/_mock/?view=users&partial=1", t.mock.root_url());
+    let shown = t.http.get(users).send().await.unwrap().text().await.unwrap();
+    let at: Vec<usize> =
+        emails.iter().map(|e| shown.find(e.as_str()).unwrap_or_else(|| panic!("{e} listed: {shown}"))).collect();
+    assert!(at[2] < at[1] && at[1] < at[0], "newest first: {at:?}");
+}
+
+#[tokio::test]
 async fn a_link_whose_effect_cannot_happen_is_refused_and_stays_unused() {
     let (t, _, letter) = crate::state::mock_with_a_letter().await;
     let link = t.latest_link("letter", "marie@example.com").await;

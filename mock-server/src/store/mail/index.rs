@@ -24,11 +24,11 @@ pub enum Work {
 
 /// Ids grouped by what they are looked up by.
 #[derive(Debug)]
-pub struct Grouped<K>(HashMap<K, BTreeSet<u64>>);
+pub struct Grouped<K>(HashMap<K, BTreeSet<u64>, crate::store::Hasher>);
 
 impl<K> Default for Grouped<K> {
     fn default() -> Self {
-        Self(HashMap::new())
+        Self(HashMap::default())
     }
 }
 

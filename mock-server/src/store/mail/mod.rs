@@ -67,11 +67,11 @@ pub struct Mail {
     next_letter_id: AtomicU64,
     next_charge_id: AtomicU64,
     next_delivery_id: AtomicU64,
-    attachments: TrackedMap<u64, Attachment>,
+    attachments: TrackedMap<u64, Attachment, super::Hasher>,
     /// Attachment bytes, once per content, by SHA-1.
     blobs: TrackedMap<String, bytes::Bytes>,
     /// Boxed: the map's slots, part empty, hold pointers, not letters.
-    letters: TrackedMap<u64, Box<Letter>>,
+    letters: TrackedMap<u64, Box<Letter>, super::Hasher>,
     charges: TrackedLog<Charge>,
     deliveries: TrackedLog<Delivery>,
     index: Mutex<Index>,

@@ -60,7 +60,7 @@ pub struct Outbox {
     next_email_id: AtomicU64,
     emails: TrackedLog<Email>,
     /// Boxed: the map's slots, part empty, hold pointers, not links.
-    links: TrackedMap<String, Box<Link>>,
+    links: TrackedMap<String, Box<Link>, super::Hasher>,
     clock: Arc<Clock>,
 }
 
