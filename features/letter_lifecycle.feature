@@ -43,6 +43,19 @@ Feature: A registered letter's life
     Then the letter reaches "ng"
     And its proof of negligence downloads as a PDF
 
+  @serial @needs_business_clock @needs_cgu_preaccepted @needs_global_billing
+  Scenario: Negligence comes 15 days after the notification, not a minute sooner
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    Then the letter reaches "ev"
+    When 1295940 seconds pass without an answer
+    Then the letter is still "ev"
+    When 120 seconds pass without an answer
+    Then the letter is now "ng"
+    And it was neglected 15 days to the second after its recipient was notified
+
   @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
   Scenario: Our webhook hears that the recipient was notified
     Given AR24 bills us for our users' usage

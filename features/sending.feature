@@ -38,6 +38,16 @@ Feature: Sending registered letters
     And Alice's letters include it
     And the letter's attachments include "mise-en-demeure.pdf"
 
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A letter's fingerprint covers its content and its attachments
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And we uploaded the file "facture.pdf" for Alice
+    When Alice sends a registered letter to Bob with the attachment "facture.pdf"
+    Then the call succeeds
+    And the letter's fingerprint is the SHA-256 of its content followed by its attachments
+
   @out_of_band
   Scenario: A user who accepted the CGU and added a payment method sends a letter
     Given the user Alice was created with a confirmed address

@@ -132,6 +132,29 @@ async fn when_days_pass(w: &mut Ar24World, days: u32) {
     control.advance_clock(&json!(1)).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+#[when(expr = "{int} seconds pass without an answer")]
+async fn when_seconds_pass(w: &mut Ar24World, seconds: u32) {
+    w.control().advance_clock(&json!(seconds)).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[then(expr = "the letter is still {string}")]
+#[then(expr = "the letter is now {string}")]
+async fn then_still(w: &mut Ar24World, status: String) {
+    let mail = current(w).await.unwrap_or_else(|e| panic!("reading the letter: {e}"));
+    assert_eq!(mail["status"], status.as_str(), "{mail}");
+}
+
+#[then("it was neglected 15 days to the second after its recipient was notified")]
+async fn then_neglected_on_time(w: &mut Ar24World) {
+    let mail = current(w).await.unwrap_or_else(|e| panic!("reading the letter: {e}"));
+    let date = |field: &str| {
+        let text = mail[field].as_str().unwrap_or_else(|| panic!("a {field}: {mail}"));
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+            .unwrap_or_else(|e| panic!("{field} {text}: {e}"))
+    };
+    assert_eq!(date("negligence_date") - date("ts_ev_date"), chrono::TimeDelta::days(15), "{mail}");
+}
+
 #[then(expr = "our webhook hears that the letter is {string}")]
 async fn then_webhook(w: &mut Ar24World, status: String) {
     let id = letter_id(w);

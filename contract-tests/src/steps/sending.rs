@@ -39,6 +39,7 @@ fn set(mut form: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String,
 
 /// Sends `form` to `POST mail`; remembers the letter's id on success.
 async fn send_letter(w: &mut Ar24World, form: Vec<(String, String)>) {
+    w.sent.clone_from(&form);
     let answer = w.send(Call::post("mail").params(form)).await;
     if let Some(id) = answer.result().and_then(|r| r["id"].as_u64()) {
         w.letter = Some(id);
@@ -150,6 +151,27 @@ async fn when_send_to_self(w: &mut Ar24World, from: User) {
 async fn when_send_eidas_bare(w: &mut Ar24World, from: User, to: User) {
     let form = set(letter(w, &from.0, &to.0), "eidas", "1");
     send_letter(w, form).await;
+}
+
+#[then("the letter's fingerprint is the SHA-256 of its content followed by its attachments")]
+async fn then_fingerprint(w: &mut Ar24World) {
+    use sha2::{Digest, Sha256};
+    let sent = |name: &str| w.sent.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let mut hash = Sha256::new();
+    hash.update(sent("content").unwrap_or_default().as_bytes());
+    for index in 0.. {
+        let Some(id) = sent(&format!("attachment[{index}]")) else { break };
+        let bytes = w.files.values().find(|(uploaded, _)| uploaded.to_string() == id).map(|(_, bytes)| bytes.clone());
+        hash.update(bytes.unwrap_or_else(|| panic!("attachment {id} was uploaded in this scenario")));
+    }
+    let expected = format!("{:x}", hash.finalize());
+    let mail = result(w);
+    let fingerprint = mail["full_hash_sha256"].as_str().unwrap_or_else(|| panic!("a full_hash_sha256: {mail}"));
+    assert_eq!(
+        fingerprint.to_ascii_lowercase(),
+        expected,
+        "the SHA-256 of the content, then of each attachment's bytes"
+    );
 }
 
 #[then(expr = "the answer is a registered letter from {user} to {user}")]

@@ -87,6 +87,8 @@ pub struct Ar24World {
     pub files: HashMap<String, (u64, Vec<u8>)>,
     /// The last letter sent.
     pub letter: Option<u64>,
+    /// The parameters of the last letter sent.
+    pub sent: Vec<(String, String)>,
     /// The last one-hour eIDAS authentication.
     pub otp_hash: Option<String>,
 }
@@ -134,6 +136,7 @@ impl Ar24World {
             settings: Vec::new(),
             files: HashMap::new(),
             letter: None,
+            sent: Vec::new(),
             otp_hash: None,
         }
     }
