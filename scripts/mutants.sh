@@ -7,6 +7,7 @@
 #   scripts/mutants.sh                      # every mutant (hours on 2 cores)
 #   scripts/mutants.sh --shard 3/40         # one shard of 40 (what CI runs)
 #   scripts/mutants.sh -f 'mock-server/src/domain/**'   # one layer only
+#   MUTANTS_SUITE=contract scripts/mutants.sh   # the contract suite alone, over the sending code
 #
 # Extra arguments go to cargo-mutants. Results are in $MUTANTS_OUT/mutants.out
 # (default target/mutants): caught.txt, missed.txt, timeout.txt, unviable.txt;
@@ -23,6 +24,17 @@ fi
 
 files=(-f 'mock-server/src/domain/**' -f 'mock-server/src/store/**'
        -f 'mock-server/src/protocol/**' -f 'mock-server/src/routes/**')
+# Which tests judge each mutant: all of them, or (MUTANTS_SUITE=contract) the
+# contract suite alone, a second opinion on the sending code: the routes
+# `mail`, `attachment` and `identity` and the mail aggregate.
+packages=ar24-mock,ar24-contract-tests
+targets=(--cargo-arg=--lib --cargo-arg=--test=api --cargo-arg=--test=contract)
+if [ "${MUTANTS_SUITE:-all}" = contract ]; then
+  files=(-f 'mock-server/src/routes/mail.rs' -f 'mock-server/src/routes/attachment.rs'
+         -f 'mock-server/src/routes/identity.rs' -f 'mock-server/src/store/mail/**')
+  packages=ar24-contract-tests
+  targets=(--cargo-arg=--test=contract)
+fi
 # Unless the caller names files, the four layers of rules.
 for arg in "$@"; do
   case "$arg" in -f|--file|-f*|--file=*) files=() ;; esac
@@ -37,9 +49,9 @@ rm -rf "$out/mutants.out" "$out/mutants.out.old"
 mkdir -p "$out"
 status=0
 cargo mutants "${files[@]}" \
-  --test-package ar24-mock,ar24-contract-tests --baseline skip \
+  --test-package "$packages" --baseline skip \
   --profile "${MUTANTS_PROFILE:-mutants}" --timeout 180 --build-timeout 600 \
-  --cargo-arg=--lib --cargo-arg=--test=api --cargo-arg=--test=contract \
+  "${targets[@]}" \
   --output "$out" "$@" || status=$?
 
 # cargo-mutants exits 2 when some mutants were missed, 3 on timeouts: the summary says which.
