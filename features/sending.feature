@@ -136,3 +136,52 @@ Feature: Sending registered letters
     When Alice sends a registered letter to Bob
     And another partner reads the letter
     Then the call fails with "user_unavailable"
+
+  # Who pays, in AR24's order: the sender's own payment method, then their
+  # team administrator's, then the partner with global billing. Only the mock
+  # shows who was charged.
+  @mock_only @needs_cgu_preaccepted @needs_global_billing
+  Scenario: With global billing, we pay for a sender who has no payment method
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    Then the call succeeds
+    And the letter is paid by us
+
+  @mock_only @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A sender's own payment method comes before our global billing
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And Alice has added a payment method
+    When Alice sends a registered letter to Bob
+    Then the call succeeds
+    And the letter is paid by Alice
+
+  @mock_only @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A team administrator's payment method comes before our global billing
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And the user Carol was created ready to send, with the CGU pre-accepted
+    And Carol has added a payment method
+    And we invite Alice into Carol's team
+    And Alice accepts the team invitation sent by email
+    When Alice sends a registered letter to Bob
+    Then the call succeeds
+    And the letter is paid by Carol
+
+  @mock_only @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A sender's own payment method comes before their team administrator's
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And Alice has added a payment method
+    And the user Carol was created ready to send, with the CGU pre-accepted
+    And Carol has added a payment method
+    And we invite Alice into Carol's team
+    And Alice accepts the team invitation sent by email
+    When Alice sends a registered letter to Bob
+    Then the call succeeds
+    And the letter is paid by Alice

@@ -26,3 +26,31 @@ async fn then_cannot_pay(w: &mut Ar24World, name: User) {
     let User(name) = name;
     assert!(!w.flag_of(&name, "is_payment_possible").await, "{name}'s is_payment_possible is on");
 }
+
+/// Who AR24 charges for the last letter, in the suite's own words: the
+/// sender's own payment method first, then their team administrator's, then
+/// us when we have global billing. Read from the mock's record of charges.
+#[then(expr = "the letter is paid by {word}")]
+async fn then_paid_by(w: &mut Ar24World, payer: String) {
+    let letter = w.letter.expect("a letter was sent earlier in the scenario");
+    let charges = w.control().charges(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+    let charge = charges.iter().find(|c| c["letter"] == letter);
+    let charge = charge.unwrap_or_else(|| panic!("letter {letter} was charged: {charges:?}"));
+    let paid = &charge["payer"];
+    match payer.as_str() {
+        "us" => assert_eq!(
+            (paid["kind"].as_str(), paid["token"].as_str()),
+            (Some("partner"), Some(w.us.client().token())),
+            "{charge}"
+        ),
+        name => {
+            let sender = charge["user"].as_u64();
+            let who = w.user(name).id();
+            if sender == Some(who) {
+                assert_eq!(paid["kind"], "user", "{name} pays with their own method: {charge}");
+            } else {
+                assert_eq!((paid["kind"].as_str(), paid["id"].as_u64()), (Some("team_master"), Some(who)), "{charge}");
+            }
+        }
+    }
+}
