@@ -110,6 +110,20 @@ Feature: Sending registered letters
     And the letter is an eIDAS letter
 
   @mock_only
+  Scenario: A one-time code is the sender's authenticator's, and works once
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And Alice's identity was verified
+    When Alice sends an eIDAS letter to Bob with a code their authenticator does not show
+    Then the call fails with "authentication_otp_invalid"
+    When Alice sends an eIDAS letter to Bob with the code their authenticator shows
+    Then the call succeeds
+    And the letter is an eIDAS letter
+    When Alice sends an eIDAS letter to Carol with that same code
+    Then the call fails with "authentication_otp_invalid"
+
+  @mock_only
   Scenario: One code authenticates a sender's eIDAS letters for an hour
     Given AR24 bills us for our users' usage
     And AR24 lets us create users with the CGU pre-accepted

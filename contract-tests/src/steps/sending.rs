@@ -260,6 +260,53 @@ async fn code_of(w: &Ar24World, name: &str) -> String {
     otp["code"].as_str().unwrap_or_else(|| panic!("a code: {otp}")).to_owned()
 }
 
+/// The code an authenticator app shows now for `secret` (base32), as RFC 6238
+/// computes it and AR24 configures it: HMAC-SHA-1, 30-second steps, 6 digits.
+fn authenticator_code(secret: &str, unix: u64) -> String {
+    use hmac::{Hmac, Mac};
+    let key = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, secret.trim_end_matches('='))
+        .unwrap_or_else(|| panic!("the secret is base32: {secret}"));
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).expect("HMAC takes any key length");
+    mac.update(&(unix / 30).to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = usize::from(digest[19] & 0x0f);
+    let number =
+        u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
+    format!("{:06}", number % 1_000_000)
+}
+
+/// The code `name`'s authenticator shows now, computed by the suite from the key
+/// (which the mock hands over, as AR24 posts it on paper).
+async fn own_code(w: &Ar24World, name: &str) -> String {
+    let otp = w.control().otp(w.user(name).id()).await.unwrap_or_else(|e| panic!("{e}"));
+    let secret = otp["secret"].as_str().unwrap_or_else(|| panic!("a secret: {otp}"));
+    let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    authenticator_code(secret, unix)
+}
+
+#[when(expr = "{user} sends an eIDAS letter to {user} with the code their authenticator shows")]
+async fn when_send_eidas_own_code(w: &mut Ar24World, from: User, to: User) {
+    let code = own_code(w, &from.0).await;
+    w.otp_code = Some(code.clone());
+    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &code);
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} sends an eIDAS letter to {user} with that same code")]
+async fn when_send_eidas_same_code(w: &mut Ar24World, from: User, to: User) {
+    let code = w.otp_code.clone().expect("a code used earlier in the scenario");
+    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &code);
+    send_letter(w, form).await;
+}
+
+#[when(expr = "{user} sends an eIDAS letter to {user} with a code their authenticator does not show")]
+async fn when_send_eidas_wrong_code(w: &mut Ar24World, from: User, to: User) {
+    let shown = own_code(w, &from.0).await;
+    let wrong = format!("{:06}", (shown.parse::<u32>().unwrap_or(0) + 500_000) % 1_000_000);
+    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &wrong);
+    send_letter(w, form).await;
+}
+
 #[when(expr = "{user} sends an eIDAS letter to {user} with the code of the moment")]
 async fn when_send_eidas_code(w: &mut Ar24World, from: User, to: User) {
     let code = code_of(w, &from.0).await;
@@ -291,4 +338,18 @@ async fn when_send_eidas_hash(w: &mut Ar24World, from: User, to: User) {
 async fn when_send_eidas_bad_hash(w: &mut Ar24World, from: User, to: User, hash: String) {
     let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "auth_otp_hash", &hash);
     send_letter(w, form).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::authenticator_code;
+
+    #[test]
+    fn authenticator_codes_follow_rfc_6238s_sha1_vectors() {
+        // RFC 6238, appendix B: the ASCII key "12345678901234567890", 8 digits there; the last 6 here.
+        let secret = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, b"12345678901234567890");
+        assert_eq!(authenticator_code(&secret, 59), "287082");
+        assert_eq!(authenticator_code(&secret, 1_111_111_109), "081804");
+        assert_eq!(authenticator_code(&secret, 2_000_000_000), "279037");
+    }
 }

@@ -91,6 +91,8 @@ pub struct Ar24World {
     pub sent: Vec<(String, String)>,
     /// The last one-hour eIDAS authentication.
     pub otp_hash: Option<String>,
+    /// The last one-time code used.
+    pub otp_code: Option<String>,
 }
 
 /// How long a letter's change may take to show: on a mock at once (a few
@@ -138,6 +140,7 @@ impl Ar24World {
             letter: None,
             sent: Vec::new(),
             otp_hash: None,
+            otp_code: None,
         }
     }
 
