@@ -2,8 +2,8 @@
 # Benchmarks the mock against Stoplight Prism and prints a table with the targets.
 #   scripts/bench.sh           the full run (about four minutes)
 #   scripts/bench.sh --quick   a short smoke run (CI runs this so the benchmark cannot rot)
-#   scripts/bench.sh --scale   a million stored users, with and without a state file (about ten minutes;
-#                              --users N for fewer, --quick for two-second loads)
+#   scripts/bench.sh --scale   a million stored users, with and without a state file, then a million
+#                              stored letters (--users N, --letters N for fewer; --quick for two-second loads)
 # Measures the static release binary, the one the container ships.
 # Installs what it needs: wrk (Debian) and Prism (npm, pinned in bench/prism).
 set -euo pipefail
