@@ -111,7 +111,8 @@ pub struct Config {
     /// The default partner may create users with the CGU pre-accepted (`cgu=1`); env: 1/0, true/false.
     #[arg(long, env = "AR24_MOCK_CGU_PREACCEPTED", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub cgu_preaccepted: bool,
-    /// Keep users, partners, teams, emails and links in this file across restarts.
+    /// Keep everything across restarts in this file: partners, users, teams, emails and links,
+    /// uploads, letters, charges, webhook deliveries and the business clock.
     #[arg(long, env = "AR24_MOCK_STATE_FILE", value_name = "PATH")]
     pub state_file: Option<std::path::PathBuf>,
     /// Seconds between two writes of the state file (what a crash may lose; fractions allowed).

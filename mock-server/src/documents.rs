@@ -89,22 +89,43 @@ pub fn content(letter: &Letter, attachments: &[Attachment]) -> Vec<u8> {
 pub fn zip(letter: &Letter, attachments: &[(Attachment, bytes::Bytes)]) -> std::io::Result<Vec<u8>> {
     let listed: Vec<Attachment> = attachments.iter().map(|(a, _)| a.clone()).collect();
     let mut archive = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    let mut add = |name: &str, bytes: &[u8]| -> std::io::Result<()> {
+    let mut add = |name: &str, bytes: &[u8], at: ParisTime| -> std::io::Result<()> {
+        let options = zip::write::SimpleFileOptions::default().last_modified_time(zip_time(at));
         archive.start_file(name, options).map_err(std::io::Error::other)?;
         archive.write_all(bytes)
     };
-    add(&format!("lettre-{}.pdf", letter.id), &content(letter, &listed))?;
+    add(&format!("lettre-{}.pdf", letter.id), &content(letter, &listed), letter.date)?;
     for (index, (attachment, bytes)) in attachments.iter().enumerate() {
         // Two attachments may share a name: the index keeps them apart.
-        add(&format!("pieces-jointes/{}-{}", index + 1, safe_name(&attachment.filename)), bytes)?;
+        add(&format!("pieces-jointes/{}-{}", index + 1, safe_name(&attachment.filename)), bytes, letter.date)?;
     }
     for (code, status) in PROOFS {
-        if let Some(pdf) = proof(letter, &listed, status) {
-            add(&format!("preuve-{code}-{}.pdf", letter.id), &pdf)?;
+        if let (Some(pdf), Some(at)) = (proof(letter, &listed, status), proof_date(letter, status)) {
+            add(&format!("preuve-{code}-{}.pdf", letter.id), &pdf, at)?;
         }
     }
     Ok(archive.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
+/// `at` as a ZIP entry's time: Paris local time, as the letter's dates read.
+fn zip_time(at: ParisTime) -> zip::DateTime {
+    use chrono::{Datelike, Timelike};
+    let local = at.utc().with_timezone(&chrono_tz::Europe::Paris);
+    let part = |n: u32| u8::try_from(n).unwrap_or(0);
+    u16::try_from(local.year())
+        .ok()
+        .and_then(|year| {
+            zip::DateTime::from_date_and_time(
+                year,
+                part(local.month()),
+                part(local.day()),
+                part(local.hour()),
+                part(local.minute()),
+                part(local.second()),
+            )
+            .ok()
+        })
+        .unwrap_or_default()
 }
 
 /// A file name without directories.

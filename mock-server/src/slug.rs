@@ -317,7 +317,7 @@ impl Slug {
             // [ASSUMED] a missing or unknown `dest_statut`.
             Slug::ErrorDestStatut => ("error_dest_statut", "Please specify a valid dest_statut (particulier or professionnel)", Assumed),
             Slug::LetterNotFound => ("letter_not_found", "No registered letter has this id", Mock),
-            Slug::InvalidAdvance => ("invalid_advance", "The clock moves forward only: give advance as seconds (3600) or a duration (\"90s\", \"30m\", \"2h\", \"15d\")", Mock),
+            Slug::InvalidAdvance => ("invalid_advance", "advance is a whole number of seconds (3600) or of s, m, h or d (\"90s\", \"30m\", \"2h\", \"15d\"), up to 10 years: the clock moves forward only", Mock),
             Slug::LetterSettled => ("letter_settled", "The letter cannot change this way now", Mock),
             Slug::DeliveryNotFound => ("delivery_not_found", "No webhook delivery has this id", Mock),
             // [ASSUMED] a download URL with an unknown id, a proof not issued yet, or another token.

@@ -5,13 +5,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::JsonBody;
 use crate::app_state::AppState;
 use crate::domain::{CreateUserForm, NewUser};
-use crate::error::ControlError;
+use crate::error::{ControlError, ReasonedError};
 use crate::slug::Slug;
 use crate::store::NewAccount;
 
@@ -42,32 +43,32 @@ pub(crate) async fn create_website_user(
 pub(crate) async fn add_payment_method(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ControlError> {
-    let not_found = ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist);
-    let id: u64 = id.parse().map_err(|_| ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))?;
-    let user = state.store.add_payment_method(id).ok_or(not_found)?;
+) -> Result<Json<Value>, Response> {
+    let user = found(&id, |id| state.store.add_payment_method(id)).map_err(IntoResponse::into_response)?;
     Ok(Json(json!({"id": user.id, "email": user.profile.email.as_str(), "payment_active": user.payment_method})))
 }
 
-fn user_id(raw: &str) -> Result<u64, ControlError> {
-    raw.parse().map_err(|_| ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))
+/// What `act` answers for the user `raw` names; 404 `user_not_exist` saying
+/// which id is unknown (AR24's own message speaks of an address).
+fn found<T>(raw: &str, act: impl FnOnce(u64) -> Option<T>) -> Result<T, ReasonedError> {
+    let unknown = || {
+        let reason = format!("No user has the id {raw:?}.");
+        ControlError::with_reason(StatusCode::NOT_FOUND, Slug::UserNotExist, reason)
+    };
+    raw.parse().ok().and_then(act).ok_or_else(unknown)
 }
 
 /// `POST /_mock/users/{id}/confirm`: the account holder confirms their address.
-pub(crate) async fn confirm(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ControlError> {
-    let user =
-        state.store.confirm_user(user_id(&id)?).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))?;
+pub(crate) async fn confirm(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, Response> {
+    let user = found(&id, |id| state.store.confirm_user(id)).map_err(IntoResponse::into_response)?;
     Ok(Json(json!({"id": user.id, "email": user.profile.email.as_str(), "confirmed": 1})))
 }
 
 /// `GET /_mock/users/{id}/otp`: the user's TOTP secret (base32) and its code now.
-pub(crate) async fn otp(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ControlError> {
-    let id = user_id(&id)?;
-    state.store.user(id).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::UserNotExist))?;
-    let (secret, code) = state.store.otp_of(id).ok_or(ControlError(StatusCode::NOT_FOUND, Slug::NoOtpSecret))?;
+pub(crate) async fn otp(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, Response> {
+    let id = found(&id, |id| state.store.user(id)).map_err(IntoResponse::into_response)?.id;
+    let no_secret = || ControlError(StatusCode::NOT_FOUND, Slug::NoOtpSecret).into_response();
+    let (secret, code) = state.store.otp_of(id).ok_or_else(no_secret)?;
     Ok(Json(json!({
         "id": id,
         "secret": secret,

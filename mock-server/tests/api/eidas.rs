@@ -31,6 +31,13 @@ async fn an_eidas_letter_needs_a_verified_identity_and_a_fresh_code() {
     t.api.post("mail", &eidas_letter(id, ("otp", "123456".into()))).await.assert_error("authentication_missing");
     let no_key = t.plane.request(reqwest::Method::GET, &format!("users/{id}/otp"), &[], None).await.unwrap();
     assert_eq!((no_key.status, no_key.json()["slug"].clone()), (404, json!("no_otp_secret")));
+    for route in ["users/999999/otp", "users/999999/confirm", "users/abc/payment_method"] {
+        let method = if route.ends_with("otp") { reqwest::Method::GET } else { reqwest::Method::POST };
+        let unknown = t.plane.request(method, route, &[], None).await.unwrap();
+        assert_eq!((unknown.status, unknown.json()["slug"].clone()), (404, json!("user_not_exist")), "{route}");
+        let reason = unknown.json()["reason"].as_str().unwrap_or_default().to_owned();
+        assert!(reason.starts_with("No user has the id"), "names the id, not an address: {}", unknown.body);
+    }
     assert!(t.api.user(id).await.ok().get("is_identity_verified").is_none(), "absent until verified");
 
     t.api.post("user/identity", &[("id_user", id.to_string())]).await.ok();

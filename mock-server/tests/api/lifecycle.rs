@@ -157,9 +157,14 @@ async fn the_clock_moves_forward_only_and_dates_follow_it() {
     let after = advance(&t, json!("1d")).await;
     assert_eq!(after["offset_seconds"], 86_400);
     assert!(paris(&after["now"]) - paris(&before["now"]) >= chrono::TimeDelta::days(1));
-    for bad in [json!(-5), json!("tomorrow"), json!(null), json!("-1d")] {
+    for bad in [json!(-5), json!("tomorrow"), json!(null), json!("-1d"), json!("1y"), json!("15 days"), json!("1.5h")] {
         let reply = t.plane.request(reqwest::Method::POST, "clock", &[], Some(&json!({"advance": bad}))).await.unwrap();
         assert_eq!((reply.status, reply.json()["slug"].clone()), (400, json!("invalid_advance")), "{bad}");
+        let says = reply.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            says.contains("whole number of seconds") && says.contains("\"15d\""),
+            "says which forms it takes: {says}"
+        );
     }
     // Authentication follows the real clock: signed calls still work a day ahead.
     let (id, _) = sent_letter(&t, &[]).await;
@@ -224,6 +229,24 @@ async fn proofs_content_zip_and_attachments_download_with_the_letters_token() {
     let mut unpacked = Vec::new();
     zip.by_name("pieces-jointes/1-facture.bin").unwrap().read_to_end(&mut unpacked).unwrap();
     assert_eq!(unpacked, bytes);
+    // Each entry dated as the letter is: the deposit, and each proof's own date (Paris time).
+    let mut dated = |name: &str, field: &str| {
+        let at = zip.by_name(name).unwrap().last_modified().expect("a date");
+        let text = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        );
+        // ZIP keeps even seconds.
+        let seconds = (paris(&json!(text)) - paris(&letter[field])).num_seconds();
+        assert!((-1..=0).contains(&seconds), "{name} dated {text}, the letter's {field} {}", letter[field]);
+    };
+    dated(&format!("lettre-{id}.pdf"), "date");
+    dated(&format!("preuve-ar-{id}.pdf"), "view_date");
 
     // Guarded by the letter's own token; a proof not yet reached does not exist.
     let ev = letter["proof_ev_url"].as_str().unwrap();
