@@ -262,3 +262,37 @@ impl TestMock {
         self.plane.requests(Some(token)).await.unwrap()
     }
 }
+
+/// A file in the temporary directory, removed with its `.tmp` sibling when
+/// dropped: also when the test fails (and under mutation testing, tests fail
+/// by design), so no run leaves state files behind.
+pub struct TempPath(std::path::PathBuf);
+
+impl TempPath {
+    /// A new, unique path ending in `name`.
+    pub fn new(name: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("ar24-mock-test-{}-{name}", uuid::Uuid::new_v4().simple())))
+    }
+}
+
+impl std::ops::Deref for TempPath {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempPath {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let mut sibling = self.0.clone().into_os_string();
+        sibling.push(".tmp");
+        let _ = std::fs::remove_file(sibling);
+    }
+}

@@ -130,8 +130,8 @@ pub(crate) async fn wait_written(root: &str) {
     }
 }
 
-fn temp_file(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ar24-mock-test-{}-{name}", uuid::Uuid::new_v4().simple()))
+fn temp_file(name: &str) -> crate::helpers::TempPath {
+    crate::helpers::TempPath::new(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -211,7 +211,7 @@ impl World {
 /// the file holds them, starts it again: the state must be the same.
 fn restart_keeps_the_state(ops: &[Op]) -> Result<(), TestCaseError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let file = std::env::temp_dir().join(format!("ar24-mock-prop-{}.log", uuid::Uuid::new_v4().simple()));
+    let file = crate::helpers::TempPath::new("prop.log");
     let outcome = runtime.block_on(async {
         let mock = start(&file, "0.05");
         // The first write (the whole empty state) is behind: what follows is appended.
@@ -228,7 +228,7 @@ fn restart_keeps_the_state(ops: &[Op]) -> Result<(), TestCaseError> {
         again.kill_9();
         (before, after)
     });
-    let _ = std::fs::remove_file(&file);
+    drop(file);
     let (before, after) = outcome;
     prop_assert_eq!(&before, &after, "the state after kill -9 and a restart is the state before");
     Ok(())
@@ -286,7 +286,7 @@ fn a_sequence_touching_every_kind_survives_a_restart() {
 /// The fixed sequence above does make every kind of stored thing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sequence_touching_every_kind_does_touch_every_kind() {
-    let file = std::env::temp_dir().join(format!("ar24-mock-prop-{}.log", uuid::Uuid::new_v4().simple()));
+    let file = crate::helpers::TempPath::new("prop.log");
     let mock = start(&file, "3600");
     let mut world = World::new(&mock);
     for op in [
@@ -312,5 +312,4 @@ async fn the_sequence_touching_every_kind_does_touch_every_kind() {
     assert!(state["users"].as_array().unwrap().iter().any(|u| !u["team_master"].is_null()), "a team");
     assert!(state["clock_offset"].as_i64().is_some_and(|o| o >= 50 * 3600));
     mock.kill_9();
-    let _ = std::fs::remove_file(&file);
 }
