@@ -297,6 +297,16 @@ async fn quiet_keeps_the_warnings_only() {
     assert!(terminal.contains("answered invalid_signature"), "{terminal}");
 }
 
+/// A child process killed and waited for when dropped.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Resident memory of process `pid`, in bytes.
 fn resident(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -306,7 +316,9 @@ fn resident(pid: u32) -> u64 {
 
 #[tokio::test]
 async fn the_journal_keeps_no_byte_of_an_uploaded_file_refused_uploads_included() {
-    let (mut child, root, _) = spawn_binary_logging(&[]);
+    let (child, root, _) = spawn_binary_logging(&[]);
+    // Stopped when the test ends, whether it passes or not.
+    let child = Stopped(child);
     let client = Client::new(&format!("{root}api/"), "ar24-mock-token", "ar24-mock-private-key");
     let file = vec![b'x'; 4 << 20];
     let upload = || Call::post("attachment").param("id_user", 999_999).file("file", "big.pdf", file.clone());
@@ -315,17 +327,16 @@ async fn the_journal_keeps_no_byte_of_an_uploaded_file_refused_uploads_included(
     for _ in 0..10 {
         client.send(&upload()).await.unwrap();
     }
-    let before = resident(child.id());
+    let before = resident(child.0.id());
     for _ in 0..20 {
         let answer = client.send(&upload()).await.unwrap();
         assert_eq!(answer.slug(), Some("user_not_exist"), "{answer:?}");
     }
-    let grown = resident(child.id()).saturating_sub(before);
+    let grown = resident(child.0.id()).saturating_sub(before);
     let plane = ControlPlane::new(&root);
     let journal = plane.request(reqwest::Method::GET, "requests", &[], None).await.unwrap().json();
     let last = journal.as_array().unwrap().last().unwrap().clone();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
     assert_eq!(last["files"][0]["size"], 4 << 20, "the journal names the file: {last}");
     assert_eq!(last["files"][0]["filename"], "big.pdf");
     assert!(last["files"][0]["sha1"].is_string());
