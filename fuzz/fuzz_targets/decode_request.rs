@@ -45,7 +45,8 @@ fn setup() -> &'static (tokio::runtime::Runtime, axum::Router) {
     APP.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
         let config = Config { auth: AuthMode::Plain, ..Config::default() };
-        (runtime, app(AppState::new(config, "http://127.0.0.1:1")))
+        let state = AppState::new(config, "http://127.0.0.1:1").expect("a state: no file to read");
+        (runtime, app(state))
     })
 }
 
