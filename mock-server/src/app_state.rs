@@ -46,11 +46,6 @@ impl AppState {
             store.make_room(users);
         }
     }
-
-    /// Has what a call just made due done now rather than at the next tick.
-    pub fn kick(&self) {
-        self.runner.kick();
-    }
 }
 
 /// The partner the configuration names.

@@ -2,7 +2,7 @@
 //! attempts) is done here, and nowhere else.
 //!
 //! - The ticker, every [`TICK_MS`] while the mock serves (and at once when
-//!   a call made something due: [`Runner::kick`]), does what is due by now;
+//!   a webhook attempt is queued), does what is due by now;
 //!   webhook attempts run in their own tasks, bounded, never on the path of
 //!   an API answer. Its passes are counted (`GET /_mock/clock`'s `ticks`).
 //! - [`Runner::advance`] (`POST /_mock/clock`) first waits for attempts under
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
-use tokio::sync::{Notify, RwLock};
+use tokio::sync::RwLock;
 
 use crate::store::Store;
 use crate::store::Work;
@@ -58,25 +58,18 @@ pub struct Runner {
     gate: Arc<RwLock<()>>,
     /// Ticker passes completed.
     ticks: AtomicU64,
-    /// Wakes the ticker before its next tick.
-    kicked: Notify,
     webhooks: Arc<Webhooks>,
 }
 
 impl Runner {
     /// A runner posting webhooks with `webhooks`.
     pub fn new(webhooks: Webhooks) -> Self {
-        Self { gate: Arc::default(), ticks: AtomicU64::new(0), kicked: Notify::new(), webhooks: Arc::new(webhooks) }
+        Self { gate: Arc::default(), ticks: AtomicU64::new(0), webhooks: Arc::new(webhooks) }
     }
 
     /// Ticker passes completed so far.
     pub fn ticks(&self) -> u64 {
         self.ticks.load(Ordering::SeqCst)
-    }
-
-    /// Asks the ticker for a pass now (a call made something due).
-    pub fn kick(&self) {
-        self.kicked.notify_one();
     }
 
     /// One pass of the ticker: everything due by now; attempts in their own tasks.
@@ -125,7 +118,7 @@ pub async fn run(runner: Arc<Runner>, store: Arc<Store>) {
     loop {
         tokio::select! {
             _ = every.tick() => {}
-            () = runner.kicked.notified() => {}
+            () = store.mail().attempt_queued() => {}
         }
         runner.pass(&store).await;
     }

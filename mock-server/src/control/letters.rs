@@ -79,10 +79,7 @@ fn act_on_letter(state: &AppState, id: &str, event: Event) -> Response {
     let not_found = ControlError(StatusCode::NOT_FOUND, Slug::LetterNotFound);
     let Ok(id) = id.parse::<u64>() else { return not_found.into_response() };
     match state.store.transition(id, event, state.store.clock.now()) {
-        Ok(letter) => {
-            state.kick();
-            Json(view(state, &letter)).into_response()
-        }
+        Ok(letter) => Json(view(state, &letter)).into_response(),
         Err(Refused::NotFound) => not_found.into_response(),
         Err(refused @ Refused::Settled(_)) => {
             ControlError::with_reason(StatusCode::CONFLICT, Slug::LetterSettled, refused.reason()).into_response()
@@ -145,6 +142,5 @@ pub(crate) async fn replay_webhook(
     let not_found = || ControlError(StatusCode::NOT_FOUND, Slug::DeliveryNotFound);
     let id = id.parse::<u64>().map_err(|_| not_found())?;
     let delivery = state.store.replay_delivery(id).ok_or_else(not_found)?;
-    state.kick();
     Ok(Json(delivery))
 }

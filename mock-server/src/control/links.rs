@@ -132,9 +132,7 @@ pub(crate) async fn refuse_letter(
     if !(named(&identity.firstname) && named(&identity.lastname)) {
         return ControlError(StatusCode::BAD_REQUEST, Slug::IdentityMissing).into_response();
     }
-    let refused = state.store.refuse_by_link(&id);
-    state.kick();
-    match refused {
+    match state.store.refuse_by_link(&id) {
         Err(error) => failure(json, error),
         Ok(link) if json => {
             Json(serde_json::json!({"status": "refused", "kind": link.kind, "letter": link.letter_id})).into_response()
@@ -152,9 +150,7 @@ pub(crate) async fn refuse_letter(
 /// `POST`: accepts (CGU accepted, access granted, team joined, payment method added).
 pub(crate) async fn accept_link(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let json = wants_json(&headers);
-    let accepted = state.store.accept_link(&id);
-    state.kick();
-    match accepted {
+    match state.store.accept_link(&id) {
         Err(error) => failure(json, error),
         Ok(link) if json => {
             Json(serde_json::json!({"status": "accepted", "kind": link.kind, "user_id": link.user_id, "outcome": link.kind.outcome()}))

@@ -130,8 +130,6 @@ async fn send(
     let price_ht = if eidas { state.config.price_eidas } else { state.config.price_simple };
     let order = SendOrder { partner: &caller.partner, sender: &sender, letter: new, attachments, payer, price_ht };
     let letter = state.store.send_letter(order);
-    // Its webhook (the notification's) is posted now, not at the next tick.
-    state.kick();
     Ok(caller.ok(owned_view(&state, &letter)))
 }
 

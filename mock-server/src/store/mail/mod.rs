@@ -75,6 +75,9 @@ pub struct Mail {
     charges: TrackedLog<Charge>,
     deliveries: TrackedLog<Delivery>,
     index: Mutex<Index>,
+    /// Told whenever an attempt is queued to be made now, so that the runner
+    /// makes it at once rather than at its next tick.
+    attempt_queued: tokio::sync::Notify,
 }
 
 /// Work the business clock made due, taken by [`Mail::take_due`] so that it is done once.
@@ -107,7 +110,13 @@ impl Mail {
             charges: TrackedLog::new(changes),
             deliveries: TrackedLog::new(changes),
             index: Mutex::new(Index::default()),
+            attempt_queued: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Completes when an attempt was queued since the last time this completed.
+    pub async fn attempt_queued(&self) {
+        self.attempt_queued.notified().await;
     }
 
     fn index(&self) -> MutexGuard<'_, Index> {
@@ -436,6 +445,7 @@ impl Mail {
         let mut index = self.index();
         index.deliveries_by_letter.add(letter.id, id);
         index.reschedule(Work::Delivery(id), None, Some(when));
+        self.attempt_queued.notify_one();
         id
     }
 
@@ -477,6 +487,7 @@ impl Mail {
         delivery.next_due = Some(ParisTime(now));
         let replayed = delivery.clone();
         self.index().reschedule(Work::Delivery(id), before, Some(now));
+        self.attempt_queued.notify_one();
         Some(replayed)
     }
 
