@@ -11,11 +11,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-/// Work the business clock makes due, in the order it is done at one instant:
+/// What the business clock makes due, in the order it is done at one instant:
 /// a letter's events before webhook attempts (an event makes the attempt it
 /// tells of), each by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Work {
+pub enum Scheduled {
     /// A letter's next event (notification, reminder, negligence).
     Letter(u64),
     /// A webhook delivery's next attempt.
@@ -56,7 +56,7 @@ impl<K: std::hash::Hash + Eq> Grouped<K> {
 #[derive(Debug, Default)]
 pub struct Index {
     /// What falls due, by due time.
-    pub due: BTreeSet<(DateTime<Utc>, Work)>,
+    pub due: BTreeSet<(DateTime<Utc>, Scheduled)>,
     /// Every letter, by id.
     pub letters: BTreeSet<u64>,
     /// Letters by sender.
@@ -79,7 +79,7 @@ impl Index {
     /// Moves `work` from `before` to `after` in the due order.
     /// `work` ends in the order at `after` even when `before` is the same (it
     /// may have been taken meanwhile).
-    pub fn reschedule(&mut self, work: Work, before: Option<DateTime<Utc>>, after: Option<DateTime<Utc>>) {
+    pub fn reschedule(&mut self, work: Scheduled, before: Option<DateTime<Utc>>, after: Option<DateTime<Utc>>) {
         if let Some(at) = before {
             self.due.remove(&(at, work));
         }
@@ -119,15 +119,15 @@ mod tests {
     fn work_due_at_one_instant_puts_letters_events_before_webhook_attempts() {
         let at = Utc::now();
         let mut index = Index::default();
-        index.reschedule(Work::Delivery(1), None, Some(at));
-        index.reschedule(Work::Letter(2), None, Some(at));
-        let order: Vec<Work> = index.due.iter().map(|(_, w)| *w).collect();
-        assert_eq!(order, [Work::Letter(2), Work::Delivery(1)]);
-        index.reschedule(Work::Letter(2), Some(at), None);
+        index.reschedule(Scheduled::Delivery(1), None, Some(at));
+        index.reschedule(Scheduled::Letter(2), None, Some(at));
+        let order: Vec<Scheduled> = index.due.iter().map(|(_, w)| *w).collect();
+        assert_eq!(order, [Scheduled::Letter(2), Scheduled::Delivery(1)]);
+        index.reschedule(Scheduled::Letter(2), Some(at), None);
         assert_eq!(index.due.len(), 1);
         // Taken, then due again at the same instant: it is back.
         index.due.clear();
-        index.reschedule(Work::Delivery(1), Some(at), Some(at));
+        index.reschedule(Scheduled::Delivery(1), Some(at), Some(at));
         assert_eq!(index.due.len(), 1);
     }
 

@@ -103,6 +103,11 @@ impl Letter {
             _ => None,
         }
     }
+
+    /// When its next thing is due, if anything is.
+    pub fn due_at(&self, timings: &Timings) -> Option<DateTime<Utc>> {
+        self.next_due(timings).map(|(at, _)| at)
+    }
 }
 
 /// What falls due for a letter.

@@ -41,7 +41,7 @@ use crate::protocol::date::ParisTime;
 use crate::protocol::params::FilePart;
 use attachment::Attachment;
 use charges::{Charge, ChargeKind, Payer};
-use index::{Index, Work};
+use index::{Index, Scheduled};
 use letter::{Letter, LetterStatus, MailView};
 use lifecycle::{Event, Refused, Timings};
 use webhook::{Attempt, Delivery, DeliveryState};
@@ -143,7 +143,7 @@ impl Mail {
             index.letters.insert(letter.id);
             index.letters_by_sender.add(letter.sender, letter.id);
             index.letters_by_partner.add(letter.partner.clone(), letter.id);
-            index.reschedule(Work::Letter(letter.id), None, letter.next_due(&timings).map(|(at, _)| at));
+            index.reschedule(Scheduled::Letter(letter.id), None, letter.due_at(&timings));
         }
         for upload in self.attachments.iter() {
             index.uploads_by_user.add(upload.user_id, upload.id);
@@ -156,7 +156,7 @@ impl Mail {
         for delivery in self.deliveries.lock().iter() {
             index.deliveries_by_letter.add(delivery.letter, delivery.id);
             let due = delivery.next_due.filter(|_| delivery.state == DeliveryState::Pending);
-            index.reschedule(Work::Delivery(delivery.id), None, due.map(ParisTime::utc));
+            index.reschedule(Scheduled::Delivery(delivery.id), None, due.map(ParisTime::utc));
         }
         *self.index() = index;
     }
@@ -229,14 +229,14 @@ impl Mail {
 
     /// Stores a new letter.
     pub(super) fn insert_letter(&self, letter: Letter) {
-        let due = letter.next_due(&self.timings()).map(|(at, _)| at);
+        let due = letter.due_at(&self.timings());
         let (id, sender, partner) = (letter.id, letter.sender, letter.partner.clone());
         self.letters.insert(id, Box::new(letter));
         let mut index = self.index();
         index.letters.insert(id);
         index.letters_by_sender.add(sender, id);
         index.letters_by_partner.add(partner, id);
-        index.reschedule(Work::Letter(id), None, due);
+        index.reschedule(Scheduled::Letter(id), None, due);
     }
 
     /// The letter with this id.
@@ -290,7 +290,7 @@ impl Mail {
         let timings = self.timings();
         let mut letter = self.letters.get_mut(&id).ok_or(Refused::NotFound)?;
         let to = event.from(letter.status).ok_or(Refused::Settled(letter.status))?;
-        let before = letter.next_due(&timings).map(|(at, _)| at);
+        let before = letter.due_at(&timings);
         let date = Some(ParisTime(when));
         letter.status = to;
         match to {
@@ -301,8 +301,7 @@ impl Mail {
             LetterStatus::Bc => letter.bounced_date = date,
             LetterStatus::Waiting => {}
         }
-        let after = letter.next_due(&timings).map(|(at, _)| at);
-        self.index().reschedule(Work::Letter(id), before, after);
+        self.index().reschedule(Scheduled::Letter(id), before, letter.due_at(&timings));
         Ok(Letter::clone(&letter))
     }
 
@@ -317,10 +316,9 @@ impl Mail {
     pub(super) fn count_reminder(&self, id: u64) -> Option<Letter> {
         let timings = self.timings();
         let mut letter = self.letters.get_mut(&id)?;
-        let before = letter.next_due(&timings).map(|(at, _)| at);
+        let before = letter.due_at(&timings);
         letter.reminders += 1;
-        let after = letter.next_due(&timings).map(|(at, _)| at);
-        self.index().reschedule(Work::Letter(id), before, after);
+        self.index().reschedule(Scheduled::Letter(id), before, letter.due_at(&timings));
         Some(Letter::clone(&letter))
     }
 
@@ -334,8 +332,8 @@ impl Mail {
         let mut index = self.index();
         let (when, work) =
             index.due.iter().take_while(|(at, _)| *at <= until).copied().find(|(_, work)| match work {
-                Work::Letter(_) => true,
-                Work::Delivery(id) => deliveries.get(*id).is_some_and(|d| {
+                Scheduled::Letter(_) => true,
+                Scheduled::Delivery(id) => deliveries.get(*id).is_some_and(|d| {
                     let first_before =
                         index.deliveries_by_letter.of(&d.letter).and_then(|ids| ids.range(..id).next_back());
                     !d.in_flight
@@ -345,8 +343,8 @@ impl Mail {
             })?;
         index.due.remove(&(when, work));
         match work {
-            Work::Letter(id) => Some(DueWork::Letter { id, when }),
-            Work::Delivery(id) => {
+            Scheduled::Letter(id) => Some(DueWork::Letter { id, when }),
+            Scheduled::Delivery(id) => {
                 let d = deliveries.get_mut(id)?;
                 d.in_flight = true;
                 Some(DueWork::Attempt(webhook::Due {
@@ -444,7 +442,7 @@ impl Mail {
         deliveries.insert(id, delivery);
         let mut index = self.index();
         index.deliveries_by_letter.add(letter.id, id);
-        index.reschedule(Work::Delivery(id), None, Some(when));
+        index.reschedule(Scheduled::Delivery(id), None, Some(when));
         self.attempt_queued.notify_one();
         id
     }
@@ -471,7 +469,7 @@ impl Mail {
             Some(ParisTime(made + timings.webhook_retry_every))
         };
         let after = delivery.next_due.map(ParisTime::utc);
-        self.index().reschedule(Work::Delivery(id), before, after);
+        self.index().reschedule(Scheduled::Delivery(id), before, after);
     }
 
     /// Sends a delivery again now, whatever became of it.
@@ -486,7 +484,7 @@ impl Mail {
         delivery.state = DeliveryState::Pending;
         delivery.next_due = Some(ParisTime(now));
         let replayed = delivery.clone();
-        self.index().reschedule(Work::Delivery(id), before, Some(now));
+        self.index().reschedule(Scheduled::Delivery(id), before, Some(now));
         self.attempt_queued.notify_one();
         Some(replayed)
     }
