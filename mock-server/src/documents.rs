@@ -110,7 +110,7 @@ pub fn zip(letter: &Letter, attachments: &[(Attachment, bytes::Bytes)]) -> std::
 /// `at` as a ZIP entry's time: Paris local time, as the letter's dates read.
 fn zip_time(at: ParisTime) -> zip::DateTime {
     use chrono::{Datelike, Timelike};
-    let local = at.utc().with_timezone(&chrono_tz::Europe::Paris);
+    let local = at.local();
     let part = |n: u32| u8::try_from(n).unwrap_or(0);
     u16::try_from(local.year())
         .ok()

@@ -57,7 +57,7 @@ pub fn check(text: &str, now: DateTime<Utc>, window_secs: u64) -> Result<DateTim
 
 /// `at` written as AR24 writes dates: Paris local time, `YYYY-MM-DD HH:mm:ss`.
 pub fn format_paris(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Paris).format(FORMAT).to_string()
+    ParisTime(at).to_string()
 }
 
 /// The current time written as AR24 writes dates.
@@ -78,6 +78,11 @@ impl ParisTime {
     pub fn utc(self) -> DateTime<Utc> {
         self.0
     }
+
+    /// The instant on a Paris clock.
+    pub fn local(self) -> DateTime<chrono_tz::Tz> {
+        self.0.with_timezone(&Paris)
+    }
 }
 
 impl From<DateTime<Utc>> for ParisTime {
@@ -88,7 +93,7 @@ impl From<DateTime<Utc>> for ParisTime {
 
 impl std::fmt::Display for ParisTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0.with_timezone(&Paris).format(FORMAT))
+        write!(f, "{}", self.local().format(FORMAT))
     }
 }
 
