@@ -41,11 +41,7 @@ pub async fn run(binary: &Path, dir: &Path, letters: usize, seconds: u64) {
     write_fixture(binary, &fixture, letters).await;
     let size = std::fs::metadata(&fixture).map(|m| m.len()).unwrap_or(0);
     eprintln!("fixture: {letters} letters, {} MB, written in {:.1} s", size / 1_048_576, made.elapsed().as_secs_f64());
-    let idle_rss = {
-        let (server, _) = crate::scale::start_mock(binary, &[]).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        server.rss()
-    };
+    let idle_rss = crate::scale::idle_rss(binary).await;
     let figures = measure(binary, &fixture, dir, letters, seconds, idle_rss).await;
     print_table(letters, seconds, &figures);
 }

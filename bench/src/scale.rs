@@ -45,11 +45,7 @@ pub async fn run(binary: &Path, users: usize, letters: usize, seconds: u64) {
     write_fixture(binary, &fixture, users).await;
     let size = std::fs::metadata(&fixture).map(|m| m.len()).unwrap_or(0);
     eprintln!("fixture: {users} users, {} MB, written in {:.1} s", size / 1_048_576, made.elapsed().as_secs_f64());
-    let idle = {
-        let (server, _) = start_mock(binary, &[]).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        server.rss()
-    };
+    let idle = idle_rss(binary).await;
     let persisting = with_state_file(binary, &fixture, &dir, users, seconds, idle).await;
     let plain = without_state_file(binary, &fixture, users, seconds, idle).await;
     let _ = std::fs::remove_file(&fixture);
@@ -93,6 +89,13 @@ async fn write_fixture(binary: &Path, path: &Path, users: usize) {
     }
     out.write_all(b"]},\"emails\":[],\"links\":[]}").unwrap();
     out.flush().unwrap();
+}
+
+/// Resident memory of a fresh mock, settled: what each stored thing is counted above.
+pub(crate) async fn idle_rss(binary: &Path) -> u64 {
+    let (server, _) = start_mock(binary, &[]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.rss()
 }
 
 /// The mock with `args`, without a terminal.

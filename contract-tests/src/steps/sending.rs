@@ -147,6 +147,12 @@ async fn when_send_to_self(w: &mut Ar24World, from: User) {
     send_letter(w, form).await;
 }
 
+/// An eIDAS letter from `from` to `to`, authenticated by `proof` (`otp` or `auth_otp_hash`) set to `value`.
+async fn send_eidas(w: &mut Ar24World, from: &str, to: &str, proof: &str, value: &str) {
+    let form = set(set(letter(w, from, to), "eidas", "1"), proof, value);
+    send_letter(w, form).await;
+}
+
 #[when(expr = "{user} sends an eIDAS letter to {user} without authenticating")]
 async fn when_send_eidas_bare(w: &mut Ar24World, from: User, to: User) {
     let form = set(letter(w, &from.0, &to.0), "eidas", "1");
@@ -288,30 +294,26 @@ async fn own_code(w: &Ar24World, name: &str) -> String {
 async fn when_send_eidas_own_code(w: &mut Ar24World, from: User, to: User) {
     let code = own_code(w, &from.0).await;
     w.otp_code = Some(code.clone());
-    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &code);
-    send_letter(w, form).await;
+    send_eidas(w, &from.0, &to.0, "otp", &code).await;
 }
 
 #[when(expr = "{user} sends an eIDAS letter to {user} with that same code")]
 async fn when_send_eidas_same_code(w: &mut Ar24World, from: User, to: User) {
     let code = w.otp_code.clone().expect("a code used earlier in the scenario");
-    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &code);
-    send_letter(w, form).await;
+    send_eidas(w, &from.0, &to.0, "otp", &code).await;
 }
 
 #[when(expr = "{user} sends an eIDAS letter to {user} with a code their authenticator does not show")]
 async fn when_send_eidas_wrong_code(w: &mut Ar24World, from: User, to: User) {
     let shown = own_code(w, &from.0).await;
     let wrong = format!("{:06}", (shown.parse::<u32>().unwrap_or(0) + 500_000) % 1_000_000);
-    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &wrong);
-    send_letter(w, form).await;
+    send_eidas(w, &from.0, &to.0, "otp", &wrong).await;
 }
 
 #[when(expr = "{user} sends an eIDAS letter to {user} with the code of the moment")]
 async fn when_send_eidas_code(w: &mut Ar24World, from: User, to: User) {
     let code = code_of(w, &from.0).await;
-    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "otp", &code);
-    send_letter(w, form).await;
+    send_eidas(w, &from.0, &to.0, "otp", &code).await;
 }
 
 #[when(expr = "{user} authenticates for an hour with the code of the moment")]
@@ -330,14 +332,12 @@ async fn when_auth_otp(w: &mut Ar24World, name: User) {
 #[when(expr = "{user} sends an eIDAS letter to {user} with that authentication")]
 async fn when_send_eidas_hash(w: &mut Ar24World, from: User, to: User) {
     let hash = w.otp_hash.clone().expect("an authentication earlier in the scenario");
-    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "auth_otp_hash", &hash);
-    send_letter(w, form).await;
+    send_eidas(w, &from.0, &to.0, "auth_otp_hash", &hash).await;
 }
 
 #[when(expr = "{user} sends an eIDAS letter to {user} with the authentication {string}")]
 async fn when_send_eidas_bad_hash(w: &mut Ar24World, from: User, to: User, hash: String) {
-    let form = set(set(letter(w, &from.0, &to.0), "eidas", "1"), "auth_otp_hash", &hash);
-    send_letter(w, form).await;
+    send_eidas(w, &from.0, &to.0, "auth_otp_hash", &hash).await;
 }
 
 #[cfg(test)]
