@@ -244,6 +244,12 @@ impl Mail {
         self.letters.get(&id).map(|l| Letter::clone(&l))
     }
 
+    /// The next thing due for letter `id`, and when (read in place, not copied).
+    pub(super) fn letter_due(&self, id: u64) -> Option<(DateTime<Utc>, lifecycle::Due)> {
+        let timings = self.timings();
+        self.letters.get(&id)?.next_due(&timings)
+    }
+
     /// A page of a user's letters, by id; only `ids` when given.
     pub fn user_letters(&self, user_id: u64, ids: &[u64], max: usize, start: usize, order: Order) -> Vec<Letter> {
         let ids = {

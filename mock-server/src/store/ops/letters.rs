@@ -92,8 +92,9 @@ impl Store {
             DueWork::Attempt(due) => Some(Work::Attempt(due)),
             DueWork::Letter { id, when } => {
                 // What is due now follows from the letter as it is (a call may just have settled it).
-                let due = self.mail.letter(id).and_then(|l| l.next_due(&self.mail.timings()));
-                let Some((at, due)) = due.filter(|(at, _)| *at <= until) else { return Some(Work::Nothing) };
+                let Some((at, due)) = self.mail.letter_due(id).filter(|(at, _)| *at <= until) else {
+                    return Some(Work::Nothing);
+                };
                 debug_assert!(at >= when, "work is never done before it falls due");
                 match due {
                     Due::Notify => _ = self.apply_event(id, Event::Notify, at),
