@@ -18,6 +18,10 @@ pub enum Ar24Error {
     /// An error AR24 names by a slug.
     #[error("{0}")]
     Slug(Slug),
+    /// An error named by a slug, with what in particular was wrong: the
+    /// journal's hint and the warning line, never the wire.
+    #[error("{0}: {1}")]
+    Explained(Slug, String),
     /// AR24 is down for maintenance: `{"status":"maintenance"}`.
     #[error("maintenance")]
     Maintenance,
@@ -44,6 +48,8 @@ pub struct Answered {
     pub slug: Option<Slug>,
     /// For an internal error: what went wrong, for the log only.
     pub detail: Option<String>,
+    /// What in particular was wrong, when the route said (the journal's hint).
+    pub hint: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -57,7 +63,7 @@ struct ErrorBody {
 pub fn error_response(status: StatusCode, slug: Slug) -> Response {
     let body = ErrorBody { status: "ERROR", message: slug.message(), slug: slug.as_str() };
     let mut response = (status, Json(body)).into_response();
-    response.extensions_mut().insert(Answered { status: "ERROR", slug: Some(slug), detail: None });
+    response.extensions_mut().insert(Answered { status: "ERROR", slug: Some(slug), detail: None, hint: None });
     response
 }
 
@@ -73,23 +79,33 @@ pub(crate) async fn wrong_method() -> Response {
 
 impl IntoResponse for Ar24Error {
     fn into_response(self) -> Response {
+        let status_of = |slug: Slug| match slug {
+            Slug::UnknownRoute => StatusCode::NOT_FOUND,
+            Slug::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            _ => StatusCode::OK,
+        };
         match self {
-            Ar24Error::Slug(slug) => {
-                let status = match slug {
-                    Slug::UnknownRoute => StatusCode::NOT_FOUND,
-                    Slug::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-                    _ => StatusCode::OK,
-                };
-                error_response(status, slug)
+            Ar24Error::Slug(slug) => error_response(status_of(slug), slug),
+            Ar24Error::Explained(slug, why) => {
+                let mut response = error_response(status_of(slug), slug);
+                let answered = Answered { status: "ERROR", slug: Some(slug), detail: None, hint: Some(why) };
+                response.extensions_mut().insert(answered);
+                response
             }
             Ar24Error::Maintenance => {
                 let mut response = (StatusCode::OK, Json(serde_json::json!({"status": "maintenance"}))).into_response();
-                response.extensions_mut().insert(Answered { status: "maintenance", slug: None, detail: None });
+                response.extensions_mut().insert(Answered {
+                    status: "maintenance",
+                    slug: None,
+                    detail: None,
+                    hint: None,
+                });
                 response
             }
             Ar24Error::Internal(detail) => {
                 let mut response = error_response(StatusCode::OK, Slug::InternalError);
-                let answered = Answered { status: "ERROR", slug: Some(Slug::InternalError), detail: Some(detail) };
+                let answered =
+                    Answered { status: "ERROR", slug: Some(Slug::InternalError), detail: Some(detail), hint: None };
                 response.extensions_mut().insert(answered);
                 response
             }
@@ -104,7 +120,7 @@ pub struct ControlError(pub StatusCode, pub Slug);
 impl ControlError {
     /// The envelope with an HTTP status, and a `reason` saying what in particular was wrong.
     pub fn with_reason(status: StatusCode, slug: Slug, reason: String) -> ReasonedError {
-        ReasonedError { status, slug, reason }
+        ReasonedError { status, slug, reason: Some(reason) }
     }
 }
 
@@ -114,24 +130,33 @@ impl IntoResponse for ControlError {
     }
 }
 
-/// A control-plane error whose envelope also carries a `reason`.
+/// A control-plane error whose envelope may also carry a `reason`: what in
+/// particular was wrong. A handler that gives reasons for some errors returns
+/// this type; its other errors (`?` on a [`ControlError`]) carry none.
 #[derive(Debug, Clone)]
 pub struct ReasonedError {
     status: StatusCode,
     slug: Slug,
-    reason: String,
+    reason: Option<String>,
+}
+
+impl From<ControlError> for ReasonedError {
+    fn from(ControlError(status, slug): ControlError) -> Self {
+        Self { status, slug, reason: None }
+    }
 }
 
 impl IntoResponse for ReasonedError {
     fn into_response(self) -> Response {
+        let Some(reason) = self.reason else { return error_response(self.status, self.slug) };
         let body = serde_json::json!({
             "status": "ERROR",
             "message": self.slug.message(),
             "slug": self.slug.as_str(),
-            "reason": self.reason,
+            "reason": reason,
         });
         let mut response = (self.status, Json(body)).into_response();
-        response.extensions_mut().insert(Answered { status: "ERROR", slug: Some(self.slug), detail: None });
+        response.extensions_mut().insert(Answered { status: "ERROR", slug: Some(self.slug), detail: None, hint: None });
         response
     }
 }

@@ -65,7 +65,6 @@ pub enum Slug {
     InvalidFilter,
     InvalidFault,
     InvalidState,
-    TooManyParameters,
     ParameterTooLong,
     AttachmentEmptyName,
     AttachmentTooBig,
@@ -90,6 +89,7 @@ pub enum Slug {
     MissingToFirstname,
     MissingToCompany,
     ErrorDestStatut,
+    InvalidWebhook,
     LetterNotFound,
     NoOtpSecret,
     InvalidAdvance,
@@ -174,7 +174,6 @@ impl Slug {
         Slug::InvalidFilter,
         Slug::InvalidFault,
         Slug::InvalidState,
-        Slug::TooManyParameters,
         Slug::ParameterTooLong,
         Slug::AttachmentEmptyName,
         Slug::AttachmentTooBig,
@@ -199,6 +198,7 @@ impl Slug {
         Slug::MissingToFirstname,
         Slug::MissingToCompany,
         Slug::ErrorDestStatut,
+        Slug::InvalidWebhook,
         Slug::LetterNotFound,
         Slug::NoOtpSecret,
         Slug::InvalidAdvance,
@@ -285,7 +285,6 @@ impl Slug {
             Slug::InvalidFault => ("invalid_fault", "A fault needs a kind (maintenance, error with a known slug, delay with delay_ms up to 60000, drop) and times of 1 or more", Mock),
             Slug::InvalidState => ("invalid_state", "This is not a state the mock can load (duplicate ids or emails, or unknown references)", Mock),
             // [ASSUMED] more parameters than the mock accepts.
-            Slug::TooManyParameters => ("too_many_parameters", "The request carries too many parameters", Assumed),
             // [ASSUMED] a parameter name or value longer than the mock accepts.
             Slug::ParameterTooLong => ("parameter_too_long", "A parameter is too long", Assumed),
             Slug::AttachmentEmptyName => ("attachment_empty_name", "We can't extract a file name for the uploaded file (file_name parameter or name parameter in the file object are empty or wrong encoded)", Sources),
@@ -316,8 +315,9 @@ impl Slug {
             Slug::MissingToCompany => ("missing_to_company", "Please specify a recipient company", Assumed),
             // [ASSUMED] a missing or unknown `dest_statut`.
             Slug::ErrorDestStatut => ("error_dest_statut", "Please specify a valid dest_statut (particulier or professionnel)", Assumed),
+            Slug::InvalidWebhook => ("invalid_webhook", "The webhook must be an http:// or https:// URL", Assumed),
             Slug::LetterNotFound => ("letter_not_found", "No registered letter has this id", Mock),
-            Slug::InvalidAdvance => ("invalid_advance", "advance is a whole number of seconds (3600) or of s, m, h or d (\"90s\", \"30m\", \"2h\", \"15d\"), up to 10 years: the clock moves forward only", Mock),
+            Slug::InvalidAdvance => ("invalid_advance", "advance is a number of seconds (3600) or a duration (\"90s\", \"30m\", \"1.5h\", \"15d\", \"2w\"): a whole number of seconds, up to 10 years; the clock moves forward only", Mock),
             Slug::LetterSettled => ("letter_settled", "The letter cannot change this way now", Mock),
             Slug::DeliveryNotFound => ("delivery_not_found", "No webhook delivery has this id", Mock),
             // [ASSUMED] a download URL with an unknown id, a proof not issued yet, or another token.

@@ -183,16 +183,38 @@ fn letters(state: &AppState) -> String {
                 .iter()
                 .map(|d| {
                     let state_of = format!("{:?}", d.state).to_lowercase();
-                    format!("{} {} ({} attempt(s))", escape(&d.payload_state()), state_of, d.attempts.len())
+                    let attempts: String = d
+                        .attempts
+                        .iter()
+                        .map(|a| {
+                            let outcome = match (a.status, &a.error) {
+                                (Some(status), _) => format!("HTTP {status}"),
+                                (None, Some(error)) => error.clone(),
+                                (None, None) => "no answer".into(),
+                            };
+                            format!("<li>{} · {} · {} ms</li>", escape(&a.at.to_string()), escape(&outcome), a.duration_ms)
+                        })
+                        .collect();
+                    let next = d.next_due.map(|at| format!("<p class=\"meta\">next attempt {}</p>", escape(&at.to_string())));
+                    format!(
+                        "<details><summary>{} {} ({} attempt(s))</summary><p class=\"meta\">{}</p><ol>{attempts}</ol>{}\
+                         <form method=\"post\" action=\"/_mock/webhooks/{}/replay\" class=\"inline\"><button>replay</button></form></details>",
+                        escape(&d.payload_state()),
+                        state_of,
+                        d.attempts.len(),
+                        escape(&d.url),
+                        next.unwrap_or_default(),
+                        d.id
+                    )
                 })
                 .collect();
-            let actions = if letter.status == LetterStatus::Ev {
-                ["accept", "refuse", "bounce"]
+            let actions = match letter.settled() {
+                Some(_) => "<span class=\"meta\">nothing more to do</span>".to_owned(),
+                None if letter.status == LetterStatus::Ev => ["accept", "refuse", "bounce"]
                     .iter()
                     .map(|a| format!("<form method=\"post\" action=\"/_mock/letters/{}/{a}\" class=\"inline\"><button>{a}</button></form>", letter.id))
-                    .collect::<String>()
-            } else {
-                String::new()
+                    .collect::<String>(),
+                None => String::new(),
             };
             cells(&[
                 letter.id.to_string(),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::SmallBody;
 use crate::app_state::AppState;
-use crate::error::ControlError;
+use crate::error::{ControlError, ReasonedError};
 use crate::slug::Slug;
 use crate::store::faults::{FaultRequest, FaultRule};
 
@@ -15,9 +15,19 @@ use crate::store::faults::{FaultRequest, FaultRule};
 pub(crate) async fn add_fault(
     State(state): State<AppState>,
     SmallBody(body): SmallBody,
-) -> Result<(StatusCode, Json<FaultRule>), ControlError> {
+) -> Result<(StatusCode, Json<FaultRule>), ReasonedError> {
     let request: FaultRequest =
         serde_json::from_slice(&body).map_err(|_| ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson))?;
+    if let Some(route) = request.route.as_deref() {
+        let path = route.trim().trim_matches('/');
+        if !path.is_empty() && !crate::routes::PATHS.contains(&path) {
+            let reason = format!(
+                "no AR24 route is named {route:?}: a rule's route is one of {} (below /api/)",
+                crate::routes::PATHS.join(", ")
+            );
+            return Err(ControlError::with_reason(StatusCode::BAD_REQUEST, Slug::InvalidFault, reason));
+        }
+    }
     let rule = state.store.faults.add(request).map_err(|slug| ControlError(StatusCode::BAD_REQUEST, slug))?;
     Ok((StatusCode::CREATED, Json(rule)))
 }

@@ -134,13 +134,15 @@ pub(crate) async fn list_webhooks(
     Ok(Json(state.store.mail().webhook_deliveries(user_filter(filter.letter)?)))
 }
 
-/// `POST /_mock/webhooks/{id}/replay`: sends a delivery again now.
+/// `POST /_mock/webhooks/{id}/replay`: sends a delivery again now (from the
+/// console's button, back to the letters).
 pub(crate) async fn replay_webhook(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Delivery>, ControlError> {
-    let not_found = || ControlError(StatusCode::NOT_FOUND, Slug::DeliveryNotFound);
-    let id = id.parse::<u64>().map_err(|_| not_found())?;
-    let delivery = state.store.replay_delivery(id).ok_or_else(not_found)?;
-    Ok(Json(delivery))
+    headers: HeaderMap,
+) -> Response {
+    let not_found = ControlError(StatusCode::NOT_FOUND, Slug::DeliveryNotFound);
+    let replayed = id.parse::<u64>().ok().and_then(|id| state.store.replay_delivery(id));
+    let response = replayed.map_or_else(|| not_found.into_response(), |delivery| Json(delivery).into_response());
+    answer_for(&headers, response)
 }

@@ -16,7 +16,8 @@ use crate::store::LinkError;
 use crate::store::letter::LetterStatus;
 use crate::store::outbox::{Link, LinkKind};
 
-/// What a link asks and whether it was used, as JSON.
+/// What a link asks and where it stands, as JSON: `pending`, `used`, or for
+/// a letter's link, `settled` once the letter waits for nothing (`why` says how).
 #[derive(Debug, Serialize)]
 struct LinkState {
     id: String,
@@ -29,12 +30,20 @@ struct LinkState {
     used_at: Option<String>,
     url: String,
     letter: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
 }
 
 fn describe(state: &AppState, link: Link) -> LinkState {
     let asks = state.store.request_of(&link);
+    let settled = link.letter_id.and_then(|id| state.store.mail().letter(id)?.settled());
     LinkState {
-        state: if link.used_at.is_some() { "used" } else { "pending" },
+        state: match (&settled, &link.used_at) {
+            (Some(_), _) => "settled",
+            (None, Some(_)) => "used",
+            (None, None) => "pending",
+        },
+        why: settled,
         asks,
         id: link.id,
         kind: link.kind,
@@ -74,9 +83,10 @@ pub(crate) async fn show_link(State(state): State<AppState>, Path(id): Path<Stri
     if json {
         return Json(link).into_response();
     }
-    let action = match &link.used_at {
-        Some(at) => format!("<p class=\"done\">Already accepted on {}.</p>", escape(at)),
-        None => format!(
+    let action = match (&link.why, &link.used_at) {
+        (Some(settled), _) => format!("<p class=\"done\">{}</p>", escape(settled)),
+        (None, Some(at)) => format!("<p class=\"done\">Already accepted on {}.</p>", escape(at)),
+        (None, None) => format!(
             "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
             escape(&link.id),
             escape(link.kind.action())
@@ -134,9 +144,7 @@ pub(crate) async fn refuse_letter(
     }
     match state.store.refuse_by_link(&id) {
         Err(error) => failure(json, error),
-        Ok(link) if json => {
-            Json(serde_json::json!({"status": "refused", "kind": link.kind, "letter": link.letter_id})).into_response()
-        }
+        Ok(link) if json => clicked("refused", &link, "The letter is refused."),
         Ok(link) => {
             let body = format!(
                 "<p class=\"done\">The letter is refused.</p><p>For {}.</p><p><a href=\"/_mock/mailbox\">Back to the mailbox</a></p>",
@@ -147,15 +155,21 @@ pub(crate) async fn refuse_letter(
     }
 }
 
+/// The JSON answer to a click, the same shape for accepting and refusing:
+/// `{"status", "kind", "user_id", "letter", "outcome"}`.
+fn clicked(status: &str, link: &Link, outcome: &str) -> Response {
+    let answer = serde_json::json!({
+        "status": status, "kind": link.kind, "user_id": link.user_id, "letter": link.letter_id, "outcome": outcome,
+    });
+    Json(answer).into_response()
+}
+
 /// `POST`: accepts (CGU accepted, access granted, team joined, payment method added).
 pub(crate) async fn accept_link(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let json = wants_json(&headers);
     match state.store.accept_link(&id) {
         Err(error) => failure(json, error),
-        Ok(link) if json => {
-            Json(serde_json::json!({"status": "accepted", "kind": link.kind, "user_id": link.user_id, "outcome": link.kind.outcome()}))
-                .into_response()
-        }
+        Ok(link) if json => clicked("accepted", &link, link.kind.outcome()),
         Ok(link) => {
             let body = format!(
                 "<p class=\"done\">{}</p><p>For {}.</p><p><a href=\"/_mock/mailbox\">Back to the mailbox</a></p>",

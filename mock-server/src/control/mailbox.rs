@@ -32,14 +32,22 @@ pub(crate) fn mailbox_section(state: &AppState) -> String {
         let link_id = email.link.rsplit('/').next().unwrap_or_default();
         let link = state.store.outbox().link(link_id);
         let partner = state.store.partners().name(&email.partner);
-        let asks = link.as_ref().map_or_else(|| email.kind.request(&partner, None), |l| state.store.request_of(l));
-        let action = match link.and_then(|l| l.used_at) {
+        // A letter's email follows the letter: once it is settled, whichever way, it asks nothing.
+        let settled = link.as_ref().and_then(|l| l.letter_id).and_then(|id| state.store.mail().letter(id)?.settled());
+        let action = match (link.and_then(|l| l.used_at), settled) {
             // A sender's notification asks nothing: it links to the letter.
             _ if email.kind == LinkKind::Notification => {
                 format!("<p><a href=\"{}\">{}</a></p>", escape(&email.link), escape(email.kind.action()))
             }
-            Some(at) => format!("<p class=\"done\">✔ {} ({})</p>", escape(email.kind.outcome()), escape(&at)),
-            None => format!(
+            (_, Some(settled)) => format!("<p class=\"done\">{}</p>", escape(&settled)),
+            (Some(at), None) => format!("<p class=\"done\">✔ {} ({})</p>", escape(email.kind.outcome()), escape(&at)),
+            (None, None) if matches!(email.kind, LinkKind::Letter | LinkKind::Reminder) => format!(
+                "<form method=\"post\" action=\"/_mock/links/{id}\"><button type=\"submit\">{}</button></form>\
+                 <p><a href=\"/_mock/links/{id}\">Open the letter (to refuse it)</a></p>",
+                escape(email.kind.action()),
+                id = escape(link_id),
+            ),
+            (None, None) => format!(
                 "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
                 escape(link_id),
                 escape(email.kind.action())
@@ -55,7 +63,7 @@ pub(crate) fn mailbox_section(state: &AppState) -> String {
             sent = escape(&email.sent_at.to_string()),
             partner = escape(&partner),
             token = escape(&email.partner),
-            asks = escape(&asks),
+            asks = escape(&email.request),
             text = escape(&email.body()),
         ));
     }

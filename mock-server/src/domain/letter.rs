@@ -111,7 +111,8 @@ pub fn recipient(form: &SendForm, sender: &EmailAddress) -> Result<Recipient, Sl
     if email.key() == sender.key() {
         return Err(Slug::SameSenderRecipientsEmails);
     }
-    let statut = match text(&form.dest_statut).as_str() {
+    // Letter case ignored, as for a user's `statut` ([ASSUMED]).
+    let statut = match text(&form.dest_statut).to_ascii_lowercase().as_str() {
         "particulier" => DestStatut::Particulier,
         "professionnel" => DestStatut::Professionnel,
         _ => return Err(Slug::ErrorDestStatut),
@@ -158,7 +159,17 @@ pub fn content(form: &SendForm, max_chars: usize) -> Result<String, Slug> {
     Ok(content)
 }
 
-/// The options that check nothing: references, payment slug, webhook, `pre_notif`.
+/// `webhook`: an absolute `http://` or `https://` URL with a host, or `invalid_webhook` ([ASSUMED]).
+fn webhook(form: &SendForm) -> Result<Option<String>, Slug> {
+    let Some(raw) = optional(&form.webhook) else { return Ok(None) };
+    match reqwest::Url::parse(&raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(Some(raw)),
+        _ => Err(Slug::InvalidWebhook),
+    }
+}
+
+/// The options: references and payment slug (kept as sent), `webhook`
+/// (`invalid_webhook`), `pre_notif` (`invalid_flag`).
 pub fn letter(form: &SendForm, eidas: bool, recipient: Recipient, content: String) -> Result<NewLetter, Slug> {
     Ok(NewLetter {
         eidas,
@@ -169,7 +180,7 @@ pub fn letter(form: &SendForm, eidas: bool, recipient: Recipient, content: Strin
         ref_client: optional(&form.ref_client),
         ref_facturation: optional(&form.ref_facturation),
         payment_slug: optional(&form.payment_slug),
-        webhook: optional(&form.webhook),
+        webhook: webhook(form)?,
         pre_notif: flag::parse(form.pre_notif.as_deref())?.unwrap_or(false),
     })
 }
@@ -220,6 +231,11 @@ mod tests {
         assert_eq!(slug_of(|f| f.to_email = Some("JEAN@example.com".into())), Some(Slug::SameSenderRecipientsEmails));
         assert_eq!(slug_of(|f| f.dest_statut = Some("professional".into())), Some(Slug::ErrorDestStatut));
         assert_eq!(slug_of(|f| f.dest_statut = None), Some(Slug::ErrorDestStatut));
+        assert_eq!(
+            slug_of(|f| f.dest_statut = Some(" Particulier ".into())),
+            None,
+            "letter case ignored, as for `statut`"
+        );
         assert_eq!(slug_of(|f| f.id_group = Some("4".into())), Some(Slug::GroupNotExist));
     }
 
@@ -263,5 +279,19 @@ mod tests {
         let f = SendForm { content: Some("é".repeat(10)), ..form() };
         assert_eq!(content(&f, 10).as_deref(), Ok("éééééééééé"));
         assert_eq!(content(&f, 9), Err(Slug::ContentExceedsLimit));
+    }
+
+    #[test]
+    fn a_webhook_is_an_http_or_https_url() {
+        let webhook_of = |raw: &str| {
+            let f = SendForm { webhook: Some(raw.into()), ..form() };
+            letter(&f, false, recipient(&f, &sender()).unwrap(), String::new()).map(|l| l.webhook)
+        };
+        assert_eq!(webhook_of("https://partner.example/ar24?x=1"), Ok(Some("https://partner.example/ar24?x=1".into())));
+        assert_eq!(webhook_of(" http://127.0.0.1:9000/hook "), Ok(Some("http://127.0.0.1:9000/hook".into())));
+        assert_eq!(webhook_of(""), Ok(None), "none given");
+        for bad in ["not a url", "ftp://partner.example/hook", "partner.example/hook", "mailto:a@b.fr", "http://"] {
+            assert_eq!(webhook_of(bad), Err(Slug::InvalidWebhook), "{bad}");
+        }
     }
 }

@@ -15,6 +15,15 @@ pub fn explain(slug: Slug, auth: Option<&AuthFailure>) -> String {
     auth.map(authentication).unwrap_or_else(|| format!("{} ({})", slug.message().trim(), slug.as_str()))
 }
 
+/// The note on a call some of whose parameters were ignored, as PHP ignores
+/// those past `max_input_vars`.
+pub fn dropped_parameters(dropped: usize) -> String {
+    format!(
+        "{dropped} parameter(s) past the first {} of the query string or of the body were ignored, as AR24 (PHP's `max_input_vars`) ignores them",
+        crate::protocol::params::MAX_INPUT_VARS
+    )
+}
+
 /// Why authentication failed, in words.
 fn authentication(failure: &AuthFailure) -> String {
     let now = failure.now;

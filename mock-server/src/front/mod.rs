@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app_state::AppState;
 use crate::config::Config;
 use crate::error::{Answered, Ar24Error};
-use crate::protocol::params::{self, Params};
+use crate::protocol::params::{self, Params, Refused};
 use crate::slug::Slug;
 use crate::store::faults::Fault;
 use crate::store::journal::JournalEntry;
@@ -41,19 +41,29 @@ pub fn body_limit(route: &str, config: &Config) -> (usize, Slug) {
 }
 
 /// Receives the body within the route's limit and reads its parameters.
-async fn read(request: Request, config: &Config) -> Result<(Request, Params), Slug> {
+async fn read(request: Request, config: &Config) -> Result<(Request, Params), Refused> {
     let (parts, body) = request.into_parts();
     let route = parts.uri.path().trim_start_matches('/');
     let query = parts.uri.query().unwrap_or_default();
     let params = if matches!(parts.method, Method::POST | Method::PUT | Method::PATCH) {
         let (limit, too_large) = body_limit(route, config);
+        // What the query says (the token above all), should the body be refused.
+        let refused = |slug: Slug, why: String| {
+            let query = serde_urlencoded::from_str(query).unwrap_or_default();
+            Refused::new(slug, why, query)
+        };
+        let over = |size: String| format!("the body is {size}, over the {limit} bytes this route takes");
         // A declared length over the limit is refused before a byte is read.
         let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > limit as u64) {
-            return Err(too_large);
+        if let Some(length) = declared.filter(|length| *length > limit as u64) {
+            return Err(refused(too_large, over(format!("{length} bytes (its Content-Length)"))));
         }
         let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
-            if err.into_inner().is::<http_body_util::LengthLimitError>() { too_large } else { Slug::MalformedBody }
+            if err.into_inner().is::<http_body_util::LengthLimitError>() {
+                refused(too_large, over("larger".into()))
+            } else {
+                refused(Slug::MalformedBody, "the body was cut off before its end".into())
+            }
         })?;
         let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         params::read(query, Some((content_type, bytes))).await?
@@ -71,7 +81,7 @@ pub(crate) async fn front_door(State(state): State<AppState>, request: Request, 
     let route = request.uri().path().trim_start_matches('/').to_owned();
     let (params, read) = match read(request, &state.config).await {
         Ok((request, params)) => (Arc::new(params), Ok(request)),
-        Err(slug) => (Arc::new(Params::default()), Err(slug)),
+        Err(refused) => (Arc::new(refused.read), Err(Ar24Error::Explained(refused.slug, refused.why))),
     };
     // Faults come before anything else, as a real outage would.
     let fault = state.store.faults.take(&route, params.get("token"));
@@ -79,7 +89,7 @@ pub(crate) async fn front_door(State(state): State<AppState>, request: Request, 
         (Some(Fault::Maintenance), _) => Ar24Error::Maintenance.into_response(),
         (Some(Fault::Error(slug)), _) => Ar24Error::Slug(slug).into_response(),
         (Some(Fault::Drop), _) => dropped_connection(),
-        (_, Err(slug)) => Ar24Error::Slug(slug).into_response(),
+        (_, Err(refused)) => refused.into_response(),
         (delay, Ok(mut request)) => {
             if let Some(Fault::Delay(pause)) = delay {
                 tokio::time::sleep(pause).await;
@@ -96,8 +106,18 @@ pub(crate) async fn front_door(State(state): State<AppState>, request: Request, 
     let slug = answered.and_then(|a| a.slug);
     let hint = match (fault, slug) {
         (Some(fault), _) => Some(format!("an injected fault answered ({}): see /_mock/faults", fault.name())),
-        (None, Some(slug)) => Some(hints::explain(slug, response.extensions().get::<auth::AuthFailure>())),
+        (None, Some(slug)) => Some(match answered.and_then(|a| a.hint.clone()) {
+            Some(why) => format!("{why} ({})", slug.as_str()),
+            None => hints::explain(slug, response.extensions().get::<auth::AuthFailure>()),
+        }),
         (None, None) => None,
+    };
+    let hint = match params.dropped() {
+        0 => hint,
+        dropped => {
+            let note = hints::dropped_parameters(dropped);
+            Some(hint.map_or(note.clone(), |hint| format!("{hint}; {note}")))
+        }
     };
     let token = params.get("token");
     let outcome = slug.map_or(status, Slug::as_str);

@@ -69,12 +69,19 @@ pub struct Params {
     files: Vec<FilePart>,
     /// The same pairs, form-encoded once, for typed extraction.
     encoded: String,
+    /// Parameters past [`MAX_INPUT_VARS`] in the query string or the body, ignored.
+    dropped: usize,
 }
 
 impl Params {
-    fn new(pairs: Vec<(String, String)>, files: Vec<FilePart>) -> Self {
+    fn new(pairs: Vec<(String, String)>, files: Vec<FilePart>, dropped: usize) -> Self {
         let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        Self { pairs, files, encoded }
+        Self { pairs, files, encoded, dropped }
+    }
+
+    /// How many parameters were ignored past PHP's [`MAX_INPUT_VARS`].
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 
     /// The value of `name`, if sent.
@@ -121,6 +128,7 @@ impl Params {
                 pairs: params.pairs.clone(),
                 files: Vec::new(),
                 encoded: params.encoded.clone(),
+                dropped: params.dropped,
             }),
         }
     }
@@ -131,8 +139,10 @@ impl Params {
     }
 }
 
-/// Most parameters one call may carry (`too_many_parameters` beyond).
-pub const MAX_PARAMS: usize = 200;
+/// The most parameters AR24 reads from the query string, and from the body: PHP's
+/// `max_input_vars`, whose default AR24 is assumed to keep. As PHP does, the
+/// rest are ignored, not refused; files are not counted.
+pub const MAX_INPUT_VARS: usize = 1000;
 /// Longest parameter name or value, in bytes (`parameter_too_long` beyond). Files are not
 /// parameters, and a letter's `content` has its own limit (`content_exceeds_limit`).
 pub const MAX_PARAM_LEN: usize = 10_000;
@@ -140,59 +150,136 @@ pub const MAX_PARAM_LEN: usize = 10_000;
 /// The one parameter longer than [`MAX_PARAM_LEN`] may be.
 const LONG_PARAM: &str = "content";
 
+/// A call whose parameters could not be read: the slug it is answered, why in
+/// words (for the journal's hint), and what was read before the fault (the
+/// query string, a multipart body's fields before it broke), so the journal
+/// still knows whose call it was.
+#[derive(Debug)]
+pub struct Refused {
+    /// The answer.
+    pub slug: Slug,
+    /// Why, for the developer.
+    pub why: String,
+    /// The parameters read before the fault, without files.
+    pub read: Params,
+}
+
+impl Refused {
+    /// Refused with what was read so far.
+    pub fn new(slug: Slug, why: String, pairs: Vec<(String, String)>) -> Self {
+        Self { slug, why, read: Params::new(pairs, Vec::new(), 0) }
+    }
+}
+
+/// Keeps the first [`MAX_INPUT_VARS`] pairs of one source; answers how many went.
+fn keep_max_input_vars(pairs: &mut Vec<(String, String)>) -> usize {
+    let dropped = pairs.len().saturating_sub(MAX_INPUT_VARS);
+    pairs.truncate(MAX_INPUT_VARS);
+    dropped
+}
+
 /// Reads the parameters of a call from its query string and, when it has one,
 /// its body (`None` for methods that carry none: a GET reads its query only).
 ///
 /// A body that is neither form encoding, or a broken multipart body, is
-/// `malformed_body`. More than [`MAX_PARAMS`] parameters, or one longer than
-/// [`MAX_PARAM_LEN`], is refused with its own slug.
-pub async fn read(query: &str, body: Option<(&str, Bytes)>) -> Result<Params, Slug> {
-    let mut pairs = parse_urlencoded(query.as_bytes())?;
+/// `malformed_body`; a parameter longer than [`MAX_PARAM_LEN`] is
+/// `parameter_too_long`. Past [`MAX_INPUT_VARS`] a source's parameters are ignored.
+pub async fn read(query: &str, body: Option<(&str, Bytes)>) -> Result<Params, Refused> {
+    let mut pairs = parse_urlencoded(query.as_bytes()).map_err(|err| {
+        Refused::new(Slug::MalformedBody, format!("the query string is not valid form encoding: {err}"), Vec::new())
+    })?;
+    let mut dropped = keep_max_input_vars(&mut pairs);
     let mut files = Vec::new();
     if let Some((content_type, bytes)) = body {
-        let (body_pairs, body_files) = parse_body(content_type, bytes).await?;
+        let (mut body_pairs, body_files) = match parse_body(content_type, bytes).await {
+            Ok(parts) => parts,
+            Err((why, mut read)) => {
+                pairs.append(&mut read);
+                return Err(Refused::new(Slug::MalformedBody, why, pairs));
+            }
+        };
+        dropped += keep_max_input_vars(&mut body_pairs);
         pairs.extend(body_pairs);
         files = body_files;
     }
-    if pairs.len() + files.len() > MAX_PARAMS {
-        return Err(Slug::TooManyParameters);
+    let too_long = pairs.iter().find_map(|(k, v)| {
+        if k.len() > MAX_PARAM_LEN {
+            Some(format!("a parameter's name is {} bytes long ({}…)", k.len(), prefix(k)))
+        } else if v.len() > MAX_PARAM_LEN && k != LONG_PARAM {
+            Some(format!("`{}` is {} bytes long", prefix(k), v.len()))
+        } else {
+            None
+        }
+    });
+    if let Some(what) = too_long {
+        let why = format!(
+            "{what}: a parameter holds at most {MAX_PARAM_LEN} bytes (files and a letter's `content` excepted)"
+        );
+        return Err(Refused::new(Slug::ParameterTooLong, why, pairs));
     }
-    if pairs.iter().any(|(k, v)| k.len() > MAX_PARAM_LEN || (v.len() > MAX_PARAM_LEN && k != LONG_PARAM)) {
-        return Err(Slug::ParameterTooLong);
-    }
-    Ok(Params::new(pairs, files))
+    Ok(Params::new(pairs, files, dropped))
+}
+
+/// The start of a long name, for a message.
+fn prefix(text: &str) -> &str {
+    let end = text.char_indices().nth(40).map_or(text.len(), |(at, _)| at);
+    &text[..end]
 }
 
 type Parts = (Vec<(String, String)>, Vec<FilePart>);
+/// Why a body could not be read, and the text parameters read before that.
+type Broken = (String, Vec<(String, String)>);
 
-fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, Slug> {
-    serde_urlencoded::from_bytes(bytes).map_err(|_| Slug::MalformedBody)
+fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, serde_urlencoded::de::Error> {
+    serde_urlencoded::from_bytes(bytes)
 }
 
-async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Slug> {
+async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
     let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     match mime.as_str() {
         "multipart/form-data" => parse_multipart(content_type, bytes).await,
         // Clients that send no content type mean a form, as PHP reads it.
-        "application/x-www-form-urlencoded" | "" => Ok((parse_urlencoded(&bytes)?, Vec::new())),
+        "application/x-www-form-urlencoded" | "" => match parse_urlencoded(&bytes) {
+            Ok(pairs) => Ok((pairs, Vec::new())),
+            Err(err) => Err((format!("the form body is not valid form encoding: {err}"), Vec::new())),
+        },
         _ if bytes.is_empty() => Ok(Default::default()),
-        _ => Err(Slug::MalformedBody),
+        "application/json" | "text/json" => Err((
+            "the body is JSON: AR24 takes form fields (application/x-www-form-urlencoded or multipart/form-data), not JSON".into(),
+            Vec::new(),
+        )),
+        other => Err((
+            format!("a body of type `{other}`: AR24 takes form fields (application/x-www-form-urlencoded or multipart/form-data)"),
+            Vec::new(),
+        )),
     }
 }
 
-async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Parts, Slug> {
-    let boundary = multer::parse_boundary(content_type).map_err(|_| Slug::MalformedBody)?;
+async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| ("a multipart/form-data body without a `boundary` in its content type".to_owned(), Vec::new()))?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let (mut pairs, mut files) = (Vec::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| Slug::MalformedBody)? {
+    let broken = |err: multer::Error, pairs: &mut Vec<(String, String)>| {
+        (format!("the multipart body is broken after {} part(s): {err}", pairs.len()), std::mem::take(pairs))
+    };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(err) => return Err(broken(err, &mut pairs)),
+        };
         let Some(name) = field.name().map(str::to_owned) else { continue };
         match field.file_name().map(str::to_owned) {
-            Some(filename) => {
-                let bytes = field.bytes().await.map_err(|_| Slug::MalformedBody)?;
-                files.push(FilePart::new(name, filename, bytes));
-            }
-            None => pairs.push((name, field.text().await.map_err(|_| Slug::MalformedBody)?)),
+            Some(filename) => match field.bytes().await {
+                Ok(bytes) => files.push(FilePart::new(name, filename, bytes)),
+                Err(err) => return Err(broken(err, &mut pairs)),
+            },
+            None => match field.text().await {
+                Ok(text) => pairs.push((name, text)),
+                Err(err) => return Err(broken(err, &mut pairs)),
+            },
         }
     }
     Ok((pairs, files))
@@ -206,7 +293,10 @@ mod tests {
 
     fn read_now(content_type: &str, body: Vec<u8>) -> Result<Params, Slug> {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        runtime.block_on(read("token=t", Some((content_type, Bytes::from(body)))))
+        runtime.block_on(read("token=t", Some((content_type, Bytes::from(body))))).map_err(|refused| {
+            assert_eq!(refused.read.get("token"), Some("t"), "a refused call still knows its token");
+            refused.slug
+        })
     }
 
     fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
@@ -274,7 +364,7 @@ mod tests {
             match read_now(&content_type, body) {
                 Ok(params) => prop_assert_eq!(params.get("token"), Some("t")),
                 Err(slug) => prop_assert!(matches!(slug,
-                    Slug::MalformedBody | Slug::TooManyParameters | Slug::ParameterTooLong)),
+                    Slug::MalformedBody | Slug::ParameterTooLong)),
             }
         }
 

@@ -12,7 +12,8 @@
 //!    `same_sender_recipients_emails`, `error_dest_statut`,
 //!    `missing_to_lastname`, `missing_to_firstname`, `missing_to_company`,
 //!    `group_not_exist` (see `domain::letter`);
-//! 5. the content: `forbidden_html`, `content_exceeds_limit`;
+//! 5. the content: `forbidden_html`, `content_exceeds_limit`; the `webhook`:
+//!    `invalid_webhook` (not an `http://` or `https://` URL);
 //! 6. the attachments: `attachment_not_exists` (unknown id),
 //!    `attachment_unavailable` (another user's), `attachment_too_big` (their
 //!    sum over `--max-attachment`); then `error_no_content_no_attachment`;
@@ -33,7 +34,7 @@ use crate::app_state::AppState;
 use crate::domain::letter::{self, SendForm};
 use crate::domain::page::{Page, PageForm};
 use crate::domain::{UserRef, parse_id};
-use crate::error::Result;
+use crate::error::{Ar24Error, Result};
 use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::{Ar24Params, Sent};
@@ -118,7 +119,17 @@ async fn send(
     let payer = state.store.payer_for(&sender, Some(&caller.partner)).ok_or(Slug::UserNoPayment)?;
     let eidas = letter::eidas(&form)?;
     let recipient = letter::recipient(&form, &sender.profile.email)?;
-    let content = letter::content(&form, state.config.max_content)?;
+    let content = letter::content(&form, state.config.max_content).map_err(|slug| match slug {
+        Slug::ContentExceedsLimit => Ar24Error::Explained(
+            slug,
+            format!(
+                "`content` is {} characters; this mock takes at most {} (--max-content, AR24's limit is assumed)",
+                form.content.as_deref().unwrap_or_default().chars().count(),
+                state.config.max_content
+            ),
+        ),
+        slug => slug.into(),
+    })?;
     let new = letter::letter(&form, eidas, recipient, content)?;
     let attachments = check_attachments(&state, &sender, &sent.list("attachment"))?;
     if new.content.trim().is_empty() && attachments.is_empty() {
@@ -181,7 +192,28 @@ async fn list(
     let id = parse_id(form.id_user.as_deref(), Slug::MissingUserId)?;
     let user = state.store.user_for(&caller.partner, &UserRef::Id(id))?;
     let page = Page::try_from(&form.page)?;
-    let ids: Vec<u64> = sent.list("mail").iter().filter_map(|s| s.trim().parse().ok()).collect();
+    let mut ids = Vec::new();
+    for (at, raw) in sent.list("mail").into_iter().enumerate() {
+        match raw.trim().parse::<u64>() {
+            Ok(id) => ids.push(id),
+            Err(_) => {
+                let why = format!("the {} `mail` id, {raw:?}, is not a letter id (a whole number)", ordinal(at + 1));
+                return Err(Ar24Error::Explained(Slug::MissingErmId, why));
+            }
+        }
+    }
     let letters = state.store.mail().user_letters(user.id, &ids, page.max, page.start, page.order);
     Ok(caller.ok(letters.iter().map(|l| owned_view(&state, l)).collect()))
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`…
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }

@@ -16,6 +16,25 @@ use axum::routing::MethodRouter;
 use crate::app_state::AppState;
 use crate::error::{unknown_route, wrong_method};
 
+/// Every path the API serves, below `/api/` (each also with a trailing slash):
+/// what a fault rule's `route` may name.
+pub(crate) const PATHS: [&str; 14] = [
+    "user",
+    "user/info",
+    "user/list",
+    "user/request_cgu",
+    "user/request_access",
+    "user/join_team",
+    "user/payment_request",
+    "attachment",
+    "user/attachment",
+    "mail",
+    "user/mail",
+    "user/identity",
+    "user/verify",
+    "user/auth_otp",
+];
+
 /// Every AR24 route, with the envelope for unknown paths and wrong methods.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -106,24 +106,89 @@ async fn control_plane_bad_input_is_a_4xx_with_a_slug() {
     assert_eq!(huge_id.status(), 404);
 }
 
+/// The journal's last entry for this partner.
+async fn last_call(t: &crate::helpers::TestMock) -> Value {
+    t.journal(&t.api.token).await.pop().expect("a journalled call")
+}
+
 #[tokio::test]
-async fn too_many_or_too_long_parameters_answer_their_slug() {
+async fn past_a_thousand_parameters_the_rest_are_ignored_as_php_ignores_them() {
     let t = spawn_mock().await;
-    let many: Vec<(&str, String)> =
-        (0..ar24_mock::protocol::params::MAX_PARAMS).map(|_| ("x", "1".to_owned())).collect();
-    t.api.get("user/list", &many).await.assert_error("too_many_parameters");
-    // Exactly the limit, token and date included, is read.
-    let limit: Vec<(&str, String)> =
-        (0..ar24_mock::protocol::params::MAX_PARAMS - 2).map(|_| ("x", "1".to_owned())).collect();
-    assert!(t.api.get("user/list", &limit).await.is_success());
+    // token and date come first; 1 200 more: 202 past PHP's max_input_vars.
+    let many: Vec<(&str, String)> = (0..1200).map(|_| ("x", "1".to_owned())).collect();
+    assert!(t.api.get("user/list", &many).await.is_success());
+    let hint = last_call(&t).await["hint"].as_str().unwrap_or_default().to_owned();
+    assert!(hint.contains("202 parameter(s) past the first 1000"), "{hint}");
+
+    // A parameter past the thousandth is not read: here the first name.
+    let filler: Vec<(&str, String)> = (0..1000).map(|_| ("x", "1".to_owned())).collect();
+    let late = [filler.clone(), user_form(&unique_email())].concat();
+    t.api.post("user", &late).await.assert_error("missing_firstname");
+    // Read when it comes before.
+    let early = [user_form(&unique_email()), filler].concat();
+    assert!(t.api.post("user", &early).await.is_success());
+    assert_eq!(user_count(&t).await, 1);
+}
+
+#[tokio::test]
+async fn text_fields_beside_a_file_never_hide_it() {
+    // What `requests` sends for an open file passed as `data`: a text field per
+    // line, here named like the file part, then the file itself.
+    let t = spawn_mock().await;
+    let user = t.api.create_user(&unique_email()).await;
+    let pdf = b"%PDF-1.4 140 KB of lines".to_vec();
+    let lines: Vec<(String, String)> = (0..1500).map(|n| ("file".to_owned(), format!("line {n}"))).collect();
+    let call = ar24_client::Call::post("attachment").param("id_user", user).params(lines).file(
+        "file",
+        "scan.pdf",
+        pdf.clone(),
+    );
+    let uploaded = t.api.send(call).await;
+    assert_eq!(uploaded.ok()["filesize"], pdf.len(), "the file part is the upload");
+    assert_eq!(uploaded.ok()["filename"], "scan.pdf");
+    let entry = last_call(&t).await;
+    assert_eq!(entry["files"][0]["size"], pdf.len());
+    let hint = entry["hint"].as_str().unwrap_or_default();
+    // token, date, id_user and 1 500 lines: 503 past the thousandth.
+    assert!(hint.contains("503 parameter(s)"), "{hint}");
+}
+
+#[tokio::test]
+async fn a_parameter_too_long_is_refused_and_journalled_with_its_token_and_which() {
+    let t = spawn_mock().await;
     let long = "a".repeat(ar24_mock::protocol::params::MAX_PARAM_LEN + 1);
     t.api.post("user", &[("firstname", long.clone())]).await.assert_error("parameter_too_long");
+    let entry = last_call(&t).await;
+    assert_eq!(entry["token"], t.api.token.as_str(), "a refused call is still this partner's");
+    let hint = entry["hint"].as_str().unwrap();
+    assert!(hint.contains("`firstname` is 10001 bytes long") && hint.contains("at most 10000"), "{hint}");
     // A parameter's name is bounded as much as its value; at the limit it is read.
     t.api.get("user/list", &[(long.as_str(), "1".into())]).await.assert_error("parameter_too_long");
     let at_limit = "b".repeat(ar24_mock::protocol::params::MAX_PARAM_LEN);
     assert!(t.api.get("user/list", &[(at_limit.as_str(), "1".into())]).await.is_success());
     assert!(t.api.get("user/list", &[("note", at_limit.clone())]).await.is_success());
     assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn a_json_body_is_refused_with_a_hint_that_ar24_takes_form_fields() {
+    let t = spawn_mock().await;
+    let date = ar24_client::now_paris();
+    let query = serde_urlencoded::to_string([("token", t.api.token.as_str()), ("date", date.as_str())]).unwrap();
+    let response = t
+        .http
+        .post(format!("{}user?{query}", t.api.base_url))
+        .header("content-type", "application/json")
+        .header("signature", t.api.keys.sign(&date))
+        .body(r#"{"firstname":"Jean"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap()["slug"], "malformed_body");
+    let entry = last_call(&t).await;
+    assert_eq!(entry["token"], t.api.token.as_str(), "the token came in the query string");
+    let hint = entry["hint"].as_str().unwrap();
+    assert!(hint.contains("the body is JSON") && hint.contains("form fields"), "{hint}");
 }
 
 #[tokio::test]

@@ -134,3 +134,21 @@ async fn the_identity_order_is_paid_by_the_team_administrator_through_user_verif
     let other = t.new_partner(json!({})).await;
     other.post("user/identity", &[("id_user", member.to_string())]).await.assert_error("user_unavailable");
 }
+
+#[tokio::test]
+async fn a_reset_forgets_the_hashes_and_used_codes_even_when_the_same_users_come_back() {
+    let t = spawn_mock().await;
+    let id = t.ready_sender(&t.api).await.0;
+    t.api.post("user/identity", &[("id_user", id.to_string())]).await.ok();
+    let fixture = t.plane.export_state().await.unwrap();
+    let code = current_code(&t, id).await;
+    let session = t.api.post("user/auth_otp", &[("id_user", id.to_string()), ("otp", code)]).await;
+    let hash = session.ok()["hash"].as_str().unwrap().to_owned();
+    // The same users, key included, come back after the reset: the hash opened before it does not.
+    t.plane.reset().await.unwrap();
+    t.plane.import_state(&fixture).await.unwrap();
+    t.api
+        .post("mail", &eidas_letter(id, ("auth_otp_hash", hash)))
+        .await
+        .assert_error("authentication_otp_hash_invalid");
+}

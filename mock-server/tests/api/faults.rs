@@ -104,6 +104,14 @@ async fn a_rule_that_cannot_apply_is_refused_with_a_slug() {
         let slug = response.json()["slug"].clone();
         assert!(slug == "invalid_fault" || slug == "invalid_json", "{bad}: {slug}");
     }
+    // A route the API does not serve would never fire: refused, naming the routes.
+    for route in ["user/lists", "/api/user/list", "mails"] {
+        let response = add(&t, json!({"kind": "maintenance", "route": route})).await;
+        assert_eq!((response.status, response.json()["slug"].clone()), (400, json!("invalid_fault")), "{route}");
+        let reason = response.json()["reason"].as_str().unwrap_or_default().to_owned();
+        assert!(reason.contains(&format!("{route:?}")) && reason.contains("user/list"), "{reason}");
+    }
+    assert_eq!(add(&t, json!({"kind": "maintenance", "route": "/user/list/"})).await.status, 201);
     let listed = t.plane.faults().await.unwrap();
-    assert!(listed.is_empty());
+    assert_eq!(listed.len(), 1, "only the rule for a served route");
 }

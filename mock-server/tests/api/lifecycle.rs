@@ -157,15 +157,27 @@ async fn the_clock_moves_forward_only_and_dates_follow_it() {
     let after = advance(&t, json!("1d")).await;
     assert_eq!(after["offset_seconds"], 86_400);
     assert!(paris(&after["now"]) - paris(&before["now"]) >= chrono::TimeDelta::days(1));
-    for bad in [json!(-5), json!("tomorrow"), json!(null), json!("-1d"), json!("1y"), json!("15 days"), json!("1.5h")] {
+    // Each refusal says what in particular is wrong.
+    let refusals = [
+        (json!(-5), "forward only"),
+        (json!("tomorrow"), "does not start with a number"),
+        (json!(null), "no `advance`"),
+        (json!("-1d"), "forward only"),
+        (json!("1y"), "\"365d\""),
+        (json!("0.5s"), "whole number of seconds"),
+    ];
+    for (bad, why) in refusals {
         let reply = t.plane.request(reqwest::Method::POST, "clock", &[], Some(&json!({"advance": bad}))).await.unwrap();
         assert_eq!((reply.status, reply.json()["slug"].clone()), (400, json!("invalid_advance")), "{bad}");
-        let says = reply.json()["message"].as_str().unwrap_or_default().to_owned();
-        assert!(
-            says.contains("whole number of seconds") && says.contains("\"15d\""),
-            "says which forms it takes: {says}"
-        );
+        let reason = reply.json()["reason"].as_str().unwrap_or_default().to_owned();
+        assert!(reason.contains(why), "{bad}: {reason}");
     }
+    assert_eq!(
+        advance(&t, json!("1.5h")).await["offset_seconds"],
+        86_400 + 5400,
+        "fractions of a unit, in whole seconds"
+    );
+    assert_eq!(advance(&t, json!("2 days")).await["offset_seconds"], 3 * 86_400 + 5400, "units as words");
     // Authentication follows the real clock: signed calls still work a day ahead.
     let (id, _) = sent_letter(&t, &[]).await;
     let letter = read(&t, id).await;
@@ -309,4 +321,65 @@ async fn every_proof_states_the_facts_in_french() {
         let content = pdf_text(&download(&t, letter["pdf_content"].as_str().unwrap()).await.2);
         assert!(content.contains("Veuillez régler la facture n° 42."), "{content}");
     }
+}
+
+/// The mailbox's card (`article`) of the newest email of `kind` to `to`, as text without tags.
+async fn mailbox_card(t: &TestMock, kind: &str, to: &str) -> String {
+    let page = t.http.get(t.control("mailbox")).send().await.unwrap().text().await.unwrap();
+    let start = page.find(&format!("<article data-kind=\"{kind}\" data-to=\"{to}\">")).expect("the email's card");
+    let card = &page[start..start + page[start..].find("</article>").unwrap()];
+    card.to_owned()
+}
+
+#[tokio::test]
+async fn a_settled_letters_emails_and_links_say_what_happened_and_offer_nothing() {
+    let t = spawn_mock().await;
+    let (refused, refused_to) = sent_letter(&t, &[]).await;
+    let (neglected, neglected_to) = sent_letter(&t, &[]).await;
+    let link = t.latest_link("letter", &refused_to).await;
+    let refusal = t.http.post(format!("{link}/refuse")).header("accept", "application/json");
+    let refusal = refusal.form(&[("firstname", "Paul"), ("lastname", "Durand")]).send().await.unwrap();
+    let answer: Value = refusal.json().await.unwrap();
+    // Accepting and refusing answer the same shape.
+    let accepted: Value = t.accept(&t.latest_link("cgu", &unique_email_with_cgu(&t).await).await).await.json();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&answer), keys(&accepted), "{answer} / {accepted}");
+    assert_eq!((answer["status"].clone(), answer["letter"].clone()), (json!("refused"), json!(refused)));
+    advance(&t, json!("15d")).await;
+    assert_eq!(read(&t, neglected).await["status"], "ng");
+
+    // The mailbox: the refused letter's email says refused, never accepted, and has no button.
+    let card = mailbox_card(&t, "letter", &refused_to).await;
+    assert!(card.contains("refused by the recipient") && !card.contains("accepted"), "{card}");
+    assert!(!card.contains("<button"), "{card}");
+    // The neglected one, and its reminders, say neglected and offer nothing.
+    for kind in ["letter", "reminder"] {
+        let card = mailbox_card(&t, kind, &neglected_to).await;
+        assert!(card.contains("neglected") && !card.contains("<button"), "{kind}: {card}");
+    }
+    // The sender's notifications say what each one is about.
+    let notifications = t.emails(None, Some("notification")).await;
+    let says = |needle: &str| notifications.iter().any(|e| e["body"].as_str().unwrap().contains(needle));
+    assert!(says("is now refused by the recipient") && says("is now neglected"), "{notifications:?}");
+    let page = t.http.get(t.control("mailbox")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("is now refused by the recipient"), "the mailbox summary follows the email");
+
+    // The link: JSON says settled and why; the page offers no button.
+    let link = t.latest_link("reminder", &neglected_to).await;
+    let shown: Value =
+        t.http.get(&link).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown["state"], "settled", "{shown}");
+    assert!(shown["why"].as_str().unwrap().contains("neglected"), "{shown}");
+    let html = t.http.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("nothing more to do") && !html.contains("<button"), "{html}");
+    let click = t.http.post(&link).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(click.status(), 410, "and a click changes nothing");
+}
+
+/// A user who was asked to accept the CGU: their address.
+async fn unique_email_with_cgu(t: &TestMock) -> String {
+    let email = unique_email();
+    let id = t.api.create_user(&email).await;
+    t.api.post("user/request_cgu", &[("id_user", id.to_string())]).await.ok();
+    email
 }

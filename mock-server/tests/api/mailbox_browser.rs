@@ -193,3 +193,68 @@ async fn the_console_shows_calls_and_their_hints_live_and_every_view_renders() {
     browser.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver (Debian chromium, chromium-driver); .ci/run installs them and runs it"]
+async fn a_refused_and_a_neglected_letter_read_true_in_the_mailbox_and_the_console() {
+    let t = spawn_mock().await;
+    let (sender, _) = t.ready_sender(&t.api).await;
+    let (refused_to, neglected_to) = (unique_email(), unique_email());
+    // The refused letter's webhook goes to a port nothing listens on: every attempt fails.
+    let hook =
+        format!("http://127.0.0.1:{}/ar24", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let form = crate::helpers::with(crate::helpers::letter_to(sender, &refused_to), "webhook", &hook);
+    let refused = t.api.post("mail", &form).await.ok()["id"].as_u64().unwrap();
+    t.api.post("mail", &crate::helpers::letter_to(sender, &neglected_to)).await.ok();
+
+    let driver = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!("ar24-mock-chromium-{}", uuid::Uuid::new_v4().simple()));
+    let browser = headless_chromium(&driver, &profile).await;
+    let shots = artifacts();
+
+    // The recipient opens the letter from the mailbox and refuses it, giving a name.
+    browser.goto(&t.control("mailbox")).await.unwrap();
+    let open = format!("article[data-kind=\"letter\"][data-to=\"{refused_to}\"] a");
+    browser.find(Locator::Css(&open)).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css("input[name=firstname]")).await.unwrap().send_keys("Paul").await.unwrap();
+    browser.find(Locator::Css("input[name=lastname]")).await.unwrap().send_keys("Durand").await.unwrap();
+    browser.find(Locator::Css("form[action$=\"/refuse\"] button")).await.unwrap().click().await.unwrap();
+    let done = browser.wait().for_element(Locator::Css(".done")).await.unwrap().text().await.unwrap();
+    assert!(done.contains("The letter is refused"), "{done}");
+    // The other is never answered: 15 days later it is neglected.
+    t.http.post(t.control("clock")).json(&json!({"advance": "15d"})).send().await.unwrap();
+
+    browser.goto(&t.control("mailbox")).await.unwrap();
+    let card = |kind: &str, to: &str| format!("article[data-kind=\"{kind}\"][data-to=\"{to}\"]");
+    let refused_card = browser.find(Locator::Css(&card("letter", &refused_to))).await.unwrap();
+    let text = refused_card.text().await.unwrap();
+    assert!(text.contains("refused by the recipient") && !text.contains("accepted"), "{text}");
+    assert!(refused_card.find(Locator::Css("button")).await.is_err(), "a refused letter's email offers nothing");
+    for kind in ["letter", "reminder"] {
+        let neglected_card = browser.find(Locator::Css(&card(kind, &neglected_to))).await.unwrap();
+        assert!(neglected_card.text().await.unwrap().contains("neglected"), "{kind}");
+        assert!(neglected_card.find(Locator::Css("button")).await.is_err(), "{kind}: nothing to do");
+    }
+    let page = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("is now refused by the recipient") && page.contains("is now neglected"), "{page}");
+    std::fs::write(shots.join("mailbox-settled.png"), browser.screenshot().await.unwrap()).unwrap();
+
+    // The console's letters: both settled, the failed webhook's attempts with their error, and a replay.
+    browser.goto(&format!("{}/_mock/?view=letters", t.mock.root_url())).await.unwrap();
+    let shown = until_shown(&browser, "refused by the recipient").await;
+    assert!(shown.contains("neglected"), "{shown}");
+    assert!(!shown.contains("accept\n") && browser.find(Locator::Css("form[action$=\"/accept\"]")).await.is_err());
+    click_when_steady(&browser, "details summary").await;
+    let attempts = until_shown(&browser, "ms").await;
+    assert!(attempts.contains(&hook) && attempts.to_lowercase().contains("connect"), "the error is shown: {attempts}");
+    std::fs::write(shots.join("console-letters-settled.png"), browser.screenshot().await.unwrap()).unwrap();
+    let before = t.plane.webhooks(Some(refused)).await.unwrap()[0]["attempts"].as_array().unwrap().len();
+    click_when_steady(&browser, "form[action$=\"/replay\"] button").await;
+    browser.wait().for_element(Locator::Css("main[data-view=letters]")).await.unwrap();
+    t.http.post(t.control("clock")).json(&json!({"advance": 0})).send().await.unwrap();
+    let after = t.plane.webhooks(Some(refused)).await.unwrap()[0]["attempts"].as_array().unwrap().len();
+    assert_eq!(after, before + 1, "the replay button made one more attempt");
+
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}

@@ -145,11 +145,12 @@ async fn recipient_and_content_rules_answer_their_slugs() {
     let t = spawn_mock_with(Config { max_content: 100, ..Config::default() }).await;
     let (id, sender_email) = t.ready_sender(&t.api).await;
     let base = letter_to(id, "marie@example.com");
-    let cases: [(&'static str, &str, &str); 10] = [
+    let cases: [(&'static str, &str, &str); 11] = [
         ("to_email", "", "missing_email"),
         ("to_email", "marie@", "invalid_recipient"),
         ("to_email", &sender_email.to_uppercase(), "same_sender_recipients_emails"),
         ("dest_statut", "professional", "error_dest_statut"),
+        ("webhook", "not a url", "invalid_webhook"),
         ("to_lastname", " ", "missing_to_lastname"),
         ("to_firstname", "", "missing_to_firstname"),
         ("id_group", "3", "group_not_exist"),
@@ -167,6 +168,12 @@ async fn recipient_and_content_rules_answer_their_slugs() {
     t.api.post("mail", &with(base.clone(), "content", "")).await.assert_error("error_no_content_no_attachment");
     assert!(t.plane.letters(&[]).await.unwrap().len() == 1, "no refused letter was recorded");
     assert_eq!(t.plane.charges(&[]).await.unwrap().len(), 1, "nor charged");
+    // `dest_statut` ignores letter case, as a user's `statut` does.
+    assert!(t.api.post("mail", &with(base.clone(), "dest_statut", "Particulier")).await.is_success());
+    // A content over the limit: the journal says by how much.
+    t.api.post("mail", &with(base, "content", &"é".repeat(101))).await.assert_error("content_exceeds_limit");
+    let hint = t.journal(&t.api.token).await.pop().unwrap()["hint"].as_str().unwrap().to_owned();
+    assert!(hint.contains("`content` is 101 characters") && hint.contains("at most 100"), "{hint}");
 }
 
 #[tokio::test]
@@ -287,6 +294,10 @@ async fn a_users_letters_page_and_narrow_by_id() {
         [ids[0], ids[2]]
     );
     page(vec![("max", "0".into())]).await.assert_error("invalid_max");
+    // An id that is not a number narrows nothing: it is refused, never read as "every letter".
+    page(vec![("mail[0]", ids[0].to_string()), ("mail[1]", "abc".into())]).await.assert_error("missing_erm_id");
+    let hint = t.journal(&t.api.token).await.pop().unwrap()["hint"].as_str().unwrap().to_owned();
+    assert!(hint.contains("the 2nd `mail` id, \"abc\""), "{hint}");
 }
 
 #[tokio::test]

@@ -193,6 +193,16 @@ pub struct MailView {
 }
 
 impl Letter {
+    /// For a letter that waits for nothing more from its recipient (accepted,
+    /// refused, neglected, bounced): what happened and when, as a sentence.
+    pub fn settled(&self) -> Option<String> {
+        if matches!(self.status, LetterStatus::Waiting | LetterStatus::Ev) {
+            return None;
+        }
+        let when = self.date_of(self.status).map(|at| format!(" ({at})")).unwrap_or_default();
+        Some(format!("This letter is {}{when}: there is nothing more to do.", self.status.describe()))
+    }
+
     /// When the letter reached `status` (its deposit for `waiting`), if it did.
     pub fn date_of(&self, status: LetterStatus) -> Option<ParisTime> {
         match status {

@@ -101,6 +101,11 @@ impl Store {
                     Due::Neglect => _ = self.apply_event(id, Event::Neglect, at),
                     Due::Remind => self.remind(id, at),
                 }
+                // A reminder moves the letter on: what falls due next comes later, or the clock would never finish.
+                debug_assert!(
+                    !matches!(due, Due::Remind) || self.mail.letter_due(id).is_none_or(|(next, _)| next > at),
+                    "letter {id}: the next event is not after the reminder just sent at {at}"
+                );
                 Some(Work::Fired(due))
             }
         }
