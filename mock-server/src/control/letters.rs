@@ -78,7 +78,16 @@ pub(crate) async fn list_charges(
 fn act_on_letter(state: &AppState, id: &str, event: Event) -> Response {
     let not_found = ControlError(StatusCode::NOT_FOUND, Slug::LetterNotFound);
     let Ok(id) = id.parse::<u64>() else { return not_found.into_response() };
-    match state.store.transition(id, event, state.store.clock.now()) {
+    let now = state.store.clock.now();
+    let done = match event {
+        // From the console or a test, the recipient is who the sender named.
+        Event::Refuse => match state.store.mail().letter(id) {
+            Some(letter) => state.store.refuse(id, &letter.to.name(), now),
+            None => Err(Refused::NotFound),
+        },
+        event => state.store.transition(id, event, now),
+    };
+    match done {
         Ok(letter) => Json(view(state, &letter)).into_response(),
         Err(Refused::NotFound) => not_found.into_response(),
         Err(refused @ Refused::Settled(_)) => {

@@ -142,7 +142,12 @@ pub(crate) async fn refuse_letter(
     if !(named(&identity.firstname) && named(&identity.lastname)) {
         return ControlError(StatusCode::BAD_REQUEST, Slug::IdentityMissing).into_response();
     }
-    match state.store.refuse_by_link(&id) {
+    let by = format!(
+        "{} {}",
+        identity.firstname.as_deref().unwrap_or_default().trim(),
+        identity.lastname.as_deref().unwrap_or_default().trim()
+    );
+    match state.store.refuse_by_link(&id, &by) {
         Err(error) => failure(json, error),
         Ok(link) if json => clicked("refused", &link, "The letter is refused."),
         Ok(link) => {

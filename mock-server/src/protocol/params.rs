@@ -75,7 +75,11 @@ pub struct Params {
 
 impl Params {
     fn new(pairs: Vec<(String, String)>, files: Vec<FilePart>, dropped: usize) -> Self {
-        let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        // A repeated name's last value wins, as in PHP: the typed form sees each name once.
+        let mut seen = std::collections::HashSet::new();
+        let mut last: Vec<&(String, String)> = pairs.iter().rev().filter(|(k, _)| seen.insert(k.as_str())).collect();
+        last.reverse();
+        let encoded = serde_urlencoded::to_string(&last).unwrap_or_default();
         Self { pairs, files, encoded, dropped }
     }
 
@@ -340,6 +344,14 @@ mod tests {
             assert_eq!(kept.get("id_user"), Some("7"));
             assert_eq!(kept.encoded(), encoded);
         }
+    }
+
+    #[test]
+    fn a_repeated_name_is_read_once_with_its_last_value() {
+        let params = read_now("application/x-www-form-urlencoded", b"a=1&b=2&a=3".to_vec()).unwrap();
+        assert_eq!(params.get("a"), Some("3"));
+        assert_eq!(params.encoded(), "token=t&b=2&a=3", "the typed form sees each name once");
+        assert_eq!(params.pairs().len(), 4, "as sent");
     }
 
     #[test]

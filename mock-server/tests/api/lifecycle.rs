@@ -323,6 +323,65 @@ async fn every_proof_states_the_facts_in_french() {
     }
 }
 
+/// The first page of a PDF rendered by poppler's `pdftoppm` as 8-bit gray pixels,
+/// kept under `target/proofs/` for a person to look at; poppler must not complain.
+fn rendered_page(pdf: &[u8], name: &str) -> Vec<u8> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/proofs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join(format!("{name}.pdf"));
+    std::fs::write(&input, pdf).unwrap();
+    let output = std::process::Command::new("pdftoppm")
+        .args(["-gray", "-r", "60", "-f", "1", "-l", "1", "-singlefile", input.to_str().unwrap()])
+        .arg(dir.join(name))
+        .output()
+        .expect("pdftoppm (poppler-utils) is installed: .ci/run installs it");
+    assert!(output.status.success() && output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    let pgm = std::fs::read(dir.join(format!("{name}.pgm"))).unwrap();
+    // P5, width, height, 255, then one byte a pixel.
+    let mut fields = 0;
+    let start = pgm.iter().position(|b| {
+        fields += usize::from(b.is_ascii_whitespace());
+        fields == 4
+    });
+    pgm[start.unwrap() + 1..].to_vec()
+}
+
+#[tokio::test]
+#[ignore = "needs poppler's pdftotext and pdftoppm; .ci/run installs them and runs the ignored tests"]
+async fn a_proof_prints_every_name_as_given_with_its_references_and_who_refused() {
+    let t = spawn_mock().await;
+    let extra = [
+        ("to_firstname", "Zoë 🦊".to_owned()),
+        ("to_lastname", "Ñandú-Łódź محمد".to_owned()),
+        ("custom_name_sender", "Cabinet Ωmega Жуков".to_owned()),
+        ("ref_dossier", "D-2026-001".to_owned()),
+        ("ref_client", "C-42".to_owned()),
+        ("ref_facturation", "F-7".to_owned()),
+    ];
+    let (id, to) = sent_letter(&t, &extra).await;
+    let link = t.latest_link("letter", &to).await;
+    t.plane.refuse_letter_link(&link, "Αλέξης", "Παπαδόπουλος").await.unwrap();
+    let letter = read(&t, id).await;
+    let proof = download(&t, letter["proof_rf_url"].as_str().unwrap()).await.2;
+    let text = pdf_text(&proof);
+    for given in ["Cabinet Ωmega Жуков", "Zoë", "Ñandú-Łódź", "محمد", "D-2026-001", "C-42", "F-7"] {
+        assert!(text.contains(given), "{given:?} is printed as given: {text}");
+    }
+    assert!(text.contains("identifié comme Αλέξης Παπαδόπουλος"), "the refusal names who refused: {text}");
+    assert!(text.contains("Zoë \u{FFFD}") && text.contains("remplacés par"), "the fox is replaced, and said: {text}");
+    for heading in ["Expéditeur", "Destinataire", "Déroulement", "Références", "Empreinte SHA-256", "Pièces jointes"]
+    {
+        assert!(text.contains(heading), "{heading}: {text}");
+    }
+    // The page renders cleanly, with ink on it (text, boxes), and not all of it black.
+    let pixels = rendered_page(&proof, "refusal");
+    let inked = pixels.iter().filter(|p| **p < 128).count() as f64 / pixels.len() as f64;
+    assert!((0.01..0.3).contains(&inked), "{:.3} of the page is inked", inked);
+    // The content PDF prints the same names.
+    let content = pdf_text(&download(&t, letter["pdf_content"].as_str().unwrap()).await.2);
+    assert!(content.contains("Ñandú-Łódź") && content.contains("Cabinet Ωmega Жуков"), "{content}");
+}
+
 /// The mailbox's card (`article`) of the newest email of `kind` to `to`, as text without tags.
 async fn mailbox_card(t: &TestMock, kind: &str, to: &str) -> String {
     let page = t.http.get(t.control("mailbox")).send().await.unwrap().text().await.unwrap();

@@ -136,6 +136,9 @@ pub struct Letter {
     /// Reminders sent so far.
     #[serde(default)]
     pub reminders: u32,
+    /// Who refused it, as the recipient identified themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_by: Option<Box<str>>,
 }
 
 /// The mail object of AR24's answers (ar24-sending.md §2). [ASSUMED] types:

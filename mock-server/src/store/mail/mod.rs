@@ -311,6 +311,13 @@ impl Mail {
         Ok(Letter::clone(&letter))
     }
 
+    /// Keeps who refused the letter.
+    pub(super) fn set_refused_by(&self, id: u64, by: &str) -> Option<Letter> {
+        let mut letter = self.letters.get_mut(&id)?;
+        letter.refused_by = Some(by.into());
+        Some(Letter::clone(&letter))
+    }
+
     /// Keeps the recipient's link on the letter.
     pub(super) fn set_recipient_link(&self, id: u64, link: &str) {
         if let Some(mut letter) = self.letters.get_mut(&id) {

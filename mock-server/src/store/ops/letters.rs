@@ -23,6 +23,18 @@ impl Store {
         self.apply_event(id, event, when)
     }
 
+    /// The recipient, identified as `by` (first and last name), refuses the letter.
+    pub fn refuse(&self, id: u64, by: &str, when: DateTime<Utc>) -> Result<Letter, Refused> {
+        let _shared = self.shared();
+        self.refuse_as(id, by, when)
+    }
+
+    /// [`Store::refuse`] for a caller that holds the `shared` gate already.
+    pub(in crate::store) fn refuse_as(&self, id: u64, by: &str, when: DateTime<Utc>) -> Result<Letter, Refused> {
+        let letter = self.apply_event(id, Event::Refuse, when)?;
+        Ok(self.mail.set_refused_by(id, by).unwrap_or(letter))
+    }
+
     /// [`Store::transition`] for a caller that holds the `shared` gate already.
     pub(in crate::store) fn apply_event(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Letter, Refused> {
         let letter = self.mail.apply_event(id, event, when)?;

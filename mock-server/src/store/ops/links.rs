@@ -37,11 +37,11 @@ impl Store {
     }
 
     /// The recipient of a letter, identified, refuses it through its link, once.
-    pub fn refuse_by_link(&self, id: &str) -> Result<Link, LinkError> {
+    pub fn refuse_by_link(&self, id: &str, by: &str) -> Result<Link, LinkError> {
         let _shared = self.shared();
         let link = self.outbox.claim(id, |kind| matches!(kind, LinkKind::Letter | LinkKind::Reminder))?;
         let refused = match link.letter_id {
-            Some(letter) => self.apply_event(letter, Event::Refuse, self.clock.now()).map_err(|_| LinkError::Obsolete),
+            Some(letter) => self.refuse_as(letter, by, self.clock.now()).map_err(|_| LinkError::Obsolete),
             None => Err(LinkError::Obsolete),
         };
         refused.inspect_err(|_| self.outbox.release(id))?;

@@ -117,6 +117,7 @@ impl Store {
             bounced_date: None,
             recipient_link: None,
             reminders: 0,
+            refused_by: None,
         }
     }
 
