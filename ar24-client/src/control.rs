@@ -149,6 +149,8 @@ pub struct WebsiteAccount {
 pub struct ControlPlane {
     root: String,
     http: reqwest::Client,
+    /// The control token of a locked mock (`--control-token`), sent as `Authorization: Bearer`.
+    token: Option<String>,
 }
 
 impl ControlPlane {
@@ -157,7 +159,14 @@ impl ControlPlane {
     pub fn new(root: &str) -> Self {
         let trimmed = root.trim_end_matches('/');
         let host = trimmed.strip_suffix("/_mock").or_else(|| trimmed.strip_suffix("/api")).unwrap_or(trimmed);
-        Self { root: format!("{}_mock/", with_slash(host)), http: reqwest::Client::new() }
+        Self { root: format!("{}_mock/", with_slash(host)), http: reqwest::Client::new(), token: None }
+    }
+
+    /// The same control plane, for a mock locked with `--control-token`: every
+    /// request carries `token` (none: as before).
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token.filter(|t| !t.is_empty());
+        self
     }
 
     /// The control root, ending in `/_mock/`.
@@ -207,6 +216,9 @@ impl ControlPlane {
         }
         if wants_json {
             request = request.header("accept", "application/json");
+        }
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
         }
         let transport = |source| ControlError::Transport { url: url.to_owned(), source };
         let response = request.send().await.map_err(transport)?;

@@ -129,6 +129,12 @@ async fn run() -> Result<bool, Stop> {
 }
 
 /// Where the JUnit report goes: the file asked for, else nowhere.
+/// The control token of a mock locked with `--control-token`, from the
+/// environment variable of the same name the mock reads.
+fn control_token() -> Option<String> {
+    std::env::var("AR24_MOCK_CONTROL_TOKEN").ok()
+}
+
 fn junit_out(path: Option<&std::path::Path>) -> Result<JunitOut, Stop> {
     match path {
         None => Ok(JunitOut::Nowhere),
@@ -187,7 +193,10 @@ async fn run_scenarios(
         .clone()
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../features")));
     let concurrency = target.max_concurrent_scenarios();
-    world::init(world::Context { control: target.control_url().map(|url| ControlPlane::new(&url)), target });
+    world::init(world::Context {
+        control: target.control_url().map(|url| ControlPlane::new(&url).with_token(control_token())),
+        target,
+    });
     let recorded = Arc::clone(recorded);
     let writer = world::Ar24World::cucumber()
         .max_concurrent_scenarios(concurrency)

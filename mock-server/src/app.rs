@@ -30,6 +30,8 @@ pub fn app(state: AppState) -> Router {
         .nest("/get", downloads::router().layer(CatchPanicLayer::custom(panic_answer)))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
+        // The lock (`--control-token`) decides for every path below `/_mock` in one place.
+        .layer(middleware::from_fn_with_state(state.clone(), control::lock::guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -98,6 +98,12 @@ pub struct Config {
     /// Webhook retries after a failed first attempt (AR24: 48).
     #[arg(long, env = "AR24_MOCK_WEBHOOK_RETRIES", default_value_t = 48)]
     pub webhook_retries: u32,
+    /// Lock the control plane: every `/_mock/` route but health and the emailed
+    /// links' pages then needs this token (`Authorization: Bearer`; the console
+    /// asks for it once). Without it, anyone who can reach the mock can reset it
+    /// and read every partner's outbox and journal.
+    #[arg(long, env = "AR24_MOCK_CONTROL_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub control_token: Option<String>,
     /// Also trust the certificate(s) in this PEM file for `https://` webhooks (a local
     /// receiver's self-signed certificate); the public roots are always trusted.
     #[arg(long, env = "AR24_MOCK_WEBHOOK_CA", value_name = "PEM")]
@@ -159,6 +165,7 @@ impl Default for Config {
             webhook_retry_every: 900,
             webhook_retries: 48,
             webhook_ca: None,
+            control_token: None,
             journal_limit: DEFAULT_JOURNAL_LIMIT,
             cgu_preaccepted: false,
             global_billing: false,

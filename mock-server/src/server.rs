@@ -47,6 +47,12 @@ async fn serve_until_stopped(config: Config) -> Result<(), String> {
     let public_url = config.public_url_for(listener.local_addr().unwrap_or(config.socket_addr()));
     let interval = Duration::from_millis(config.state_interval_ms());
     let banner = banner(&config, &public_url);
+    if config.control_token.is_none() && !config.bind.is_loopback() {
+        tracing::warn!(
+            "the control plane is open to anyone who can reach {}: lock it with --control-token (AR24_MOCK_CONTROL_TOKEN)",
+            config.bind
+        );
+    }
     let mut state = AppState::new(config, &public_url)?;
     state.make_room(loaded.as_ref().map_or(0, state_file::Loaded::users));
     let writer = loaded
@@ -65,10 +71,19 @@ async fn serve_until_stopped(config: Config) -> Result<(), String> {
 
 /// What the terminal shows once the mock is ready.
 fn banner(config: &Config, public_url: &str) -> String {
-    format!(
+    let mut banner = format!(
         "AR24 mock ready ({:?} auth)\n  API base URL : {public_url}/api/\n  token        : {}\n  private key  : {}\n  console      : {public_url}/_mock/\n  mailbox      : {public_url}/_mock/mailbox",
         config.auth, config.token, config.private_key
-    )
+    );
+    match (&config.control_token, config.bind.is_loopback()) {
+        (Some(_), _) => banner.push_str("\n  control plane: locked, Authorization: Bearer <--control-token>"),
+        (None, false) => banner.push_str(&format!(
+            "\n  WARNING      : the control plane is open to anyone who can reach {}: they can reset the mock and read every partner's emails and journal; lock it with --control-token",
+            config.bind
+        )),
+        (None, true) => {}
+    }
+    banner
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish for

@@ -97,6 +97,8 @@ pub enum Slug {
     DeliveryNotFound,
     DownloadNotFound,
     IdentityMissing,
+    ControlTokenRequired,
+    ControlTokenInvalid,
 }
 
 impl Slug {
@@ -206,6 +208,8 @@ impl Slug {
         Slug::DeliveryNotFound,
         Slug::DownloadNotFound,
         Slug::IdentityMissing,
+        Slug::ControlTokenRequired,
+        Slug::ControlTokenInvalid,
     ];
 
     /// The catalogue itself: wire slug, message, origin. One row per slug.
@@ -323,6 +327,8 @@ impl Slug {
             // [ASSUMED] a download URL with an unknown id, a proof not issued yet, or another token.
             Slug::DownloadNotFound => ("download_not_found", "Nothing to download at this address (unknown letter, proof not yet issued, or wrong token)", Assumed),
             Slug::IdentityMissing => ("identity_missing", "To refuse a letter, the recipient gives their first and last name", Mock),
+            Slug::ControlTokenRequired => ("control_token_required", "This control plane is locked: send its token as Authorization: Bearer", Mock),
+            Slug::ControlTokenInvalid => ("control_token_invalid", "This is not the control plane's token", Mock),
             Slug::NoOtpSecret => ("no_otp_secret", "This user has no OTP secret: order one with user/identity or user/verify", Mock),
         }
     }

@@ -9,6 +9,7 @@ mod health;
 mod html;
 mod letters;
 mod links;
+pub(crate) mod lock;
 mod mailbox;
 mod openapi;
 mod partners;
@@ -33,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/", get(console::console))
         .route("/events", get(console::events))
         .route("/health", get(health::health))
+        .route("/login", post(lock::login))
         .route("/reset", post(reset::reset))
         .route("/partners", post(partners::create_partner))
         .route("/partners/{token}", get(partners::get_partner).patch(partners::update_partner))

@@ -44,3 +44,24 @@ async fn a_refused_or_ignored_request_grants_nothing_and_each_request_mails_agai
     assert_eq!(t.emails(Some(&email), Some("access")).await.len(), 2);
     t.api.user(id).await.assert_error("user_unavailable");
 }
+
+#[tokio::test]
+async fn an_access_request_for_an_account_gone_since_grants_nothing() {
+    let t = spawn_mock().await;
+    let other = t.new_partner(serde_json::json!({})).await;
+    let email = unique_email();
+    let id = t.api.create_user(&email).await;
+    other.post("user/request_access", &[("email", email.clone())]).await.ok();
+    let link = t.latest_link("access", &email).await;
+    // The creating partner resets: the account, and every link about it, are forgotten
+    // before its holder answers.
+    t.plane.reset_partner(&t.api.token).await.unwrap();
+    let click = t.accept(&link).await;
+    assert_eq!(
+        (click.status, click.json()["slug"].clone()),
+        (404, serde_json::json!("link_not_found")),
+        "{}",
+        click.body
+    );
+    other.user(id).await.assert_error("user_not_exist");
+}

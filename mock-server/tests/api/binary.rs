@@ -343,3 +343,34 @@ async fn the_journal_keeps_no_byte_of_an_uploaded_file_refused_uploads_included(
     // 20 uploads of 4 MB kept would be 80 MB.
     assert!(grown < 24 << 20, "the process grew by {} MB over 20 uploads of 4 MB", grown >> 20);
 }
+
+/// The banner's lines after the mailbox's, of the binary started with `args`, and its stderr so far.
+fn banner_tail(args: &[&str]) -> (String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+        .args(["--port", "0"])
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+    lines.find(|l| l.trim_start().starts_with("mailbox")).expect("a banner");
+    // Both starts below print one line more.
+    let tail = lines.next().unwrap_or_default();
+    let mut stopped = Stopped(child);
+    let _ = stopped.0.kill();
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut stopped.0.stderr.take().unwrap(), &mut stderr);
+    (tail, stderr)
+}
+
+#[test]
+fn a_mock_reachable_from_elsewhere_without_a_control_token_says_so_and_a_locked_one_says_locked() {
+    let (tail, stderr) = banner_tail(&["--bind", "0.0.0.0"]);
+    assert!(tail.contains("WARNING") && tail.contains("--control-token"), "{tail}");
+    assert!(stderr.contains("lock it with --control-token"), "the log says it too: {stderr}");
+    let (tail, stderr) = banner_tail(&["--bind", "0.0.0.0", "--control-token", "s3cret"]);
+    assert!(tail.contains("control plane: locked") && !tail.contains("s3cret"), "{tail}");
+    assert!(!stderr.contains("lock it with"), "{stderr}");
+}

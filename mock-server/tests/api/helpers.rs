@@ -31,7 +31,7 @@ pub async fn spawn_mock_with(config: Config) -> TestMock {
     let http = reqwest::Client::new();
     let cfg = mock.config();
     let api = Api::new(Client::new(&mock.base_url(), &cfg.token, &cfg.private_key).with_http(http.clone()));
-    let plane = ControlPlane::new(&mock.root_url());
+    let plane = ControlPlane::new(&mock.root_url()).with_token(cfg.control_token.clone());
     TestMock { mock, api, plane, http }
 }
 

@@ -409,6 +409,7 @@ async fn a_settled_letters_emails_and_links_say_what_happened_and_offer_nothing(
 
     // The mailbox: the refused letter's email says refused, never accepted, and has no button.
     let card = mailbox_card(&t, "letter", &refused_to).await;
+    assert!(card.contains("<h2>AR24: you have received a registered electronic letter</h2>"), "{card}");
     assert!(card.contains("refused by the recipient") && !card.contains("accepted"), "{card}");
     assert!(!card.contains("<button"), "{card}");
     // The neglected one, and its reminders, say neglected and offer nothing.

@@ -14,6 +14,7 @@ mod hints;
 mod isolation;
 mod lifecycle;
 mod load;
+mod lock;
 mod mailbox_browser;
 mod openapi;
 mod payment;
