@@ -239,18 +239,23 @@ pub(crate) fn refused_start(file: &std::path::Path) -> (String, Vec<u8>) {
     (String::from_utf8_lossy(&output.stderr).into_owned(), kept)
 }
 
-/// The binary in strict mode with `args`, its stderr collected; answers its root URL and the lines so far.
-pub(crate) fn spawn_binary_logging(
-    args: &[&str],
-) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
+/// The binary on a port the OS picks, with `args`, its stdout and stderr piped.
+fn started(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
         .args(["--port", "0"])
         .args(args)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the binary starts");
+        .expect("the binary starts")
+}
+
+/// The binary in strict mode with `args`, its stderr collected; answers its root URL and the lines so far.
+pub(crate) fn spawn_binary_logging(
+    args: &[&str],
+) -> (std::process::Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let mut child = started(args);
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = std::sync::Arc::clone(&log);
     let stderr = child.stderr.take().unwrap();
@@ -346,14 +351,7 @@ async fn the_journal_keeps_no_byte_of_an_uploaded_file_refused_uploads_included(
 
 /// The banner's lines after the mailbox's, of the binary started with `args`, and its stderr so far.
 fn banner_tail(args: &[&str]) -> (String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
-        .args(["--port", "0"])
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = started(args);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
     lines.find(|l| l.trim_start().starts_with("mailbox")).expect("a banner");
     // Both starts below print one line more.
