@@ -21,6 +21,8 @@ pub struct AppState {
     pub runner: Arc<crate::ticker::Runner>,
     /// How far the state file has followed the store (when one is written).
     pub state_file: Arc<crate::state_file::Progress>,
+    /// The state resets return to (`--seed`); none: resets empty the mock.
+    pub seed: Option<Arc<crate::store::snapshot::Snapshot>>,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
     /// at `public_url`; an unreadable `--webhook-ca` is the error.
     pub fn new(config: Config, public_url: &str) -> Result<Self, String> {
         let webhooks = crate::webhook_sender::Webhooks::new(config.webhook_ca.as_deref())?;
+        let seed = config.seed.as_deref().map(|path| crate::seed_file::load(path, &config, public_url)).transpose()?;
         let store = Store::new(public_url, config.journal_limit, [default_partner(&config)]);
         store.set_timings(config.timings());
         Ok(Self {
@@ -36,7 +39,15 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').into(),
             runner: Arc::new(crate::ticker::Runner::new(webhooks)),
             state_file: Arc::default(),
+            seed: seed.map(Arc::new),
         })
+    }
+
+    /// Fills the store, still empty, with the seed, if there is one.
+    pub fn plant_seed(&self) -> Result<(), String> {
+        let Some(seed) = &self.seed else { return Ok(()) };
+        let seed = crate::store::snapshot::Snapshot::clone(seed);
+        self.store.restore_empty(seed, [self.default_partner()]).map(drop).map_err(|slug| slug.message().to_owned())
     }
 
     /// Makes room for `users` accounts at once, before the state is shared (a

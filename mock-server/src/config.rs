@@ -121,6 +121,12 @@ pub struct Config {
     /// uploads, letters, charges, webhook deliveries and the business clock.
     #[arg(long, env = "AR24_MOCK_STATE_FILE", value_name = "PATH")]
     pub state_file: Option<std::path::PathBuf>,
+    /// Start from this fixture, and return to it on `POST /_mock/reset` (all of it) and
+    /// `POST /_mock/partners/{token}/reset` (that partner's part): a state document
+    /// (`GET /_mock/state`) or the short form (partners, users, attachments). Never
+    /// written. A state file that holds a state wins at start.
+    #[arg(long, env = "AR24_MOCK_SEED", value_name = "PATH")]
+    pub seed: Option<std::path::PathBuf>,
     /// Seconds between two writes of the state file (what a crash may lose; fractions allowed).
     #[arg(long, env = "AR24_MOCK_STATE_INTERVAL", default_value_t = DEFAULT_STATE_INTERVAL, value_parser = positive_seconds)]
     pub state_interval: f64,
@@ -170,6 +176,7 @@ impl Default for Config {
             cgu_preaccepted: false,
             global_billing: false,
             state_file: None,
+            seed: None,
             state_interval: DEFAULT_STATE_INTERVAL,
         }
     }

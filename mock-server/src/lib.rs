@@ -38,6 +38,7 @@ pub mod healthcheck;
 mod persist;
 pub mod protocol;
 mod routes;
+mod seed_file;
 mod server;
 pub mod slug;
 mod state_file;

@@ -55,6 +55,10 @@ async fn serve_until_stopped(config: Config) -> Result<(), String> {
     }
     let mut state = AppState::new(config, &public_url)?;
     state.make_room(loaded.as_ref().map_or(0, state_file::Loaded::users));
+    // A state file that holds a state wins: the seed is where resets go back to.
+    if loaded.as_ref().is_none_or(state_file::Loaded::is_empty) {
+        state.plant_seed()?;
+    }
     let writer = loaded
         .map(|loaded| {
             state_file::restore_and_write(&state.store, &state.state_file, state.default_partner(), loaded, interval)
@@ -75,6 +79,9 @@ fn banner(config: &Config, public_url: &str) -> String {
         "AR24 mock ready ({:?} auth)\n  API base URL : {public_url}/api/\n  token        : {}\n  private key  : {}\n  console      : {public_url}/_mock/\n  mailbox      : {public_url}/_mock/mailbox",
         config.auth, config.token, config.private_key
     );
+    if let Some(seed) = &config.seed {
+        banner.push_str(&format!("\n  seed         : {} (resets go back to it)", seed.display()));
+    }
     match (&config.control_token, config.bind.is_loopback()) {
         (Some(_), _) => banner.push_str("\n  control plane: locked, Authorization: Bearer <--control-token>"),
         (None, false) => banner.push_str(&format!(
@@ -164,6 +171,7 @@ impl MockServer {
         let address = listener.local_addr().expect("a bound listener has an address");
         let public_url = config.public_url_for(address);
         let state = AppState::new(config, &public_url).unwrap_or_else(|err| panic!("the in-process AR24 mock: {err}"));
+        state.plant_seed().unwrap_or_else(|err| panic!("the in-process AR24 mock's seed: {err}"));
         let (stop, stopped) = oneshot::channel::<()>();
         let served = state.clone();
         tokio::spawn(async move {

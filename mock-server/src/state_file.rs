@@ -43,6 +43,11 @@ impl Loaded {
     pub fn users(&self) -> usize {
         self.saved.as_ref().map_or(0, |s| s.snapshot.users.len())
     }
+
+    /// Whether it holds no state yet (a new file).
+    pub fn is_empty(&self) -> bool {
+        self.saved.is_none()
+    }
 }
 
 /// Reads the state file at `path` (none yet is an empty start) and drops a

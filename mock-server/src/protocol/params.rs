@@ -39,7 +39,8 @@ pub struct FileRecord {
 }
 
 impl FilePart {
-    fn new(field: String, filename: String, bytes: Bytes) -> Self {
+    /// A file part, its SHA-1 computed.
+    pub fn new(field: String, filename: String, bytes: Bytes) -> Self {
         let sha1 = sha1_hex(&bytes);
         Self { field, filename, bytes, sha1 }
     }

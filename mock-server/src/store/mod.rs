@@ -40,6 +40,7 @@ mod ops;
 pub mod outbox;
 pub mod partners;
 pub mod record;
+mod seed;
 pub mod snapshot;
 pub mod tracked;
 

@@ -84,7 +84,7 @@ impl Snapshot {
     /// `invalid_state` unless the document describes a state the mock can
     /// hold. Emails are checked unique only when `emails` says so: a restore
     /// into an empty store checks them as it fills its maps.
-    fn check(&self, emails: Emails) -> Result<(), Slug> {
+    pub(super) fn check(&self, emails: Emails) -> Result<(), Slug> {
         let invalid = Err(Slug::InvalidState);
         if !READABLE.contains(&self.format) {
             return invalid;
@@ -152,7 +152,7 @@ fn unique_emails(users: &[Arc<User>]) -> bool {
 
 /// Whether [`Snapshot::check`] checks that emails are unique.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Emails {
+pub(super) enum Emails {
     Checked,
     Unchecked,
 }
@@ -168,6 +168,11 @@ impl Store {
     /// The state now, consistent: changes wait while it is taken.
     pub fn snapshot(&self) -> Snapshot {
         let _exclusive = self.exclusive();
+        self.snapshot_held()
+    }
+
+    /// [`Store::snapshot`] for a caller that holds `exclusive`.
+    pub(super) fn snapshot_held(&self) -> Snapshot {
         let mut snapshot = Snapshot::empty(FORMAT);
         self.partners.export(&mut snapshot);
         self.accounts.export(&mut snapshot);
@@ -198,8 +203,17 @@ impl Store {
     }
 
     /// Fills the store with a checked `snapshot`; `invalid_state` when two users share an email.
-    fn replace(&self, mut snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
+    fn replace(&self, snapshot: Snapshot, configured: impl IntoIterator<Item = Partner>) -> Result<usize, Slug> {
         let _exclusive = self.exclusive();
+        self.replace_held(snapshot, configured)
+    }
+
+    /// [`Store::replace`] for a caller that holds `exclusive`, the snapshot checked.
+    pub(super) fn replace_held(
+        &self,
+        mut snapshot: Snapshot,
+        configured: impl IntoIterator<Item = Partner>,
+    ) -> Result<usize, Slug> {
         self.clear_data();
         let count = snapshot.users.len();
         self.partners.import(&mut snapshot, configured);

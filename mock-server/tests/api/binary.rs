@@ -137,6 +137,11 @@ fn plain_client(root: &str) -> Client {
 }
 
 fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
+    spawn_binary_with(args)
+}
+
+/// The binary with `args` on a port the OS picks: the child and its root URL.
+pub(crate) fn spawn_binary_with(args: &[&str]) -> (std::process::Child, String) {
     let (child, root, _) = spawn_binary_logging(args);
     (child, root)
 }

@@ -20,6 +20,7 @@ mod openapi;
 mod payment;
 mod persistence;
 mod record_follows_write;
+mod seed;
 mod sending;
 mod state;
 mod team;
