@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds, from the static release binary, the package a partner installs in
+# Builds, from the static release binary, the packages a partner installs in
 # their own test suite, into dist/:
 #   ar24_mock-VERSION-py3-none-manylinux…_x86_64.whl   pip install it: `ar24-mock` on the PATH,
 #                                                     `ar24_mock.start()` and the pytest fixtures
+#   ar24-mock-VERSION.tgz                             npm install it: `ar24-mock` in node_modules/.bin,
+#                                                     `start()` (CommonJS and ESM, with types)
 # Nothing is published (the README says how to publish to your own index).
 #
 #   scripts/package.sh [BINARY]    # default: builds it with scripts/build-static.sh
@@ -52,4 +54,13 @@ ar24_mock = ar24_mock.pytest_plugin
 META
 rm -f dist/ar24_mock-*.whl
 "$venv/bin/python" -m wheel pack "$tree" -d dist >/dev/null
-ls dist/ar24_mock-*.whl
+
+# npm: the package folder with the binary as its `bin`, packed by `npm pack`.
+npm_dir=$work/npm
+mkdir -p "$npm_dir/bin"
+cp packages/npm/index.js packages/npm/index.mjs packages/npm/index.d.ts packages/npm/README.md "$npm_dir/"
+sed "s/@VERSION@/$version/" packages/npm/package.json.in >"$npm_dir/package.json"
+install -m 755 "$bin" "$npm_dir/bin/ar24-mock"
+rm -f dist/ar24-mock-*.tgz
+(cd "$npm_dir" && npm pack --silent --pack-destination "$OLDPWD/dist" >/dev/null)
+ls dist/ar24_mock-*.whl dist/ar24-mock-*.tgz
