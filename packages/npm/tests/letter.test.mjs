@@ -45,3 +45,13 @@ test('the binary is installed in node_modules/.bin', async () => {
   assert.ok(existsSync('node_modules/.bin/ar24-mock'));
   assert.ok(mock.baseUrl.startsWith('http://127.0.0.1:') && mock.baseUrl.endsWith('/api/'));
 });
+
+test('a locked mock is driven with its control token', async () => {
+  const locked = await start({ auth: 'plain', controlToken: 's3cret' });
+  try {
+    assert.deepEqual(await locked.emails(), [], 'the handle sends the token');
+    assert.equal((await fetch(locked.url + '_mock/emails')).status, 401, 'a call without it is refused');
+  } finally {
+    await locked.stop();
+  }
+});

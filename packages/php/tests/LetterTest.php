@@ -56,4 +56,16 @@ final class LetterTest extends TestCase
             'country' => 'FR',
         ]);
     }
+
+    public function testALockedMockIsDrivenWithItsControlToken(): void
+    {
+        $locked = \Ar24Mock\Ar24Mock::start(['auth' => 'plain', 'controlToken' => 's3cret']);
+        try {
+            $this->assertSame([], $locked->emails(), 'the handle sends the token');
+            $refused = @file_get_contents($locked->url . '_mock/emails', false, stream_context_create(['http' => ['ignore_errors' => true]]));
+            $this->assertStringContainsString('control_token_required', (string) $refused);
+        } finally {
+            $locked->stop();
+        }
+    }
 }

@@ -49,3 +49,17 @@ def test_start_answers_a_handle_that_stops_with_its_block():
         assert (mock.token, mock.private_key) == ("ar24-mock-token", "ar24-mock-private-key")
         assert mock.emails() == []
     assert mock._process.poll() is not None, "stopped at the end of the block"
+
+
+def test_a_locked_mock_is_driven_with_its_control_token():
+    import urllib.error
+
+    import ar24_mock
+
+    with ar24_mock.start(auth="plain", control_token="s3cret") as mock:
+        assert mock.emails() == [], "the handle sends the token"
+        try:
+            urllib.request.urlopen(mock.url + "_mock/emails")
+            raise AssertionError("a call without the token is refused")
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 401
