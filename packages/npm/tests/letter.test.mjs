@@ -40,6 +40,13 @@ test('a user sends a letter and the recipient is notified', async () => {
   assert.deepEqual((await call(partner, 'GET', 'user/list', {})).users, [], 'the reset forgot its user');
 });
 
+test('the package is the same through require', async () => {
+  const { createRequire } = await import('node:module');
+  const required = createRequire(import.meta.url)('ar24-mock');
+  assert.equal(typeof required.start, 'function');
+  assert.equal(required.binary(), (await import('ar24-mock')).binary());
+});
+
 test('the binary is installed in node_modules/.bin', async () => {
   const { existsSync } = await import('node:fs');
   assert.ok(existsSync('node_modules/.bin/ar24-mock'));
