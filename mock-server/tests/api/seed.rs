@@ -178,3 +178,24 @@ fn a_state_file_that_holds_a_state_wins_over_the_seed_at_start() {
     let _ = child.wait();
     assert_eq!(listed, ["admin@acme.example", "member@acme.example", added.as_str()]);
 }
+
+#[tokio::test]
+async fn a_partner_reset_gives_back_the_access_the_seed_granted_it() {
+    // A seed where partner Acme was granted an account made on the website.
+    let first = spawn_mock_with(Config::default()).await;
+    let acme = first.new_partner(json!({"token": "acme-token", "private_key": "acme-key"})).await;
+    let holder = unique_email();
+    let website = first.website_user(&holder, true).await;
+    acme.post("user/request_access", &[("email", holder.clone())]).await.ok();
+    first.follow_link("access", &holder).await;
+    assert!(acme.user(website).await.is_success());
+    let seed = TempPath::new("granted-seed.json");
+    std::fs::write(&seed, serde_json::to_vec(&first.plane.export_state().await.unwrap()).unwrap()).unwrap();
+
+    let t = spawn_mock_with(Config { seed: Some(seed.to_path_buf()), ..Config::default() }).await;
+    let acme = self::acme(&t);
+    assert!(acme.user(website).await.is_success(), "seeded: Acme sees the account");
+    t.plane.reset_partner("acme-token").await.unwrap();
+    assert!(acme.user(website).await.is_success(), "its part of the seed includes what it was granted");
+    t.api.user(website).await.assert_error("user_unavailable");
+}
