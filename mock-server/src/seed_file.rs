@@ -131,9 +131,9 @@ fn play(scratch: &AppState, short: ShortSeed, folder: &Path) -> Result<(), Strin
             teams.push((entry, created.id, master));
         }
     }
+    let user_at = |address: &str| EmailAddress::parse(Some(address)).ok().and_then(|email| store.user_by_email(&email));
     for (entry, member, master) in teams {
-        let found = EmailAddress::parse(Some(&master)).ok().and_then(|email| store.user_by_email(&email));
-        let Some(master) = found.filter(|m| m.payment_method) else {
+        let Some(master) = user_at(&master).filter(|m| m.payment_method) else {
             return Err(format!(
                 "{entry}: its team administrator {master:?} is no user of this seed with a payment method"
             ));
@@ -142,9 +142,7 @@ fn play(scratch: &AppState, short: ShortSeed, folder: &Path) -> Result<(), Strin
     }
     for (n, upload) in short.attachments.into_iter().enumerate() {
         let entry = format!("attachments[{n}] ({})", upload.path.display());
-        let user = EmailAddress::parse(Some(&upload.user))
-            .ok()
-            .and_then(|email| store.user_by_email(&email))
+        let user = user_at(&upload.user)
             .ok_or_else(|| format!("{entry}: no user of this seed has the address {:?}", upload.user))?;
         let token = upload
             .partner

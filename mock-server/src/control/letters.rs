@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -98,8 +98,7 @@ fn act_on_letter(state: &AppState, id: &str, event: Event) -> Response {
 
 /// A person clicking in the console (asking for a page) goes back to the letters; a script gets JSON.
 fn answer_for(headers: &HeaderMap, response: Response) -> Response {
-    let wants_page = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    if wants_page { Redirect::to("/_mock/?view=letters").into_response() } else { response }
+    if super::wants_page(headers) { Redirect::to("/_mock/?view=letters").into_response() } else { response }
 }
 
 /// `POST /_mock/letters/{id}/accept`.

@@ -56,24 +56,25 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
         return next.run(request).await;
     }
     let given = presented(request.headers());
-    // Digests of equal length, compared whole: the time taken says nothing of the token.
-    if given.as_deref().is_some_and(|given| constant_time_eq(given.as_bytes(), digest(token).as_bytes())) {
+    if is_token(given.as_deref(), token) {
         return next.run(request).await;
     }
     let slug = if given.is_some() { Slug::ControlTokenInvalid } else { Slug::ControlTokenRequired };
-    if super::wants_json(request.headers()) || !wants_page(request.headers()) {
+    if super::wants_json(request.headers()) || !super::wants_page(request.headers()) {
         return ControlError(StatusCode::UNAUTHORIZED, slug).into_response();
     }
     let back = request.uri().path_and_query().map_or("/_mock/", |p| p.as_str()).to_owned();
     login_page(&back, given.is_some())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+/// Whether `given` (a digest) is the digest of `token`: digests of equal length,
+/// compared whole, so the time taken says nothing of the token.
+fn is_token(given: Option<&str>, token: &str) -> bool {
+    given.is_some_and(|given| constant_time_eq(given.as_bytes(), digest(token).as_bytes()))
 }
 
-fn wants_page(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// The page that asks a person for the token, then goes back to `back`.
@@ -104,7 +105,7 @@ pub(crate) async fn login(State(state): State<AppState>, SmallBody(body): SmallB
         form.next.filter(|n| n.starts_with("/_mock") && !n.starts_with("/_mock/login")).unwrap_or("/_mock/".into());
     let Some(token) = state.config.control_token.as_deref() else { return Redirect::to(&next).into_response() };
     let given = form.token.as_deref().map(|t| digest(t.trim()));
-    if !given.as_deref().is_some_and(|given| constant_time_eq(given.as_bytes(), digest(token).as_bytes())) {
+    if !is_token(given.as_deref(), token) {
         return login_page(&next, true);
     }
     let cookie = format!("{COOKIE}={}; Path=/_mock; HttpOnly; SameSite=Strict", digest(token));

@@ -41,17 +41,22 @@ pub(crate) fn mailbox_section(state: &AppState) -> String {
             }
             (_, Some(settled)) => format!("<p class=\"done\">{}</p>", escape(&settled)),
             (Some(at), None) => format!("<p class=\"done\">✔ {} ({})</p>", escape(email.kind.outcome()), escape(&at)),
-            (None, None) if matches!(email.kind, LinkKind::Letter | LinkKind::Reminder) => format!(
-                "<form method=\"post\" action=\"/_mock/links/{id}\"><button type=\"submit\">{}</button></form>\
-                 <p><a href=\"/_mock/links/{id}\">Open the letter (to refuse it)</a></p>",
-                escape(email.kind.action()),
-                id = escape(link_id),
-            ),
-            (None, None) => format!(
-                "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
-                escape(link_id),
-                escape(email.kind.action())
-            ),
+            (None, None) => {
+                let button = format!(
+                    "<form method=\"post\" action=\"/_mock/links/{}\"><button type=\"submit\">{}</button></form>",
+                    escape(link_id),
+                    escape(email.kind.action())
+                );
+                // A letter's page also lets the recipient identify and refuse it.
+                let refuse = match email.kind {
+                    LinkKind::Letter | LinkKind::Reminder => format!(
+                        "<p><a href=\"/_mock/links/{}\">Open the letter (to refuse it)</a></p>",
+                        escape(link_id)
+                    ),
+                    _ => String::new(),
+                };
+                button + &refuse
+            }
         };
         body.push_str(&format!(
             "<article data-kind=\"{kind}\" data-to=\"{to}\"><h2>{subject}</h2>\

@@ -117,7 +117,16 @@ impl<T: DeserializeOwned + Default> FromRequest<AppState> for JsonBody<T> {
 
 /// Whether the caller asked for JSON rather than a page.
 pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("application/json"))
+    accepts(headers, "application/json")
+}
+
+/// Whether the request asks for a page (a browser following a form or a link).
+pub(crate) fn wants_page(headers: &HeaderMap) -> bool {
+    accepts(headers, "text/html")
+}
+
+fn accepts(headers: &HeaderMap, mime: &str) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains(mime))
 }
 
 /// A query string read into `T`; unreadable is HTTP 400 with `slug`.

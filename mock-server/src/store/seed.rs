@@ -4,6 +4,7 @@
 //! where it is.
 
 use std::collections::HashSet;
+use std::hash::Hash;
 
 use super::Store;
 use super::partner::Partner;
@@ -53,43 +54,38 @@ impl Snapshot {
                 list.dedup();
             }
         }
-        let taken: HashSet<u64> = self.emails.iter().map(|e| e.id).collect();
-        self.emails.extend(seed.emails.iter().filter(|e| e.partner == token && !taken.contains(&e.id)).cloned());
-        self.emails.sort_unstable_by_key(|e| e.id);
-        let taken: HashSet<String> = self.links.iter().map(|l| l.id.clone()).collect();
-        self.links.extend(seed.links.iter().filter(|l| l.partner == token && !taken.contains(&l.id)).cloned());
-        let taken: HashSet<u64> = self.attachments.iter().map(|a| a.id).collect();
-        let uploads: Vec<_> = seed
-            .attachments
-            .iter()
-            .filter(|a| a.partner == token && !taken.contains(&a.id) && users.contains(&a.user_id))
-            .cloned()
-            .collect();
-        for upload in &uploads {
+        add_missing(&mut self.emails, seed.emails.iter().filter(|e| e.partner == token), |e| e.id);
+        add_missing(&mut self.links, seed.links.iter().filter(|l| l.partner == token), |l| l.id.clone());
+        let uploads = seed.attachments.iter().filter(|a| a.partner == token && users.contains(&a.user_id));
+        let added = add_missing(&mut self.attachments, uploads, |a| a.id);
+        for upload in self.attachments.iter().filter(|a| added.contains(&a.id)) {
             if let Some(content) = seed.contents.get(&upload.sha1) {
                 self.contents.entry(upload.sha1.clone()).or_insert_with(|| content.clone());
             }
         }
-        self.attachments.extend(uploads);
-        self.attachments.sort_unstable_by_key(|a| a.id);
         let stored: HashSet<u64> = self.attachments.iter().map(|a| a.id).collect();
-        let taken: HashSet<u64> = self.letters.iter().map(|l| l.id).collect();
-        let letters: Vec<_> = seed
-            .letters
-            .iter()
-            .filter(|l| l.partner == token && !taken.contains(&l.id) && users.contains(&l.sender))
-            .filter(|l| l.attachments.iter().all(|a| stored.contains(a)))
-            .cloned()
-            .collect();
-        let brought: HashSet<u64> = letters.iter().map(|l| l.id).collect();
-        self.letters.extend(letters);
-        self.letters.sort_unstable_by_key(|l| l.id);
-        let taken: HashSet<u64> = self.charges.iter().map(|c| c.id).collect();
-        self.charges.extend(seed.charges.iter().filter(|c| c.token == token && !taken.contains(&c.id)).cloned());
-        self.charges.sort_unstable_by_key(|c| c.id);
-        self.webhooks.extend(seed.webhooks.iter().filter(|d| brought.contains(&d.letter)).cloned());
-        self.webhooks.sort_unstable_by_key(|d| d.id);
+        let letters = seed.letters.iter().filter(|l| {
+            l.partner == token && users.contains(&l.sender) && l.attachments.iter().all(|a| stored.contains(a))
+        });
+        let brought = add_missing(&mut self.letters, letters, |l| l.id);
+        add_missing(&mut self.charges, seed.charges.iter().filter(|c| c.token == token), |c| c.id);
+        add_missing(&mut self.webhooks, seed.webhooks.iter().filter(|d| brought.contains(&d.letter)), |d| d.id);
     }
+}
+
+/// Adds to `into` the items of `from` whose id it does not hold yet, keeps it in
+/// id order, and answers the ids added.
+fn add_missing<'a, T: Clone + 'a, K: Ord + Hash + Clone>(
+    into: &mut Vec<T>,
+    from: impl IntoIterator<Item = &'a T>,
+    id: impl Fn(&T) -> K,
+) -> HashSet<K> {
+    let taken: HashSet<K> = into.iter().map(&id).collect();
+    let added: Vec<T> = from.into_iter().filter(|item| !taken.contains(&id(item))).cloned().collect();
+    let ids = added.iter().map(&id).collect();
+    into.extend(added);
+    into.sort_unstable_by_key(|item| id(item));
+    ids
 }
 
 impl Store {
