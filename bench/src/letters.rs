@@ -116,16 +116,18 @@ async fn write_fixture(binary: &Path, path: &Path, letters: usize) {
     let pending_id = t.pending["id"].clone();
     let link = state["links"].as_array().and_then(|l| l.iter().find(|k| k["letter_id"] == pending_id).cloned());
     let link = link.expect("the pending letter's link");
+    let link_id_text = link["id"].as_str().unwrap_or_default();
+    let links_to = |e: &Value| e["link"].as_str().is_some_and(|l| l.ends_with(&format!("/_mock/links/{link_id_text}")));
     let letter_emails: Vec<Value> = state["emails"]
         .as_array()
-        .map(|all| all.iter().filter(|e| e["link"] == link["url"] || e["kind"] == "notification").cloned().collect())
+        .map(|all| all.iter().filter(|e| links_to(e) || e["kind"] == "notification").cloned().collect())
         .unwrap_or_default();
     let (recipient_email, sender_email) = (
         letter_emails.iter().find(|e| e["kind"] == "letter").cloned().expect("the recipient's email"),
         letter_emails.iter().find(|e| e["kind"] == "notification").cloned().expect("the sender's email"),
     );
     let charge = state["charges"][0].clone();
-    let base_url = link["url"].as_str().unwrap_or_default().trim_end_matches(link["id"].as_str().unwrap_or_default());
+    let base_url = recipient_email["link"].as_str().unwrap_or_default().trim_end_matches(link_id_text);
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).expect("the fixture file"));
     let head = json!({
         "format": state["format"],
@@ -174,7 +176,6 @@ async fn write_fixture(binary: &Path, path: &Path, letters: usize) {
     write_list(&mut out, "links", letters, |i| {
         let mut own = link.clone();
         own["id"] = json!(link_id(i));
-        own["url"] = json!(format!("{base_url}{}", link_id(i)));
         own["letter_id"] = json!(i);
         own["user_id"] = json!((i - 1) % SENDERS + 1);
         own

@@ -37,6 +37,7 @@ struct LinkState {
 fn describe(state: &AppState, link: Link) -> LinkState {
     let asks = state.store.request_of(&link);
     let settled = link.letter_id.and_then(|id| state.store.mail().letter(id)?.settled());
+    let url = state.store.outbox().url(&link);
     LinkState {
         state: match (&settled, &link.used_at) {
             (Some(_), _) => "settled",
@@ -45,13 +46,13 @@ fn describe(state: &AppState, link: Link) -> LinkState {
         },
         why: settled,
         asks,
-        id: link.id,
+        id: link.id.simple().to_string(),
         kind: link.kind,
-        to: link.to,
+        to: link.to.to_string(),
         user_id: link.user_id,
-        partner: link.partner,
+        partner: link.partner.to_string(),
         used_at: link.used_at,
-        url: link.url,
+        url,
         letter: link.letter_id,
     }
 }

@@ -278,14 +278,14 @@ fn facts(layout: &mut Layout, letter: &Letter, attachments: &[Attachment]) {
         layout.table(&[0.0, 230.0], &["Référence", "Valeur"], &refs);
     }
     layout.heading("Empreinte SHA-256 du contenu et des pièces jointes");
-    layout.paragraph(MARGIN, TEXT_WIDTH, &letter.full_hash_sha256, 9.0, Weight::Regular);
+    layout.paragraph(MARGIN, TEXT_WIDTH, &letter.full_hash_sha256.to_string(), 9.0, Weight::Regular);
     layout.heading("Pièces jointes");
     if attachments.is_empty() {
         layout.line(MARGIN, "Aucune.", 9.0, Weight::Regular);
     } else {
         let rows: Vec<Vec<String>> = attachments
             .iter()
-            .map(|a| vec![a.filename.clone(), format!("{} octets", a.size), a.sha1.clone()])
+            .map(|a| vec![a.filename.to_string(), format!("{} octets", a.size), a.sha1.clone()])
             .collect();
         layout.table(&[0.0, 170.0, 240.0], &["Fichier", "Taille", "SHA-1"], &rows);
     }

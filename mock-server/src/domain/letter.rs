@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use compact_str::CompactString;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -51,9 +52,9 @@ pub enum DestStatut {
 pub struct Recipient {
     pub email: EmailAddress,
     pub statut: DestStatut,
-    pub firstname: String,
-    pub lastname: String,
-    pub company: String,
+    pub firstname: CompactString,
+    pub lastname: CompactString,
+    pub company: CompactString,
 }
 
 impl Recipient {
@@ -127,7 +128,7 @@ pub fn recipient(form: &SendForm, sender: &EmailAddress) -> Result<Recipient, Sl
     if optional(&form.id_group).is_some() {
         return Err(Slug::GroupNotExist);
     }
-    Ok(Recipient { email, statut, firstname, lastname, company })
+    Ok(Recipient { email, statut, firstname: firstname.into(), lastname: lastname.into(), company: company.into() })
 }
 
 /// HTML AR24 refuses in a letter's content ([ASSUMED] list): a `script`,

@@ -48,7 +48,7 @@ async fn payment_request(
     }
     if get_link {
         let link = state.store.issue_link(LinkKind::Payment, &user, &caller.partner, None);
-        Ok(caller.ok(PaymentLink { link: link.url }).into_response())
+        Ok(caller.ok(PaymentLink { link: state.store.outbox().url(&link) }).into_response())
     } else {
         state.store.send_email(LinkKind::Payment, &user, &caller.partner, None);
         Ok(caller.done().into_response())

@@ -41,6 +41,7 @@ pub mod outbox;
 pub mod partners;
 pub mod record;
 mod seed;
+pub mod shared;
 pub mod snapshot;
 pub mod tracked;
 
@@ -214,7 +215,7 @@ impl Store {
     /// What a link asks, in a sentence naming the partner and any team administrator or letter sender.
     pub fn request_of(&self, link: &outbox::Link) -> String {
         let master = link.master_id.and_then(|id| self.user(id)).map(|m| m.profile.email.as_str().to_owned());
-        let sender = link.letter_id.and_then(|id| self.mail.letter(id)).map(|l| l.from.name);
+        let sender = link.letter_id.and_then(|id| self.mail.letter(id)).map(|l| l.from.name.clone());
         link.kind.request(&self.partners.name(&link.partner), master.or(sender).as_deref())
     }
 

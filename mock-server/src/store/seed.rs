@@ -54,9 +54,9 @@ impl Snapshot {
                 list.dedup();
             }
         }
-        add_missing(&mut self.emails, seed.emails.iter().filter(|e| e.partner == token), |e| e.id);
-        add_missing(&mut self.links, seed.links.iter().filter(|l| l.partner == token), |l| l.id.clone());
-        let uploads = seed.attachments.iter().filter(|a| a.partner == token && users.contains(&a.user_id));
+        add_missing(&mut self.emails, seed.emails.iter().filter(|e| *e.partner == *token), |e| e.id);
+        add_missing(&mut self.links, seed.links.iter().filter(|l| *l.partner == *token), |l| l.id);
+        let uploads = seed.attachments.iter().filter(|a| *a.partner == *token && users.contains(&a.user_id));
         let added = add_missing(&mut self.attachments, uploads, |a| a.id);
         for upload in self.attachments.iter().filter(|a| added.contains(&a.id)) {
             if let Some(content) = seed.contents.get(&upload.sha1) {
@@ -65,10 +65,10 @@ impl Snapshot {
         }
         let stored: HashSet<u64> = self.attachments.iter().map(|a| a.id).collect();
         let letters = seed.letters.iter().filter(|l| {
-            l.partner == token && users.contains(&l.sender) && l.attachments.iter().all(|a| stored.contains(a))
+            *l.partner == *token && users.contains(&l.sender) && l.attachments.iter().all(|a| stored.contains(a))
         });
         let brought = add_missing(&mut self.letters, letters, |l| l.id);
-        add_missing(&mut self.charges, seed.charges.iter().filter(|c| c.token == token), |c| c.id);
+        add_missing(&mut self.charges, seed.charges.iter().filter(|c| *c.token == *token), |c| c.id);
         add_missing(&mut self.webhooks, seed.webhooks.iter().filter(|d| brought.contains(&d.letter)), |d| d.id);
     }
 }

@@ -63,7 +63,8 @@ pub struct Snapshot {
     pub contents: BTreeMap<String, String>,
     /// Every letter.
     #[serde(default)]
-    pub letters: Vec<Letter>,
+    #[allow(clippy::vec_box, reason = "each letter is read into the box the store keeps it in: not moved again")]
+    pub letters: Vec<Box<Letter>>,
     /// Every charge, oldest first.
     #[serde(default)]
     pub charges: Vec<Charge>,

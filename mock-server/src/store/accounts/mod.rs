@@ -161,7 +161,7 @@ impl Accounts {
                     notif_cgu: false,
                     payment_method: account.payment_method,
                     team_master: None,
-                    created_by: account.created_by.as_deref().map(user::shared_token),
+                    created_by: account.created_by.as_deref().map(crate::store::shared::token),
                     identity_verified: false,
                     otp_secret: None,
                 });

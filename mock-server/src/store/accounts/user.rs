@@ -29,7 +29,7 @@ pub struct User {
     pub team_master: Option<u64>,
     /// The partner token that created the account (`None`: signed up on the website),
     /// one copy shared by all the accounts a partner created, even as they are read.
-    #[serde(default, deserialize_with = "shared_creator")]
+    #[serde(default, deserialize_with = "crate::store::shared::read_optional_token")]
     pub created_by: Option<Arc<str>>,
     /// Whether the identity was checked (an OTP key ordered through `user/identity` or `user/verify`).
     #[serde(default)]
@@ -37,49 +37,6 @@ pub struct User {
     /// The TOTP secret (base32) of eIDAS sends, once ordered.
     #[serde(default)]
     pub otp_secret: Option<CompactString>,
-}
-
-/// The one shared copy of a creating partner's token: a million accounts of
-/// one partner hold one token, not a million.
-pub fn shared_token(token: &str) -> Arc<str> {
-    static TOKENS: std::sync::LazyLock<dashmap::DashMap<String, Arc<str>>> =
-        std::sync::LazyLock::new(dashmap::DashMap::new);
-    thread_local! {
-        // The token looked up last: reading a state file, it is nearly always the same.
-        static LAST: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
-    }
-    LAST.with_borrow_mut(|last| match last {
-        Some(shared) if **shared == *token => Arc::clone(shared),
-        _ => {
-            let shared = match TOKENS.get(token) {
-                Some(shared) => Arc::clone(&shared),
-                None => Arc::clone(&TOKENS.entry(token.to_owned()).or_insert_with(|| token.into())),
-            };
-            *last = Some(Arc::clone(&shared));
-            shared
-        }
-    })
-}
-
-/// Reads `created_by` straight into the shared copy (no copy of its own is made).
-fn shared_creator<'de, D: serde::Deserializer<'de>>(reader: D) -> Result<Option<Arc<str>>, D::Error> {
-    struct Creator;
-    impl<'de> serde::de::Visitor<'de> for Creator {
-        type Value = Option<Arc<str>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a partner token or null")
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(self, reader: D) -> Result<Self::Value, D::Error> {
-            reader.deserialize_str(self)
-        }
-        fn visit_str<E>(self, token: &str) -> Result<Self::Value, E> {
-            Ok(Some(shared_token(token)))
-        }
-    }
-    reader.deserialize_option(Creator)
 }
 
 /// A user as a row: its fields as one JSON array, in the order `User` declares
@@ -419,7 +376,7 @@ mod tests {
             notif_cgu: false,
             payment_method: true,
             team_master: Some(7),
-            created_by: Some(shared_token("partner-token")),
+            created_by: Some(crate::store::shared::token("partner-token")),
             identity_verified: true,
             otp_secret: Some("JBSWY3DPEHPK3PXP".into()),
         };

@@ -2,6 +2,7 @@
 //! and the JSON AR24 answers for it. The bytes are kept apart, once per
 //! content (by SHA-1), however often the same file is uploaded.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// One upload, as stored.
@@ -12,15 +13,16 @@ pub struct Attachment {
     /// The user it was uploaded for.
     pub user_id: u64,
     /// The token of the partner that uploaded it.
-    pub partner: String,
+    #[serde(deserialize_with = "crate::store::shared::read_token")]
+    pub partner: crate::store::shared::Token,
     /// The name given (`file_name`, else the part's file name).
-    pub filename: String,
+    pub filename: CompactString,
     /// Size in bytes.
     pub size: u64,
     /// Lowercase hex SHA-1 of the bytes: the key of the stored content.
     pub sha1: String,
     /// Upload time, Paris local time.
-    pub upload_date: String,
+    pub upload_date: CompactString,
 }
 
 /// An item of `GET user/attachment` and `GET attachment`.
@@ -64,9 +66,9 @@ impl Attachment {
             id_api_attachment: self.id,
             hash: self.sha1.clone(),
             filesize: self.size,
-            filename: self.filename.clone(),
+            filename: self.filename.to_string(),
             id_user: self.user_id,
-            upload_date: self.upload_date.clone(),
+            upload_date: self.upload_date.to_string(),
             api_id: api_id(&self.partner),
         }
     }
@@ -75,7 +77,7 @@ impl Attachment {
     pub fn detail(&self, base: &str) -> AttachmentDetail {
         AttachmentDetail {
             id: self.id,
-            name: self.filename.clone(),
+            name: self.filename.to_string(),
             hash_sha1: self.sha1.clone(),
             file_size: self.size,
             human_file_size: human_size(self.size),
@@ -85,7 +87,7 @@ impl Attachment {
 
     /// The upload's answer.
     pub fn uploaded(&self) -> Uploaded {
-        Uploaded { file_id: self.id, filesize: self.size, filename: self.filename.clone() }
+        Uploaded { file_id: self.id, filesize: self.size, filename: self.filename.to_string() }
     }
 }
 

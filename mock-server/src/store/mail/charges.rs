@@ -44,7 +44,8 @@ pub struct Charge {
     /// The user who acted.
     pub user: u64,
     /// The partner whose API call it was.
-    pub token: String,
+    #[serde(deserialize_with = "crate::store::shared::read_token")]
+    pub token: crate::store::shared::Token,
     /// Who pays: `{"kind":"user"}`, `{"kind":"team_master","id":..}` or `{"kind":"partner","token":..}`.
     pub payer: Payer,
     /// Price before VAT, in euros.
@@ -53,7 +54,7 @@ pub struct Charge {
     /// The letter paid for, if any.
     pub letter: Option<u64>,
     /// When, Paris local time.
-    pub time: String,
+    pub time: compact_str::CompactString,
 }
 
 /// A price as AR24 writes it: a whole amount as an integer (`0`, as in AR24's

@@ -62,7 +62,7 @@ pub struct Index {
     /// Letters by sender.
     pub letters_by_sender: Grouped<u64>,
     /// Letters by sending partner.
-    pub letters_by_partner: Grouped<String>,
+    pub letters_by_partner: Grouped<crate::store::shared::Token>,
     /// Uploads by uploading user.
     pub uploads_by_user: Grouped<u64>,
     /// Uploads by content (SHA-1).
@@ -72,7 +72,7 @@ pub struct Index {
     /// Charges by user.
     pub charges_by_user: Grouped<u64>,
     /// Charges by partner.
-    pub charges_by_partner: Grouped<String>,
+    pub charges_by_partner: Grouped<crate::store::shared::Token>,
 }
 
 impl Index {

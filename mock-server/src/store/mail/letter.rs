@@ -1,6 +1,9 @@
 //! The registered letter (AR24's "mail object", ar24-sending.md §2) as the mock
 //! stores it, its status, and the JSON AR24 answers for it.
 
+use std::sync::Arc;
+
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::attachment::{Attachment, AttachmentDetail};
@@ -59,8 +62,9 @@ impl LetterStatus {
     }
 }
 
-/// The sender as the letter shows it, fixed at sending.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The sender as the letter shows it, fixed at sending. A sender's letters
+/// share one card while it does not change (see `Mail::insert_letter`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct SenderCard {
     pub name: String,
@@ -81,13 +85,40 @@ pub struct NotifySnapshot {
     pub ng: bool,
 }
 
+/// A SHA-256, written as AR24 writes `full_hash_sha256`: 64 uppercase hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sha256Digest(pub [u8; 32]);
+
+impl std::fmt::Display for Sha256Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode_upper(self.0))
+    }
+}
+
+impl Serialize for Sha256Digest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode_upper(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Sha256Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(reader: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(reader)?;
+        let mut digest = [0; 32];
+        hex::decode_to_slice(text.as_bytes(), &mut digest)
+            .map_err(|_| serde::de::Error::custom("full_hash_sha256 must be 64 hex digits"))?;
+        Ok(Self(digest))
+    }
+}
+
 /// A registered letter as stored (and kept in the state file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Letter {
     /// AR24's integer id, increasing.
     pub id: u64,
     /// The token of the partner whose call sent it.
-    pub partner: String,
+    #[serde(deserialize_with = "crate::store::shared::read_token")]
+    pub partner: crate::store::shared::Token,
     /// The sending user.
     pub sender: u64,
     /// Current status.
@@ -95,7 +126,7 @@ pub struct Letter {
     /// A qualified eIDAS letter.
     pub is_eidas: bool,
     /// The sender, as shown on the letter.
-    pub from: SenderCard,
+    pub from: Arc<SenderCard>,
     /// The recipient.
     pub to: Recipient,
     /// The letter's text or HTML.
@@ -114,10 +145,10 @@ pub struct Letter {
     pub price_ht: f64,
     /// Deposit time.
     pub date: ParisTime,
-    /// Uppercase SHA-256 of the content followed by each attachment's bytes.
-    pub full_hash_sha256: String,
+    /// SHA-256 of the content followed by each attachment's bytes.
+    pub full_hash_sha256: Sha256Digest,
     /// The 16-character token of the letter's download URLs.
-    pub download_token: String,
+    pub download_token: CompactString,
     /// The sender's notification preferences at sending.
     pub req_notify: NotifySnapshot,
     /// When the recipient was notified.
@@ -131,8 +162,8 @@ pub struct Letter {
     /// When the notification bounced.
     pub bounced_date: Option<ParisTime>,
     /// The recipient's link (in the notification and every reminder).
-    #[serde(default)]
-    pub recipient_link: Option<String>,
+    #[serde(default, with = "uuid::serde::simple::option")]
+    pub recipient_link: Option<crate::store::outbox::LinkId>,
     /// Reminders sent so far.
     #[serde(default)]
     pub reminders: u32,
@@ -235,9 +266,9 @@ impl Letter {
             city: self.from.city.clone(),
             zipcode: self.from.zipcode.clone(),
             to_name: self.to.name(),
-            to_firstname: self.to.firstname.clone(),
-            to_lastname: self.to.lastname.clone(),
-            to_company: self.to.company.clone(),
+            to_firstname: self.to.firstname.to_string(),
+            to_lastname: self.to.lastname.to_string(),
+            to_company: self.to.company.to_string(),
             to_email: self.to.email.as_str().to_owned(),
             dest_statut: self.to.statut,
             id_sender: self.sender,
@@ -248,7 +279,7 @@ impl Letter {
             ref_client: self.refs[1].clone(),
             ref_facturation: self.refs[2].clone(),
             date: self.date,
-            full_hash_sha256: self.full_hash_sha256.clone(),
+            full_hash_sha256: self.full_hash_sha256.to_string(),
             send_fail: 0,
             is_eidas: self.is_eidas.into(),
             proof_ev_url: proof("ev", &self.ts_ev_date),

@@ -11,7 +11,7 @@
 //!
 //! Lock order: `deliveries`, then one entry (shard) of `letters`, then
 //! `index`, which is always taken last and held only to read or change it.
-//! `attachments`, `blobs` and `charges` are each locked alone (their index
+//! `attachments`, `blobs`, `charges` and `cards` are each locked alone (their index
 //! entries are written after their guard is released). No guard is held by
 //! a caller, nor while another aggregate is called.
 
@@ -22,7 +22,8 @@ pub mod letter;
 pub mod lifecycle;
 pub mod webhook;
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
@@ -42,7 +43,7 @@ use crate::protocol::params::FilePart;
 use attachment::Attachment;
 use charges::{Charge, ChargeKind, Payer};
 use index::{Index, Scheduled};
-use letter::{Letter, LetterStatus, MailView};
+use letter::{Letter, LetterStatus, MailView, SenderCard};
 use lifecycle::{Event, Refused, Timings};
 use webhook::{Attempt, Delivery, DeliveryState};
 
@@ -72,6 +73,9 @@ pub struct Mail {
     blobs: TrackedMap<String, bytes::Bytes>,
     /// Boxed: the map's slots, part empty, hold pointers, not letters.
     letters: TrackedMap<u64, Box<Letter>, super::Hasher>,
+    /// Each sender's card as its last letter shows it: the letters of a
+    /// sender whose details did not change share it (derived, never stored).
+    cards: Mutex<HashMap<u64, Arc<SenderCard>, super::Hasher>>,
     charges: TrackedLog<Charge>,
     deliveries: TrackedLog<Delivery>,
     index: Mutex<Index>,
@@ -107,6 +111,7 @@ impl Mail {
             attachments: TrackedMap::new(changes),
             blobs: TrackedMap::new(changes),
             letters: TrackedMap::new(changes),
+            cards: Mutex::default(),
             charges: TrackedLog::new(changes),
             deliveries: TrackedLog::new(changes),
             index: Mutex::new(Index::default()),
@@ -171,11 +176,11 @@ impl Mail {
         let attachment = Attachment {
             id: self.next_attachment_id.fetch_add(1, Ordering::Relaxed),
             user_id,
-            partner: partner.token.clone(),
-            filename,
+            partner: crate::store::shared::token(&partner.token),
+            filename: filename.into(),
             size: file.bytes.len() as u64,
             sha1: file.sha1.clone(),
-            upload_date: self.clock.now_paris(),
+            upload_date: self.clock.now_paris().into(),
         };
         self.attachments.insert(attachment.id, attachment.clone());
         let mut index = self.index();
@@ -197,7 +202,7 @@ impl Mail {
     /// The name of the first upload of the content with this SHA-1.
     pub fn attachment_named(&self, sha1: &str) -> Option<String> {
         let first = self.index().uploads_by_content.of(sha1).and_then(|ids| ids.first().copied())?;
-        self.attachments.get(&first).map(|a| a.filename.clone())
+        self.attachments.get(&first).map(|a| a.filename.to_string())
     }
 
     /// A page of a user's uploads, by id.
@@ -228,15 +233,27 @@ impl Mail {
     }
 
     /// Stores a new letter.
-    pub(super) fn insert_letter(&self, letter: Letter) {
+    pub(super) fn insert_letter(&self, mut letter: Box<Letter>) {
+        self.share_card(&mut letter);
         let due = letter.due_at(&self.timings());
         let (id, sender, partner) = (letter.id, letter.sender, letter.partner.clone());
-        self.letters.insert(id, Box::new(letter));
+        self.letters.insert(id, letter);
         let mut index = self.index();
         index.letters.insert(id);
         index.letters_by_sender.add(sender, id);
         index.letters_by_partner.add(partner, id);
         index.reschedule(Scheduled::Letter(id), None, due);
+    }
+
+    /// Gives `letter` the card its sender's previous letter holds, when
+    /// they read the same: a sender's letters hold one card, not one each.
+    fn share_card(&self, letter: &mut Letter) {
+        let mut cards = self.cards.lock().unwrap_or_else(PoisonError::into_inner);
+        match cards.entry(letter.sender) {
+            Entry::Occupied(mut known) if **known.get() != *letter.from => _ = known.insert(Arc::clone(&letter.from)),
+            Entry::Occupied(known) => letter.from = Arc::clone(known.get()),
+            Entry::Vacant(slot) => _ = slot.insert(Arc::clone(&letter.from)),
+        }
     }
 
     /// The letter with this id.
@@ -279,7 +296,7 @@ impl Mail {
         };
         ids.into_iter()
             .filter_map(|id| self.letter(id))
-            .filter(|l| filter.token.as_ref().is_none_or(|t| &l.partner == t))
+            .filter(|l| filter.token.as_ref().is_none_or(|t| *l.partner == **t))
             .filter(|l| filter.status.is_none_or(|s| l.status == s))
             .collect()
     }
@@ -319,9 +336,9 @@ impl Mail {
     }
 
     /// Keeps the recipient's link on the letter.
-    pub(super) fn set_recipient_link(&self, id: u64, link: &str) {
+    pub(super) fn set_recipient_link(&self, id: u64, link: crate::store::outbox::LinkId) {
         if let Some(mut letter) = self.letters.get_mut(&id) {
-            letter.recipient_link = Some(link.to_owned());
+            letter.recipient_link = Some(link);
         }
     }
 
@@ -388,11 +405,11 @@ impl Mail {
             id: self.next_charge_id.fetch_add(1, Ordering::Relaxed),
             kind,
             user,
-            token: partner.token.clone(),
+            token: crate::store::shared::token(&partner.token),
             payer,
             price_ht,
             letter,
-            time: self.clock.now_paris(),
+            time: self.clock.now_paris().into(),
         };
         self.charges.lock().insert(charge.id, charge.clone());
         let mut index = self.index();
@@ -413,7 +430,7 @@ impl Mail {
             chosen.map(|ids| ids.map(|ids| ids.iter().copied().collect()).unwrap_or_default())
         };
         let charges = self.charges.lock();
-        let wanted = |c: &&Charge| token.is_none_or(|t| c.token == t) && user.is_none_or(|u| c.user == u);
+        let wanted = |c: &&Charge| token.is_none_or(|t| *c.token == *t) && user.is_none_or(|u| c.user == u);
         match ids {
             Some(ids) => ids.into_iter().filter_map(|id| charges.get(id)).filter(wanted).cloned().collect(),
             None => charges.iter().cloned().collect(),
@@ -450,7 +467,7 @@ impl Mail {
     pub(super) fn queue_delivery(&self, letter: &Letter, url: String, when: DateTime<Utc>) -> u64 {
         let payload = self.webhook_payload(letter);
         let id = self.next_delivery_id.fetch_add(1, Ordering::Relaxed);
-        let delivery = Delivery::new(id, letter.id, letter.partner.clone(), url, payload, when);
+        let delivery = Delivery::new(id, letter.id, std::sync::Arc::clone(&letter.partner), url, payload, when);
         let mut deliveries = self.deliveries.lock();
         deliveries.insert(id, delivery);
         let mut index = self.index();
@@ -520,6 +537,7 @@ impl Mail {
     /// Forgets all mail.
     pub(super) fn clear(&self) {
         self.letters.clear();
+        self.cards.lock().unwrap_or_else(PoisonError::into_inner).clear();
         self.attachments.clear();
         self.blobs.clear();
         self.charges.lock().clear();
@@ -532,11 +550,12 @@ impl Mail {
     /// deliveries of forgotten letters.
     pub(super) fn forget_partner(&self, token: &str, forgotten: &Forgotten) {
         let created = &forgotten.ids;
-        self.letters.retain(|_, l| l.partner != token && !created.contains(&l.sender));
-        self.attachments.retain(|_, a| a.partner != token && !created.contains(&a.user_id));
+        self.letters.retain(|_, l| *l.partner != *token && !created.contains(&l.sender));
+        self.cards.lock().unwrap_or_else(PoisonError::into_inner).retain(|sender, _| !created.contains(sender));
+        self.attachments.retain(|_, a| *a.partner != *token && !created.contains(&a.user_id));
         let kept: std::collections::HashSet<String> = self.attachments.iter().map(|a| a.sha1.clone()).collect();
         self.blobs.retain(|sha1, _| kept.contains(sha1));
-        self.charges.lock().retain(|c| c.token != token && !created.contains(&c.user));
+        self.charges.lock().retain(|c| *c.token != *token && !created.contains(&c.user));
         let letters: std::collections::HashSet<u64> = self.letters.iter().map(|l| l.id).collect();
         self.deliveries.lock().retain(|d| letters.contains(&d.letter));
         self.rebuild_index();
@@ -584,7 +603,7 @@ impl Mail {
         Gathered {
             contents: self.blobs.iter().map(|b| (b.key().clone(), b.value().clone())).collect(),
             attachments: self.attachments.iter().map(|a| a.clone()).collect(),
-            letters: self.letters.iter().map(|l| Letter::clone(&l)).collect(),
+            letters: self.letters.iter().map(|l| Box::new(Letter::clone(&l))).collect(),
             charges: self.charges.lock().iter().cloned().collect(),
             deliveries: self.deliveries.lock().iter().cloned().collect(),
         }
@@ -634,8 +653,9 @@ impl Mail {
         for attachment in std::mem::take(&mut snapshot.attachments) {
             self.attachments.insert(attachment.id, attachment);
         }
-        for letter in std::mem::take(&mut snapshot.letters) {
-            self.letters.insert(letter.id, Box::new(letter));
+        for mut letter in std::mem::take(&mut snapshot.letters) {
+            self.share_card(&mut letter);
+            self.letters.insert(letter.id, letter);
         }
         let mut charges = self.charges.lock();
         for charge in std::mem::take(&mut snapshot.charges) {
@@ -679,7 +699,8 @@ pub enum Record {
 pub struct Gathered {
     contents: Vec<(String, bytes::Bytes)>,
     attachments: Vec<Attachment>,
-    letters: Vec<Letter>,
+    #[allow(clippy::vec_box, reason = "each letter goes to its record and the map in the box it has")]
+    letters: Vec<Box<Letter>>,
     charges: Vec<Charge>,
     deliveries: Vec<Delivery>,
 }
@@ -690,7 +711,7 @@ impl Gathered {
         let contents = self.contents.into_iter().map(|(sha1, bytes)| Record::Content(sha1, BASE64.encode(&bytes[..])));
         contents
             .chain(self.attachments.into_iter().map(|a| Record::Attachment(Box::new(a))))
-            .chain(self.letters.into_iter().map(|l| Record::Letter(Box::new(l))))
+            .chain(self.letters.into_iter().map(Record::Letter))
             .chain(self.charges.into_iter().map(|c| Record::Charge(Box::new(c))))
             .chain(self.deliveries.into_iter().map(|d| Record::Delivery(Box::new(d))))
     }
@@ -701,7 +722,7 @@ impl Gathered {
 pub struct Replay {
     contents: BTreeMap<String, String>,
     attachments: BTreeMap<u64, Attachment>,
-    letters: BTreeMap<u64, Letter>,
+    letters: BTreeMap<u64, Box<Letter>>,
     charges: BTreeMap<u64, Charge>,
     deliveries: BTreeMap<u64, Delivery>,
 }
@@ -714,7 +735,7 @@ impl Replay {
             Record::ContentGone(sha1) => _ = self.contents.remove(&sha1),
             Record::Attachment(attachment) => _ = self.attachments.insert(attachment.id, *attachment),
             Record::AttachmentGone(id) => _ = self.attachments.remove(&id),
-            Record::Letter(letter) => _ = self.letters.insert(letter.id, *letter),
+            Record::Letter(letter) => _ = self.letters.insert(letter.id, letter),
             Record::LetterGone(id) => _ = self.letters.remove(&id),
             Record::Charge(charge) => _ = self.charges.insert(charge.id, *charge),
             Record::ChargeGone(id) => _ = self.charges.remove(&id),
@@ -734,5 +755,74 @@ impl Replay {
         snapshot.letters = self.letters.into_values().collect();
         snapshot.charges = self.charges.into_values().collect();
         snapshot.webhooks = self.deliveries.into_values().collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail() -> Mail {
+        let changes = Arc::new(Changes::default());
+        Mail::new(&changes, &Arc::new(Clock::new(&changes)), "http://mock")
+    }
+
+    fn letter(id: u64, sender: u64, city: &str) -> Box<Letter> {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "partner": "card-test-token", "sender": sender, "status": "ev", "is_eidas": false,
+            "from": {"name": "Mark Bench", "email": "s@example.com", "address1": "1 rue de la Paix",
+                     "address2": "", "city": city, "zipcode": "75002"},
+            "to": {"email": "d@example.com", "statut": "particulier", "firstname": "Marie", "lastname": "Dupont", "company": ""},
+            "content": "Mise en demeure", "attachments": [], "refs": [null, null, null], "payment_slug": null,
+            "webhook": null, "pre_notif": false, "price_ht": 0.0, "date": "2026-11-30 16:07:38",
+            "full_hash_sha256": "C5A5CD4F090A6EF37BC9E4690040762C40FB61BBD71167A846B06144B79BE4E9",
+            "download_token": "27ba2084f0bc45b6", "req_notify": {"ev": true, "ar": true, "rf": true, "ng": true},
+            "ts_ev_date": "2026-11-30 16:07:38", "view_date": null, "refused_date": null, "negligence_date": null,
+            "bounced_date": null, "recipient_link": "134c3be72c4e446fa8433b65f1b95e4d", "reminders": 0
+        }))
+        .expect("a letter as the state document writes it")
+    }
+
+    fn card(mail: &Mail, id: u64) -> Arc<SenderCard> {
+        Arc::clone(&mail.letters.get(&id).expect("stored").from)
+    }
+
+    #[test]
+    fn a_senders_letters_share_one_card_until_the_card_changes_also_after_an_import() {
+        let mail = mail();
+        mail.insert_letter(letter(1, 7, "Paris"));
+        mail.insert_letter(letter(2, 7, "Paris"));
+        mail.insert_letter(letter(3, 8, "Paris"));
+        mail.insert_letter(letter(4, 7, "Lyon"));
+        mail.insert_letter(letter(5, 7, "Lyon"));
+        assert!(Arc::ptr_eq(&card(&mail, 1), &card(&mail, 2)), "same sender, same card");
+        assert!(!Arc::ptr_eq(&card(&mail, 1), &card(&mail, 3)), "another sender");
+        assert_eq!(card(&mail, 4).city, "Lyon", "a moved sender's new letters show the new address");
+        assert_eq!(card(&mail, 1).city, "Paris", "and the old ones the old address");
+        assert!(Arc::ptr_eq(&card(&mail, 4), &card(&mail, 5)));
+
+        let mut snapshot = Snapshot::default();
+        mail.export(&mut snapshot);
+        let written = serde_json::to_string(&snapshot.letters).unwrap();
+        let restored = self::mail();
+        restored.import(&mut Snapshot { letters: serde_json::from_str(&written).unwrap(), ..Snapshot::default() });
+        assert!(Arc::ptr_eq(&card(&restored, 1), &card(&restored, 2)), "shared again once read back");
+        assert!(Arc::ptr_eq(&card(&restored, 4), &card(&restored, 5)));
+        assert_eq!(restored.letter(1).unwrap().from.city, "Paris");
+        assert_eq!(restored.letter(1).unwrap().partner, mail.letter(1).unwrap().partner);
+    }
+
+    #[test]
+    fn the_content_hash_is_written_as_64_uppercase_hex_digits_and_read_back() {
+        let digest = letter(1, 7, "Paris").full_hash_sha256;
+        let text = serde_json::to_value(digest).unwrap();
+        assert_eq!(text, "C5A5CD4F090A6EF37BC9E4690040762C40FB61BBD71167A846B06144B79BE4E9");
+        assert_eq!(digest.to_string(), text);
+        assert_eq!(serde_json::from_value::<letter::Sha256Digest>(text).unwrap(), digest);
+        let lower = serde_json::json!("c5a5cd4f090a6ef37bc9e4690040762c40fb61bbd71167a846b06144b79be4e9");
+        assert_eq!(serde_json::from_value::<letter::Sha256Digest>(lower).unwrap(), digest, "either case reads");
+        for bad in ["C5A5", "not hex at all", ""] {
+            assert!(serde_json::from_value::<letter::Sha256Digest>(serde_json::json!(bad)).is_err(), "{bad}");
+        }
     }
 }

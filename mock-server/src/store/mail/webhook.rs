@@ -48,7 +48,8 @@ pub struct Delivery {
     /// The letter.
     pub letter: u64,
     /// The partner whose letter it is.
-    pub partner: String,
+    #[serde(deserialize_with = "crate::store::shared::read_token")]
+    pub partner: crate::store::shared::Token,
     /// Where it goes.
     pub url: String,
     /// The form fields posted.
@@ -69,7 +70,7 @@ impl Delivery {
     pub fn new(
         id: u64,
         letter: u64,
-        partner: String,
+        partner: crate::store::shared::Token,
         url: String,
         payload: Vec<(String, String)>,
         due: DateTime<Utc>,

@@ -53,7 +53,7 @@ impl Store {
     /// The recipient's email for `kind` (the notification or a reminder), with
     /// the letter's one link: the first email makes it, reminders reuse it.
     fn email_recipient(&self, letter: &Letter, partner: Option<&Partner>, kind: LinkKind, when: DateTime<Utc>) {
-        let link = match letter.recipient_link.as_ref().and_then(|id| self.outbox.link(id)) {
+        let link = match letter.recipient_link.and_then(|id| self.outbox.link_by_id(id)) {
             Some(link) => link,
             None => {
                 let link = self.outbox.new_link(LinkFor {
@@ -64,13 +64,13 @@ impl Store {
                     master_id: None,
                     letter_id: Some(letter.id),
                 });
-                self.mail.set_recipient_link(letter.id, &link.id);
+                self.mail.set_recipient_link(letter.id, link.id);
                 link
             }
         };
-        let name = partner.map_or_else(|| letter.partner.clone(), |p| p.name.clone());
+        let name = partner.map_or_else(|| letter.partner.to_string(), |p| p.name.clone());
         let from = Partnership { token: &letter.partner, name: &name, other: Some(&letter.from.name) };
-        self.outbox.post_at(kind, letter.to.email.as_str(), &from, link.url, when);
+        self.outbox.post_at(kind, letter.to.email.as_str(), &from, self.outbox.url(&link), when);
     }
 
     /// The sender's email about the new status, when their preferences at
@@ -87,7 +87,7 @@ impl Store {
         if !wanted {
             return;
         }
-        let name = partner.map_or_else(|| letter.partner.clone(), |p| p.name.clone());
+        let name = partner.map_or_else(|| letter.partner.to_string(), |p| p.name.clone());
         let status = letter.status.describe();
         let from = Partnership { token: &letter.partner, name: &name, other: Some(status) };
         let url = format!("{}/_mock/letters/{}", self.outbox.public_url(), letter.id);

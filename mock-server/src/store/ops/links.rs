@@ -23,7 +23,7 @@ impl Store {
         let link = self.outbox.new_link(link_for(kind, user, partner, master));
         let from =
             Partnership { token: &partner.token, name: &partner.name, other: master.map(|m| m.profile.email.as_str()) };
-        self.outbox.post(kind, user.profile.email.as_str(), &from, link.url)
+        self.outbox.post(kind, user.profile.email.as_str(), &from, self.outbox.url(&link))
     }
 
     /// Accepts what the link asks, once. The link is claimed first (of two

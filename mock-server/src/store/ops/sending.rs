@@ -8,7 +8,7 @@ use super::super::Store;
 use super::super::attachment::Attachment;
 use super::super::charges::{ChargeKind, Payer};
 use super::super::identity;
-use super::super::letter::{Letter, LetterStatus, NotifySnapshot, SenderCard};
+use super::super::letter::{Letter, LetterStatus, NotifySnapshot, SenderCard, Sha256Digest};
 use super::super::lifecycle::{Due, Event};
 use super::super::partner::Partner;
 use super::super::user::User;
@@ -50,7 +50,7 @@ impl Store {
                 self.compose_letter(order.partner, order.sender, order.letter, &order.attachments, order.price_ht);
             let kind = if letter.is_eidas { ChargeKind::Eidas } else { ChargeKind::Simple };
             self.mail.charge(kind, order.sender.id, order.partner, order.payer, order.price_ht, Some(letter.id));
-            self.mail.insert_letter(letter.clone());
+            self.mail.insert_letter(Box::new(letter.clone()));
             letter
         };
         // The notification is due at once unless a delay is configured.
@@ -86,18 +86,18 @@ impl Store {
         }
         Letter {
             id: self.mail.next_letter_id(),
-            partner: partner.token.clone(),
+            partner: crate::store::shared::token(&partner.token),
             sender: sender.id,
             status: LetterStatus::Waiting,
             is_eidas: new.eidas,
-            from: SenderCard {
+            from: Arc::new(SenderCard {
                 name: from_name,
                 email: p.email.as_str().to_owned(),
                 address1: p.address1.to_string(),
                 address2: p.address2.as_deref().unwrap_or_default().to_owned(),
                 city: p.city.to_string(),
                 zipcode: p.zipcode.to_string(),
-            },
+            }),
             to: new.recipient,
             content: new.content,
             attachments: attachments.iter().map(|a| a.id).collect(),
@@ -107,8 +107,8 @@ impl Store {
             pre_notif: new.pre_notif,
             price_ht,
             date: ParisTime(self.clock.now()),
-            full_hash_sha256: format!("{:X}", hash.finalize()),
-            download_token: uuid::Uuid::new_v4().simple().to_string()[..16].to_owned(),
+            full_hash_sha256: Sha256Digest(hash.finalize().into()),
+            download_token: uuid::Uuid::new_v4().simple().to_string()[..16].into(),
             req_notify: NotifySnapshot { ev: p.notify.ev, ar: p.notify.ar, rf: p.notify.rf, ng: p.notify.ng },
             ts_ev_date: None,
             view_date: None,

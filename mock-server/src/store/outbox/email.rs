@@ -1,5 +1,6 @@
 //! The emails AR24 would send, and the one-use links they carry.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::date::ParisTime;
@@ -121,17 +122,18 @@ pub struct Email {
     /// Increasing id.
     pub id: u64,
     /// Recipient address.
-    pub to: String,
+    pub to: CompactString,
     /// What it asks.
     pub kind: LinkKind,
     /// What it asks, in a sentence naming who asks.
-    pub request: String,
+    pub request: Box<str>,
     /// The link to follow.
-    pub link: String,
+    pub link: Box<str>,
     /// When it was sent.
     pub sent_at: ParisTime,
     /// Token of the partner whose call sent it.
-    pub partner: String,
+    #[serde(deserialize_with = "crate::store::shared::read_token")]
+    pub partner: crate::store::shared::Token,
 }
 
 impl Email {
@@ -145,7 +147,15 @@ impl Email {
         sent_at: ParisTime,
     ) -> Self {
         let request = kind.request(partner.name, partner.other);
-        Self { id, to: to.to_owned(), kind, request, link, sent_at, partner: partner.token.to_owned() }
+        Self {
+            id,
+            to: to.into(),
+            kind,
+            request: request.into(),
+            link: link.into(),
+            sent_at,
+            partner: crate::store::shared::token(partner.token),
+        }
     }
 
     /// Its subject line.
@@ -180,13 +190,13 @@ impl From<Email> for EmailText {
         let body = email.body();
         Self {
             id: email.id,
-            to: email.to,
+            to: email.to.into(),
             kind: email.kind,
             subject: email.kind.subject().to_owned(),
             body,
-            link: email.link,
+            link: email.link.into(),
             sent_at: email.sent_at,
-            partner: email.partner,
+            partner: email.partner.to_string(),
         }
     }
 }
@@ -199,15 +209,15 @@ impl From<EmailText> for Email {
             .strip_prefix(BODY_OPENING)
             .and_then(|rest| rest.split_once(BODY_BREAK))
             .map_or(text.body.as_str(), |(request, _)| request)
-            .to_owned();
+            .into();
         Self {
             id: text.id,
-            to: text.to,
+            to: text.to.into(),
             kind: text.kind,
             request,
-            link: text.link,
+            link: text.link.into(),
             sent_at: text.sent_at,
-            partner: text.partner,
+            partner: crate::store::shared::token(&text.partner),
         }
     }
 }
@@ -223,28 +233,44 @@ pub struct Partnership<'a> {
     pub other: Option<&'a str>,
 }
 
-/// A one-use link: what accepting it does.
+/// A link's id: random, written as 32 hex digits in `/_mock/links/{id}`.
+pub type LinkId = uuid::Uuid;
+
+/// A one-use link: what accepting it does. Its URL is the mock's public URL
+/// and its id ([`Link::url`]), so links follow the mock to another address.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Link {
     /// The random id in `/_mock/links/{id}`.
-    pub id: String,
+    #[serde(with = "uuid::serde::simple")]
+    pub id: LinkId,
     /// What it asks.
     pub kind: LinkKind,
     /// The user it concerns.
     pub user_id: u64,
     /// The user's address.
-    pub to: String,
+    pub to: CompactString,
     /// The partner that asked.
-    pub partner: String,
+    #[serde(deserialize_with = "crate::store::shared::read_token")]
+    pub partner: crate::store::shared::Token,
     /// The team administrator, for a team invitation.
     pub master_id: Option<u64>,
     /// The letter, for a recipient's link.
     #[serde(default)]
     pub letter_id: Option<u64>,
-    /// The full URL.
-    pub url: String,
     /// When it was used; a link works once.
     pub used_at: Option<String>,
+}
+
+impl Link {
+    /// Its URL, under the mock's public URL.
+    pub fn url(&self, public_url: &str) -> String {
+        format!("{public_url}/_mock/links/{}", self.id.simple())
+    }
+
+    /// The id as it is written in URLs, if `text` is one.
+    pub fn parse_id(text: &str) -> Option<LinkId> {
+        text.parse::<uuid::fmt::Simple>().ok().map(Into::into)
+    }
 }
 
 #[cfg(test)]
@@ -264,5 +290,21 @@ mod tests {
         assert_eq!(json["sent_at"], "2023-11-14 23:13:20");
         let back: Email = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(serde_json::to_value(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn a_links_url_is_the_public_url_and_its_id_and_only_such_an_id_finds_it() {
+        let id = uuid::Uuid::new_v4();
+        let link: Link = serde_json::from_value(serde_json::json!({
+            "id": id.simple().to_string(), "kind": "letter", "user_id": 1, "to": "d@example.com",
+            "partner": "t", "master_id": null, "letter_id": 2, "used_at": null
+        }))
+        .unwrap();
+        assert_eq!(link.url("http://h:1"), format!("http://h:1/_mock/links/{}", id.simple()));
+        assert_eq!(serde_json::to_value(&link).unwrap()["id"], id.simple().to_string());
+        assert_eq!(Link::parse_id(&id.simple().to_string()), Some(id));
+        for other in [id.hyphenated().to_string(), "abc".into(), String::new(), format!("{}0", id.simple())] {
+            assert_eq!(Link::parse_id(&other), None, "{other}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use serde::{Deserialize, Serialize};
 
-pub use email::{Email, Link, LinkKind, Partnership};
+pub use email::{Email, Link, LinkId, LinkKind, Partnership};
 
 use super::accounts::{Everything, Forgotten};
 use super::clock::Clock;
@@ -60,7 +60,7 @@ pub struct Outbox {
     next_email_id: AtomicU64,
     emails: TrackedLog<Email>,
     /// Boxed: the map's slots, part empty, hold pointers, not links.
-    links: TrackedMap<String, Box<Link>, super::Hasher>,
+    links: TrackedMap<LinkId, Box<Link>, super::Hasher>,
     clock: Arc<Clock>,
 }
 
@@ -95,21 +95,30 @@ impl Outbox {
 
     /// A copy of the link, if it exists.
     pub fn link(&self, id: &str) -> Option<Link> {
-        self.links.get(id).map(|l| Link::clone(&l))
+        self.links.get(&Link::parse_id(id)?).map(|l| Link::clone(&l))
+    }
+
+    /// A copy of the link with this id, if it exists.
+    pub fn link_by_id(&self, id: LinkId) -> Option<Link> {
+        self.links.get(&id).map(|l| Link::clone(&l))
+    }
+
+    /// The link's URL.
+    pub fn url(&self, link: &Link) -> String {
+        link.url(&self.public_url)
     }
 
     // ----- writes -----
 
     /// Makes a one-use link, without sending anything.
     pub fn new_link(&self, what: LinkFor<'_>) -> Link {
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = uuid::Uuid::new_v4();
         let link = Link {
-            url: format!("{}/_mock/links/{id}", self.public_url),
-            id: id.clone(),
+            id,
             kind: what.kind,
             user_id: what.user_id,
-            to: what.to.to_owned(),
-            partner: what.partner.to_owned(),
+            to: what.to.into(),
+            partner: crate::store::shared::token(what.partner),
             master_id: what.master_id,
             letter_id: what.letter_id,
             used_at: None,
@@ -141,7 +150,8 @@ impl Outbox {
     /// Claims an unused link of a kind `wanted` takes: it is used from now on,
     /// unless [`Outbox::release`] gives it back. Of two simultaneous claims, one wins.
     pub fn claim(&self, id: &str, wanted: impl Fn(LinkKind) -> bool) -> Result<Link, LinkError> {
-        let mut link = self.links.get_mut(id).ok_or(LinkError::NotFound)?;
+        let id = Link::parse_id(id).ok_or(LinkError::NotFound)?;
+        let mut link = self.links.get_mut(&id).ok_or(LinkError::NotFound)?;
         if !wanted(link.kind) {
             return Err(LinkError::NotFound);
         }
@@ -154,7 +164,7 @@ impl Outbox {
 
     /// Gives back a link whose effect could not happen: unused again.
     pub fn release(&self, id: &str) {
-        if let Some(mut link) = self.links.get_mut(id) {
+        if let Some(mut link) = Link::parse_id(id).and_then(|id| self.links.get_mut(&id)) {
             link.used_at = None;
         }
     }
@@ -167,8 +177,10 @@ impl Outbox {
 
     /// Forgets a partner's emails and links, and those of the accounts it created.
     pub(super) fn forget_partner(&self, token: &str, forgotten: &Forgotten) {
-        self.links.retain(|_, l| l.partner != token && !forgotten.ids.contains(&l.user_id));
-        self.emails.lock().retain(|e| e.partner != token && !forgotten.addresses.contains(&e.to.to_lowercase()));
+        self.links.retain(|_, l| *l.partner != *token && !forgotten.ids.contains(&l.user_id));
+        self.emails
+            .lock()
+            .retain(|e| *e.partner != *token && !forgotten.addresses.contains(e.to.to_lowercase().as_str()));
     }
 
     // ----- the state file and the state document -----
@@ -200,7 +212,7 @@ impl Outbox {
         snapshot.next_email_id = self.next_email_id.load(Ordering::SeqCst);
         snapshot.emails = self.emails.lock().iter().cloned().collect();
         let mut links: Vec<Link> = self.links.iter().map(|l| Link::clone(&l)).collect();
-        links.sort_by(|a, b| a.id.cmp(&b.id));
+        links.sort_by_key(|l| l.id);
         snapshot.links = links;
     }
 
@@ -214,7 +226,7 @@ impl Outbox {
             list.insert(email.id, email);
         }
         for link in std::mem::take(&mut snapshot.links) {
-            self.links.insert(link.id.clone(), Box::new(link));
+            self.links.insert(link.id, Box::new(link));
         }
     }
 }
@@ -225,7 +237,7 @@ impl Outbox {
 #[allow(missing_docs)]
 pub enum Record {
     Link(Box<Link>),
-    LinkGone(String),
+    LinkGone(#[serde(with = "uuid::serde::simple")] LinkId),
     Email(Box<Email>),
     EmailGone(u64),
 }
@@ -233,7 +245,7 @@ pub enum Record {
 /// The outbox rebuilt from records, applied in order.
 #[derive(Debug, Default)]
 pub struct Replay {
-    links: BTreeMap<String, Link>,
+    links: BTreeMap<LinkId, Link>,
     emails: BTreeMap<u64, Email>,
 }
 
@@ -241,7 +253,7 @@ impl Replay {
     /// Applies one record: each replaces what it names.
     pub fn apply(&mut self, record: Record) {
         match record {
-            Record::Link(link) => _ = self.links.insert(link.id.clone(), *link),
+            Record::Link(link) => _ = self.links.insert(link.id, *link),
             Record::LinkGone(id) => _ = self.links.remove(&id),
             Record::Email(email) => _ = self.emails.insert(email.id, *email),
             Record::EmailGone(id) => _ = self.emails.remove(&id),
