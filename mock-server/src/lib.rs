@@ -50,7 +50,7 @@ pub use app::app;
 pub use app_state::AppState;
 pub use config::{AuthMode, Command, Config};
 pub use protocol::crypto::PartnerKeys;
-pub use protocol::date::{format_paris, now_paris};
+pub use protocol::date::format_paris;
 pub use server::{MockServer, run, serve, shutdown_signal};
 pub use slug::Slug;
 pub use store::user::USER_FIELDS;

@@ -127,14 +127,7 @@ impl PartnerKeys {
     pub fn read_signature(&self, date: &str, signature: &str) -> SignatureReading {
         let signature = signature.trim();
         // Hex digits are base64 letters too: try hex first.
-        let hex_bytes = (signature.len() % 2 == 0 && signature.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| {
-                (0..signature.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&signature[i..i + 2], 16).ok())
-                    .collect::<Option<Vec<u8>>>()
-            })
-            .flatten();
+        let hex_bytes = hex::decode(signature).ok();
         if hex_bytes.and_then(|raw| decrypt(&self.signature_key, &self.iv, &raw)).is_some_and(|p| p == date.as_bytes())
         {
             return SignatureReading::HexInsteadOfBase64;
@@ -206,6 +199,13 @@ mod tests {
     }
 
     #[test]
+    fn the_keys_never_show_in_debug_output() {
+        let shown = format!("{:?}", PartnerKeys::new(KEY));
+        assert_eq!(shown, "PartnerKeys(..)");
+        assert!(!shown.contains(KEY));
+    }
+
+    #[test]
     fn each_usual_derivation_mistake_is_recognised() {
         let keys = PartnerKeys::new(KEY);
         let read = |signature: String| keys.read_signature(DATE, &signature);
@@ -226,6 +226,10 @@ mod tests {
         assert_eq!(read(hex), SignatureReading::HexInsteadOfBase64);
         assert_eq!(read(keys.sign("2021-05-26 13:00:00")), SignatureReading::OtherDate("2021-05-26 13:00:00".into()));
         assert_eq!(read(keys.sign("ar24-token-text")), SignatureReading::NotADate);
+        assert_eq!(read(keys.sign("nineteen characters")), SignatureReading::NotADate, "a date's length only");
+        assert_eq!(read(keys.sign("2021-05-26T13:00:00")), SignatureReading::NotADate, "a date's digits only");
+        let odd_hex = format!("{}0", hex::encode(STANDARD.decode(keys.sign(DATE)).unwrap()));
+        assert_ne!(read(odd_hex), SignatureReading::HexInsteadOfBase64);
         assert_eq!(read(PartnerKeys::new("another key").sign(DATE)), SignatureReading::Unexplained);
         assert_eq!(read("%%%".into()), SignatureReading::Unexplained);
     }

@@ -60,11 +60,6 @@ pub fn format_paris(at: DateTime<Utc>) -> String {
     ParisTime(at).to_string()
 }
 
-/// The current time written as AR24 writes dates.
-pub fn now_paris() -> String {
-    format_paris(Utc::now())
-}
-
 /// An instant, written as AR24 writes dates wherever it leaves the mock (the
 /// API, the control plane, the state file): Paris local time,
 /// `YYYY-MM-DD HH:mm:ss`. Kept typed in memory, so that comparing or adding
