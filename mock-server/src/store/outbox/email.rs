@@ -125,8 +125,9 @@ pub struct Email {
     pub to: CompactString,
     /// What it asks.
     pub kind: LinkKind,
-    /// What it asks, in a sentence naming who asks.
-    pub request: Box<str>,
+    /// What it asks, in a sentence naming who asks (shared by the emails
+    /// that say the same: see `Outbox::post_at`).
+    pub request: std::sync::Arc<str>,
     /// The link to follow.
     pub link: Box<str>,
     /// When it was sent.

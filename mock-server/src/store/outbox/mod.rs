@@ -2,14 +2,14 @@
 //! What following a link does is the facade's (`ops/links.rs`): the outbox
 //! only knows whether a link is still unused, and claims it.
 //!
-//! Lock order: `links` and `emails` are never held together; no guard is
-//! held by a caller.
+//! Lock order: `links` and `emails` are never held together; `requests` is
+//! locked alone; no guard is held by a caller.
 
 pub mod email;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
@@ -61,6 +61,9 @@ pub struct Outbox {
     emails: TrackedLog<Email>,
     /// Boxed: the map's slots, part empty, hold pointers, not links.
     links: TrackedMap<LinkId, Box<Link>, super::Hasher>,
+    /// Each sentence emails ask in, once: a sender's letters all tell the
+    /// recipient the same thing (derived, never stored).
+    requests: Mutex<HashSet<Arc<str>, super::Hasher>>,
     clock: Arc<Clock>,
 }
 
@@ -71,6 +74,7 @@ impl Outbox {
             next_email_id: AtomicU64::new(1),
             emails: TrackedLog::new(changes),
             links: TrackedMap::new(changes),
+            requests: Mutex::default(),
             clock: Arc::clone(clock),
         }
     }
@@ -142,9 +146,19 @@ impl Outbox {
         when: DateTime<Utc>,
     ) -> Email {
         let id = self.next_email_id.fetch_add(1, Ordering::Relaxed);
-        let email = Email::compose(id, kind, to, from, link, ParisTime(when));
+        let mut email = Email::compose(id, kind, to, from, link, ParisTime(when));
+        self.share_request(&mut email);
         self.emails.lock().insert(id, email.clone());
         email
+    }
+
+    /// Gives `email` the one shared copy of its sentence.
+    fn share_request(&self, email: &mut Email) {
+        let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        match requests.get(&*email.request) {
+            Some(shared) => email.request = Arc::clone(shared),
+            None => _ = requests.insert(Arc::clone(&email.request)),
+        }
     }
 
     /// Claims an unused link of a kind `wanted` takes: it is used from now on,
@@ -173,6 +187,7 @@ impl Outbox {
     pub(super) fn clear(&self) {
         self.emails.lock().clear();
         self.links.clear();
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
     /// Forgets a partner's emails and links, and those of the accounts it created.
@@ -218,9 +233,10 @@ impl Outbox {
 
     /// Takes its part of a checked state document, into an empty aggregate.
     pub(super) fn import(&self, snapshot: &mut Snapshot) {
-        let emails = std::mem::take(&mut snapshot.emails);
+        let mut emails = std::mem::take(&mut snapshot.emails);
         let max_email = emails.iter().map(|e| e.id).max().unwrap_or(0);
         self.next_email_id.store(snapshot.next_email_id.max(max_email + 1), Ordering::SeqCst);
+        emails.iter_mut().for_each(|email| self.share_request(email));
         let mut list = self.emails.lock();
         for email in emails {
             list.insert(email.id, email);
@@ -265,5 +281,38 @@ impl Replay {
         snapshot.next_email_id = counters.email;
         snapshot.emails = self.emails.into_values().collect();
         snapshot.links = self.links.into_values().collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outbox() -> Outbox {
+        let changes = Arc::new(Changes::default());
+        Outbox::new(&changes, &Arc::new(Clock::new(&changes)), "http://mock")
+    }
+
+    #[test]
+    fn emails_that_say_the_same_share_one_sentence_also_after_an_import() {
+        let outbox = outbox();
+        let from = |other| Partnership { token: "t", name: "Acme", other: Some(other) };
+        let first = outbox.post(LinkKind::Letter, "a@example.com", &from("Jean Dupont"), "http://mock/1".into());
+        let second = outbox.post(LinkKind::Letter, "b@example.com", &from("Jean Dupont"), "http://mock/2".into());
+        let other = outbox.post(LinkKind::Letter, "b@example.com", &from("Marie Curie"), "http://mock/3".into());
+        assert!(Arc::ptr_eq(&first.request, &second.request));
+        assert!(!Arc::ptr_eq(&first.request, &other.request));
+        assert!(other.request.contains("Marie Curie"), "{}", other.request);
+
+        let mut snapshot = Snapshot::default();
+        outbox.export(&mut snapshot);
+        let written = serde_json::to_string(&snapshot.emails).unwrap();
+        let restored = self::outbox();
+        restored.import(&mut Snapshot { emails: serde_json::from_str(&written).unwrap(), ..Snapshot::default() });
+        let emails = restored.emails(None, None);
+        assert_eq!(emails.len(), 3);
+        assert!(Arc::ptr_eq(&emails[0].request, &emails[1].request), "shared again once read back");
+        assert_eq!(emails[2].request, other.request);
+        assert_eq!(serde_json::to_string(&emails).unwrap(), written, "the same emails");
     }
 }
