@@ -197,6 +197,10 @@ async fn attachments_are_checked_by_owner_and_size() {
     assert_eq!(too_big.message(), Some("File exceeds size limit"));
     let one = send(vec![first.to_string()]).await;
     assert_eq!(one.ok()["attachments"], json!([first]));
+    // Exactly the limit in all is accepted.
+    let rest = upload(&t.api, id, "c.txt", &[3; 40]).await["file_id"].as_u64().unwrap();
+    let exact = send(vec![first.to_string(), rest.to_string()]).await;
+    assert_eq!(exact.ok()["attachments"], json!([first, rest]));
     // Content may be empty when there is an attachment.
     let mut form = with(letter_to(id, "marie@example.com"), "content", "");
     form.push(("attachment[0]", second.to_string()));
