@@ -222,14 +222,13 @@ mod tests {
             read(STANDARD.encode(sign_with(&keys.signature_key, &key_hash_iv, DATE))),
             SignatureReading::KeyHashAsIv
         );
-        let hex: String = STANDARD.decode(keys.sign(DATE)).unwrap().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(read(hex), SignatureReading::HexInsteadOfBase64);
+        let hex = hex::encode(STANDARD.decode(keys.sign(DATE)).unwrap());
+        assert_eq!(read(hex.clone()), SignatureReading::HexInsteadOfBase64);
         assert_eq!(read(keys.sign("2021-05-26 13:00:00")), SignatureReading::OtherDate("2021-05-26 13:00:00".into()));
         assert_eq!(read(keys.sign("ar24-token-text")), SignatureReading::NotADate);
         assert_eq!(read(keys.sign("nineteen characters")), SignatureReading::NotADate, "a date's length only");
         assert_eq!(read(keys.sign("2021-05-26T13:00:00")), SignatureReading::NotADate, "a date's digits only");
-        let odd_hex = format!("{}0", hex::encode(STANDARD.decode(keys.sign(DATE)).unwrap()));
-        assert_ne!(read(odd_hex), SignatureReading::HexInsteadOfBase64);
+        assert_ne!(read(format!("{hex}0")), SignatureReading::HexInsteadOfBase64);
         assert_eq!(read(PartnerKeys::new("another key").sign(DATE)), SignatureReading::Unexplained);
         assert_eq!(read("%%%".into()), SignatureReading::Unexplained);
     }

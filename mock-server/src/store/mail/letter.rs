@@ -97,7 +97,7 @@ impl std::fmt::Display for Sha256Digest {
 
 impl Serialize for Sha256Digest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&hex::encode_upper(self.0))
+        serializer.collect_str(self)
     }
 }
 

@@ -467,7 +467,7 @@ impl Mail {
     pub(super) fn queue_delivery(&self, letter: &Letter, url: String, when: DateTime<Utc>) -> u64 {
         let payload = self.webhook_payload(letter);
         let id = self.next_delivery_id.fetch_add(1, Ordering::Relaxed);
-        let delivery = Delivery::new(id, letter.id, std::sync::Arc::clone(&letter.partner), url, payload, when);
+        let delivery = Delivery::new(id, letter.id, Arc::clone(&letter.partner), url, payload, when);
         let mut deliveries = self.deliveries.lock();
         deliveries.insert(id, delivery);
         let mut index = self.index();

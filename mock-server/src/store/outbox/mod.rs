@@ -99,7 +99,7 @@ impl Outbox {
 
     /// A copy of the link, if it exists.
     pub fn link(&self, id: &str) -> Option<Link> {
-        self.links.get(&Link::parse_id(id)?).map(|l| Link::clone(&l))
+        self.link_by_id(Link::parse_id(id)?)
     }
 
     /// A copy of the link with this id, if it exists.
