@@ -222,13 +222,10 @@ fn the_production_host_is_refused() {
 
 #[test]
 fn a_junit_report_is_written_only_when_asked() {
-    let path = temp_path("asked.xml");
-    let output = runner(&[("AR24_JUNIT", path.to_str().unwrap())]).output().unwrap();
-    assert!(output.status.success(), "{}", text(&output.stdout));
-    let cases = junit_cases(&std::fs::read_to_string(&path).unwrap());
-    let _ = std::fs::remove_file(&path);
+    let runs = recorded_runs();
+    let cases = junit_cases(&runs.junit);
     assert!(cases.len() >= 80 && cases.iter().all(|(_, outcome)| outcome == "passed"), "{cases:?}");
-    assert!(!text(&output.stdout).contains("skipped by this target"), "a mock runs everything");
+    assert!(!runs.console.contains("skipped by this target"), "a mock runs everything");
 }
 
 /// A stand-in for the person at the sandbox: it acts only when the runner's
@@ -326,26 +323,49 @@ async fn with_an_operator_the_recipient_accepts_and_refuses_letters_in_the_sandb
 const DRIFT: &str = env!("CARGO_BIN_EXE_ar24-drift");
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../features/snapshots/mock.json");
 
-fn record(path: &Path) {
-    let output = runner(&[("AR24_RECORD", path.to_str().unwrap())]).output().unwrap();
-    assert!(output.status.success(), "{}", text(&output.stdout));
+/// Two whole runs of the suite against the in-process mock, recording its
+/// answers, made once for the tests that read them: the first also writes a
+/// JUnit report (each run takes the whole suite).
+struct RecordedRuns {
+    first: Vec<u8>,
+    second: Vec<u8>,
+    junit: String,
+    console: String,
+}
+
+fn recorded_runs() -> &'static RecordedRuns {
+    static RUNS: std::sync::OnceLock<RecordedRuns> = std::sync::OnceLock::new();
+    RUNS.get_or_init(|| {
+        let (first_path, second_path, junit_path) =
+            (temp_path("first.json"), temp_path("second.json"), temp_path("asked.xml"));
+        let record = |vars: &[(&str, &str)]| {
+            let output = runner(vars).output().unwrap();
+            assert!(output.status.success(), "{}", text(&output.stdout));
+            text(&output.stdout)
+        };
+        let console =
+            record(&[("AR24_RECORD", first_path.to_str().unwrap()), ("AR24_JUNIT", junit_path.to_str().unwrap())]);
+        record(&[("AR24_RECORD", second_path.to_str().unwrap())]);
+        let junit = std::fs::read_to_string(&junit_path).expect("the JUnit report asked for was written");
+        let first = std::fs::read(&first_path).unwrap();
+        let second = std::fs::read(&second_path).unwrap();
+        let _ =
+            (std::fs::remove_file(&first_path), std::fs::remove_file(&second_path), std::fs::remove_file(&junit_path));
+        RecordedRuns { first, second, junit, console }
+    })
 }
 
 #[test]
 fn placeholders_make_two_recorded_runs_identical() {
-    let (first, second) = (temp_path("first.json"), temp_path("second.json"));
-    record(&first);
-    record(&second);
-    let (a, b) = (std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap());
-    let _ = (std::fs::remove_file(&first), std::fs::remove_file(&second));
-    assert!(a.len() > 10_000, "a real snapshot");
-    assert!(a == b, "two runs of the same suite give identical snapshots");
+    let runs = recorded_runs();
+    assert!(runs.first.len() > 10_000, "a real snapshot");
+    assert!(runs.first == runs.second, "two runs of the same suite give identical snapshots");
 }
 
 #[test]
 fn the_mock_answers_in_the_shape_of_the_committed_snapshot() {
     let actual = temp_path("actual.json");
-    record(&actual);
+    std::fs::write(&actual, &recorded_runs().second).unwrap();
     let output = Command::new(DRIFT).args([REFERENCE, actual.to_str().unwrap()]).output().unwrap();
     let _ = std::fs::remove_file(&actual);
     assert!(
