@@ -15,6 +15,6 @@ fi
 if [ ! -x bench/prism/node_modules/.bin/prism ]; then
   (cd bench/prism && npm ci --no-audit --no-fund --loglevel=error)
 fi
-dir=$(scripts/build-static.sh | tail -n 1)
+dir=$(scripts/build-static.sh ar24-mock ar24-bench | tail -n 1)
 exec "$dir/ar24-bench" --mock "$dir/ar24-mock" \
   --prism bench/prism/node_modules/.bin/prism --openapi openapi.yaml "$@"

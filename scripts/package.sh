@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-}
 if [ -z "$bin" ]; then
-  bin="$(scripts/build-static.sh | tail -n 1)/ar24-mock"
+  bin="$(scripts/build-static.sh ar24-mock | tail -n 1)/ar24-mock"
 fi
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' mock-server/Cargo.toml | head -n 1)
 mkdir -p dist

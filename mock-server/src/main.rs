@@ -8,6 +8,7 @@ use ar24_mock::{Config, run};
 /// jemalloc: a store of many small records, written from every worker thread
 /// among short-lived request buffers, stays as compact in resident memory as
 /// it is in live heap, and sends are faster (README, "Sending letters").
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
