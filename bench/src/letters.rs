@@ -202,8 +202,9 @@ async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seco
     crate::scale::stop(first);
     let (server, start) = crate::scale::start_logged(binary, &args, &log).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let bytes_per_letter = server.rss().saturating_sub(idle_rss) as f64 / letters as f64;
     let idle_cpu = idle_cpu(&server, Duration::from_secs(10));
+    // Settled: read once the memory freed after reading the state file has gone back.
+    let bytes_per_letter = server.rss().saturating_sub(idle_rss) as f64 / letters as f64;
     let sender = (letters.min(SENDERS) / 2).max(1) as u64;
     let mail_page_ms = page_ms(&server, "user/mail", sender).await;
     let attachment_page_ms = page_ms(&server, "user/attachment", sender).await;

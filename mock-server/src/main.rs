@@ -19,5 +19,12 @@ async fn main() -> std::process::ExitCode {
     // Colours only for a person at a terminal, not for a log collector.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+    // jemalloc's own thread hands freed pages back to the system as they age, so memory
+    // freed after a burst (a state file read at start, an import) does not stay resident
+    // in a mock that then idles. Without it, jemalloc purges only while allocating.
+    #[cfg(feature = "jemalloc")]
+    if let Err(err) = tikv_jemalloc_ctl::background_thread::write(true) {
+        tracing::warn!("jemalloc's background thread is off ({err}); memory freed while idle stays resident");
+    }
     run(config).await
 }
