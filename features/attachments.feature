@@ -19,3 +19,15 @@ Feature: Attachments
     Given the user Alice was created
     When another partner uploads the file "contrat.pdf" for Alice
     Then the call fails with "user_unavailable"
+
+  Scenario: An empty file is refused
+    Given the user Alice was created
+    When we upload the empty file "vide.pdf" for Alice
+    Then the call fails with "attachment_too_big"
+
+  Scenario: A user's attachments are listed by id, either way
+    Given the user Alice was created
+    And we uploaded the file "premier.pdf" for Alice
+    And we uploaded the file "second.pdf" for Alice
+    Then Alice's attachments, oldest first, are "premier.pdf" then "second.pdf"
+    And Alice's attachments, newest first, are "second.pdf" then "premier.pdf"

@@ -100,6 +100,25 @@ Feature: Sending registered letters
     And Bob has received 1 email
 
   @mock_only
+  Scenario: A sender whose identity is verified still authenticates each eIDAS letter
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And Alice's identity was verified
+    When Alice sends an eIDAS letter to Bob without authenticating
+    Then the call fails with "authentication_missing"
+
+  @mock_only
+  Scenario: An identity check is paid by the user checked, not by another user
+    Given AR24 bills us for our users' usage
+    And the user Alice was created with a confirmed address
+    And the user Carol was created with a confirmed address
+    When we order Alice's identity check, paid by Carol
+    Then the call fails with "user_unavailable"
+    When we order Alice's identity check, paid by Alice
+    Then the call succeeds
+
+  @mock_only
   Scenario: An eIDAS letter authenticated with a one-time code
     Given AR24 bills us for our users' usage
     And AR24 lets us create users with the CGU pre-accepted
@@ -199,3 +218,23 @@ Feature: Sending registered letters
     When Alice sends a registered letter to Bob
     Then the call succeeds
     And the letter is paid by Alice
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A user's letters are listed by id, either way
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And Alice sends a registered letter to Carol
+    Then Alice's letters, oldest first, come in the order they were sent
+    And Alice's letters, newest first, come in the reverse order they were sent
+
+  @mock_only @serial
+  Scenario: The mock's state saved and loaded again keeps each user's letters
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And the mock's state is saved and loaded again
+    Then Alice's letters include it
+    And the mock lists the letter among Alice's

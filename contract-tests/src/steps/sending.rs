@@ -43,6 +43,7 @@ async fn send_letter(w: &mut Ar24World, form: Vec<(String, String)>) {
     let answer = w.send(Call::post("mail").params(form)).await;
     if let Some(id) = answer.result().and_then(|r| r["id"].as_u64()) {
         w.letter = Some(id);
+        w.letters_sent.push(id);
     }
 }
 
@@ -83,6 +84,34 @@ async fn when_upload(w: &mut Ar24World, file: String, name: User) {
     if let Some(id) = answer.result().and_then(|r| r["file_id"].as_u64()) {
         w.files.insert(file, (id, bytes));
     }
+}
+
+#[when(expr = "we upload the empty file {string} for {user}")]
+async fn when_upload_empty(w: &mut Ar24World, file: String, name: User) {
+    let User(name) = name;
+    w.send(Call::post("attachment").param("id_user", w.user(&name).id()).file("file", &file, Vec::new())).await;
+}
+
+/// `sort` as AR24 spells it: `ASC` or `DESC`, by id.
+fn sort_param(order: &str) -> String {
+    match order {
+        "oldest" => "ASC".into(),
+        "newest" => "DESC".into(),
+        other => panic!("an order is \"oldest\" or \"newest\" first, not {other:?}"),
+    }
+}
+
+#[then(expr = "{user}'s attachments, {word} first, are {string} then {string}")]
+async fn then_attachments_in_order(w: &mut Ar24World, name: User, order: String, first: String, second: String) {
+    let User(name) = name;
+    let id_of = |file: &str| w.files.get(file).map(|(id, _)| *id).unwrap_or_else(|| panic!("{file} was uploaded"));
+    let expected = vec![id_of(&first), id_of(&second)];
+    let params = [("id_user", w.user(&name).id().to_string()), ("sort", sort_param(&order))];
+    w.get("user/attachment", &params).await;
+    let items = result(w)["attachments"].as_array().cloned().unwrap_or_else(|| panic!("a list: {}", result(w)));
+    let listed: Vec<u64> =
+        items.iter().filter_map(|a| a["id_api_attachment"].as_u64()).filter(|id| expected.contains(id)).collect();
+    assert_eq!(listed, expected, "{order} first, {first} then {second}: {items:?}");
 }
 
 #[when(expr = "we upload for {user} without a file")]
@@ -241,6 +270,31 @@ async fn then_listed(w: &mut Ar24World, name: User) {
     }
 }
 
+/// Asks for `name`'s letters sorted `sort` and checks that the scenario's letters
+/// come in the order they were sent (`reversed`: the other way round).
+async fn check_letters_order(w: &mut Ar24World, name: &str, sort: &str, reversed: bool) {
+    let mut expected = w.letters_sent.clone();
+    assert!(expected.len() >= 2, "the scenario sent at least two letters");
+    if reversed {
+        expected.reverse();
+    }
+    let params = [("id_user", w.user(name).id().to_string()), ("sort", sort.to_owned())];
+    w.get("user/mail", &params).await;
+    let letters = result(w).as_array().cloned().unwrap_or_else(|| panic!("a bare array of letters: {}", result(w)));
+    let listed: Vec<u64> = letters.iter().filter_map(|l| l["id"].as_u64()).filter(|id| expected.contains(id)).collect();
+    assert_eq!(listed, expected, "{name}'s letters with sort={sort}");
+}
+
+#[then(expr = "{user}'s letters, oldest first, come in the order they were sent")]
+async fn then_letters_oldest_first(w: &mut Ar24World, name: User) {
+    check_letters_order(w, &name.0, "ASC", false).await;
+}
+
+#[then(expr = "{user}'s letters, newest first, come in the reverse order they were sent")]
+async fn then_letters_newest_first(w: &mut Ar24World, name: User) {
+    check_letters_order(w, &name.0, "DESC", true).await;
+}
+
 #[then(expr = "the letter's attachments include {string}")]
 async fn then_letter_attachments(w: &mut Ar24World, file: String) {
     let (id, _) = w.files.get(&file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
@@ -248,6 +302,27 @@ async fn then_letter_attachments(w: &mut Ar24World, file: String) {
     w.get("attachment", &[("id", letter.to_string())]).await;
     let items = result(w)["attachments"].as_array().cloned().unwrap_or_else(|| panic!("a list: {}", result(w)));
     assert!(items.iter().any(|a| a["id_api_attachment"].as_u64() == Some(id)), "{file} in {items:?}");
+}
+
+#[when(expr = "we order {user}'s identity check, paid by {user}")]
+async fn when_verify(w: &mut Ar24World, checked: User, payer: User) {
+    let params =
+        [("id_user_to_verify", w.user(&checked.0).id().to_string()), ("id_user", w.user(&payer.0).id().to_string())];
+    w.post("user/verify", &params).await;
+}
+
+#[when("the mock's state is saved and loaded again")]
+async fn when_state_reloaded(w: &mut Ar24World) {
+    let state = w.control().export_state().await.unwrap_or_else(|e| panic!("exporting the state: {e}"));
+    w.control().import_state(&state).await.unwrap_or_else(|e| panic!("loading it again: {e}"));
+}
+
+#[then(expr = "the mock lists the letter among {user}'s")]
+async fn then_mock_lists(w: &mut Ar24World, name: User) {
+    let id = letter_id(w);
+    let user = w.user(&name.0).id().to_string();
+    let letters = w.control().letters(&[("user", &user)]).await.unwrap_or_else(|e| panic!("the mock's letters: {e}"));
+    assert!(letters.iter().any(|l| l["id"].as_u64() == Some(id)), "letter {id} among {letters:?}");
 }
 
 #[given(expr = "{user}'s identity was verified")]

@@ -87,6 +87,8 @@ pub struct Ar24World {
     pub files: HashMap<String, (u64, Vec<u8>)>,
     /// The last letter sent.
     pub letter: Option<u64>,
+    /// Every letter sent in the scenario, in the order they were sent.
+    pub letters_sent: Vec<u64>,
     /// The parameters of the last letter sent.
     pub sent: Vec<(String, String)>,
     /// The last one-hour eIDAS authentication.
@@ -138,6 +140,7 @@ impl Ar24World {
             settings: Vec::new(),
             files: HashMap::new(),
             letter: None,
+            letters_sent: Vec::new(),
             sent: Vec::new(),
             otp_hash: None,
             otp_code: None,
