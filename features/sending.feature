@@ -235,6 +235,7 @@ Feature: Sending registered letters
     And AR24 lets us create users with the CGU pre-accepted
     And the user Alice was created ready to send, with the CGU pre-accepted
     When Alice sends a registered letter to Bob
-    And the mock's state is saved and loaded again
+    Then the letter reaches "ev"
+    When the mock's state is saved and loaded again
     Then Alice's letters include it
     And the mock lists the letter among Alice's

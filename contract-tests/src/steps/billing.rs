@@ -33,9 +33,14 @@ async fn then_cannot_pay(w: &mut Ar24World, name: User) {
 #[then(expr = "the letter is paid by {word}")]
 async fn then_paid_by(w: &mut Ar24World, payer: String) {
     let letter = w.letter.expect("a letter was sent earlier in the scenario");
-    let charges = w.control().charges(&[]).await.unwrap_or_else(|e| panic!("{e}"));
+    let token = w.us.client().token().to_owned();
+    let charges = w.control().charges(&[("token", &token)]).await.unwrap_or_else(|e| panic!("{e}"));
     let charge = charges.iter().find(|c| c["letter"] == letter);
-    let charge = charge.unwrap_or_else(|| panic!("letter {letter} was charged: {charges:?}"));
+    let charge = charge.unwrap_or_else(|| panic!("letter {letter} was charged under our token: {charges:?}"));
+    // The same charge among those of the user who sent it.
+    let sender = charge["user"].to_string();
+    let theirs = w.control().charges(&[("token", &token), ("user", &sender)]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(theirs.iter().any(|c| c["letter"] == letter), "among user {sender}'s charges: {theirs:?}");
     let paid = &charge["payer"];
     match payer.as_str() {
         "us" => assert_eq!(

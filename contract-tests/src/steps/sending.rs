@@ -322,7 +322,13 @@ async fn then_mock_lists(w: &mut Ar24World, name: User) {
     let id = letter_id(w);
     let user = w.user(&name.0).id().to_string();
     let letters = w.control().letters(&[("user", &user)]).await.unwrap_or_else(|e| panic!("the mock's letters: {e}"));
-    assert!(letters.iter().any(|l| l["id"].as_u64() == Some(id)), "letter {id} among {letters:?}");
+    let letter = letters.iter().find(|l| l["id"].as_u64() == Some(id));
+    let status = letter.and_then(|l| l["status"].as_str()).unwrap_or_else(|| panic!("letter {id} among {letters:?}"));
+    // Found again when the partner and the status are named too.
+    let token = w.us.client().token().to_owned();
+    let filter = [("user", user.as_str()), ("token", token.as_str()), ("status", status)];
+    let again = w.control().letters(&filter).await.unwrap_or_else(|e| panic!("the mock's letters: {e}"));
+    assert!(again.iter().any(|l| l["id"].as_u64() == Some(id)), "letter {id} with {filter:?}: {again:?}");
 }
 
 #[given(expr = "{user}'s identity was verified")]
