@@ -476,8 +476,32 @@ mod tests {
     use crate::store::record::{self, Meta};
     use crate::store::user::User;
 
-    fn temp(name: &str) -> PathBuf {
-        std::env::temp_dir().join(format!("ar24-mock-{}-{name}", uuid::Uuid::new_v4().simple()))
+    /// A file in the temporary directory, removed with its `.tmp` sibling when
+    /// the test ends, passed or failed.
+    struct TempFile(PathBuf);
+
+    impl std::ops::Deref for TempFile {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl AsRef<Path> for TempFile {
+        fn as_ref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+            let _ = std::fs::remove_file(format!("{}.tmp", self.0.display()));
+        }
+    }
+
+    fn temp(name: &str) -> TempFile {
+        TempFile(std::env::temp_dir().join(format!("ar24-mock-{}-{name}", uuid::Uuid::new_v4().simple())))
     }
 
     fn store() -> Store {
@@ -515,7 +539,6 @@ mod tests {
         assert!(load(&path).unwrap().is_none());
         std::fs::write(&path, b"").unwrap();
         assert!(load(&path).unwrap().is_none());
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -534,7 +557,6 @@ mod tests {
         let grown = log.size() - before;
         assert!(grown < 2_000, "one user's worth, not the whole state: {grown} bytes");
         assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -557,7 +579,6 @@ mod tests {
         assert!(saved.snapshot.users.iter().any(|u| u.profile.email.as_str() == "a@example.com"));
         drop_torn_tail(&path, at).unwrap();
         assert!(load(&path).unwrap().unwrap().torn.is_none(), "once dropped, the file is whole");
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -576,7 +597,6 @@ mod tests {
         let err = load(&path).unwrap_err();
         assert!(err.to_string().contains("line 2") && err.to_string().contains("CRC"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "untouched");
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -592,7 +612,6 @@ mod tests {
         let err = load(&path).unwrap_err();
         assert!(err.to_string().contains("not a valid ar24-mock state"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), b"{\"format\": 1, \"users\": [");
-        std::fs::remove_file(path).unwrap();
     }
 
     /// Reads a log in batches of 16 KB (about 50 lines), 3 of them decoded at once.
@@ -649,7 +668,6 @@ mod tests {
         let saved = read_small_batches(cut).unwrap().unwrap();
         let (at, _) = saved.torn.unwrap();
         assert_eq!(at as usize, bytes.len() - lines.last().unwrap().len());
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -667,7 +685,6 @@ mod tests {
         restarted.restore(load(&path).unwrap().unwrap().snapshot, []).unwrap();
         assert!(shared(&restarted));
         assert_eq!(restarted.user(a).unwrap().created_by.as_deref(), Some("tok"));
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -701,7 +718,6 @@ mod tests {
         std::fs::write(&path, &line).unwrap();
         let err = load(&path).unwrap_err();
         assert!(err.to_string().contains("format"), "{err}");
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -715,7 +731,6 @@ mod tests {
         add(&store, "c@example.com");
         assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
         assert_eq!(users_of(&path), ["c@example.com"]);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -731,7 +746,6 @@ mod tests {
         store.reset_partner("tok");
         assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
         assert!(users_of(&path).is_empty());
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -753,7 +767,6 @@ mod tests {
         assert_eq!(text.matches(r#""kind":"seen""#).count(), 0);
         let saved = load(&path).unwrap().unwrap();
         assert_eq!(serde_json::to_value(&saved.snapshot).unwrap(), serde_json::to_value(store.snapshot()).unwrap());
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -775,7 +788,6 @@ mod tests {
         let saved = load(&path).unwrap().unwrap();
         assert_eq!(serde_json::to_value(&saved.snapshot.users).unwrap(), serde_json::json!([&*user]));
         assert_eq!(saved.snapshot.visible["tok"], [id]);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -839,8 +851,6 @@ mod tests {
         assert!(asked.load(std::sync::atomic::Ordering::SeqCst) > 1, "the rewrite considered pausing");
         StateLog::new(&plain, false).unwrap().write(&store).unwrap();
         assert_eq!(std::fs::read(&paced).unwrap(), std::fs::read(&plain).unwrap());
-        std::fs::remove_file(paced).unwrap();
-        std::fs::remove_file(plain).unwrap();
     }
 
     #[test]
@@ -861,6 +871,5 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches(r#""kind":"format""#).count(), 1, "a new log, not the old one grown");
         assert_eq!(log.write(&store).unwrap(), Written::Nothing, "nothing left marked");
-        std::fs::remove_file(path).unwrap();
     }
 }
