@@ -166,9 +166,24 @@ async fn then_webhook(w: &mut Ar24World, status: String) {
         let status = status.clone();
         async move {
             let call = calls.iter().find(|c| field(c, "new_state") == Some(status.as_str()));
+            // The call dates the event under the name the mail object gives that date.
+            let date_name = match status.as_str() {
+                "ev" => "ts_ev_date",
+                "ar" => "view_date",
+                "rf" => "refused_date",
+                "ng" => "negligence_date",
+                other => panic!("no webhook is expected for {other:?}"),
+            };
+            let dated = |call: &ar24_contract_tests::receiver::Call| {
+                field(call, date_name)
+                    .is_some_and(|d| chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S").is_ok())
+            };
             match call {
-                Some(call) if field(call, "proof_url").is_some_and(|u| u.starts_with("http")) => Ok(()),
-                Some(call) => Err(format!("a call without a proof URL: {call:?}")),
+                Some(call) if !field(call, "proof_url").is_some_and(|u| u.starts_with("http")) => {
+                    Err(format!("a call without a proof URL: {call:?}"))
+                }
+                Some(call) if !dated(call) => Err(format!("a call without its {date_name}: {call:?}")),
+                Some(_) => Ok(()),
                 None => Err(format!("calls so far: {calls:?}")),
             }
         }
