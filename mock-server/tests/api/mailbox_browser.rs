@@ -250,9 +250,17 @@ async fn a_refused_and_a_neglected_letter_read_true_in_the_mailbox_and_the_conso
     std::fs::write(shots.join("console-letters-settled.png"), browser.screenshot().await.unwrap()).unwrap();
     let before = t.plane.webhooks(Some(refused)).await.unwrap()[0]["attempts"].as_array().unwrap().len();
     click_when_steady(&browser, "form[action$=\"/replay\"] button").await;
-    browser.wait().for_element(Locator::Css("main[data-view=letters]")).await.unwrap();
-    t.http.post(t.control("clock")).json(&json!({"advance": 0})).send().await.unwrap();
-    let after = t.plane.webhooks(Some(refused)).await.unwrap()[0]["attempts"].as_array().unwrap().len();
+    // The form posts and the letters view loads again; the page was already that view, so
+    // wait for the attempt itself (the post may reach the mock after the page is found).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let after = loop {
+        t.http.post(t.control("clock")).json(&json!({"advance": 0})).send().await.unwrap();
+        let after = t.plane.webhooks(Some(refused)).await.unwrap()[0]["attempts"].as_array().unwrap().len();
+        if after > before || std::time::Instant::now() > deadline {
+            break after;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert_eq!(after, before + 1, "the replay button made one more attempt");
 
     browser.close().await.unwrap();
