@@ -5,14 +5,14 @@
 # tests and the contract suite must then fail ("caught").
 #
 #   scripts/mutants.sh                      # every mutant (hours on 2 cores)
-#   scripts/mutants.sh --shard 3/40         # one shard of 40 (what CI runs)
+#   scripts/mutants.sh --shard 3/40         # one shard of 40
 #   scripts/mutants.sh -f 'mock-server/src/domain/**'   # one layer only
 #   MUTANTS_SUITE=contract scripts/mutants.sh   # the contract suite alone, over the sending code
 #
 # Extra arguments go to cargo-mutants. Results are in $MUTANTS_OUT/mutants.out
 # (default target/mutants): caught.txt, missed.txt, timeout.txt, unviable.txt;
-# a summary is printed. MUTANTS_PROFILE=test reuses `cargo test`'s build (CI
-# does that, with --in-place).
+# a summary is printed. MUTANTS_PROFILE=test reuses `cargo test`'s build (with
+# --in-place, for a quick check of a few mutants).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
