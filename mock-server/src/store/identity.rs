@@ -127,6 +127,18 @@ mod tests {
     }
 
     #[test]
+    fn used_codes_are_kept_only_while_they_could_come_back() {
+        let otp = Otp::default();
+        let secret = new_secret();
+        let now = 1_800_000_000;
+        assert!(otp.check_code(1, &secret, &code_at(&secret, now).unwrap(), now));
+        let later = now + 10 * STEP;
+        assert!(otp.check_code(1, &secret, &code_at(&secret, later).unwrap(), later));
+        let kept = otp.used.lock().unwrap().get(&1).map(Vec::len);
+        assert_eq!(kept, Some(1), "the code of ten steps ago is forgotten");
+    }
+
+    #[test]
     fn a_hash_works_for_its_user_and_partner_for_an_hour() {
         let otp = Otp::default();
         let now = Utc::now();
