@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::helpers::wait_until;
+
 #[tokio::test]
 async fn the_binary_prints_its_urls_serves_health_and_stops_on_ctrl_c() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ar24-mock"))
@@ -177,15 +179,11 @@ async fn sigterm_finishes_requests_in_flight_writes_the_state_and_exits_0() {
         async move { api.send(&Call::get("user/list")).await.unwrap() }
     });
     // In flight once the delay rule has served it (a rule for one call is then gone).
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    let served = || async {
         let rules: serde_json::Value = reqwest::get(format!("{root}_mock/faults")).await.unwrap().json().await.unwrap();
-        if rules.as_array().is_some_and(Vec::is_empty) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the slow call never arrived: {rules}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+        rules.as_array().is_some_and(Vec::is_empty)
+    };
+    wait_until(|| "the slow call to arrive (its delay rule served)".into(), served).await;
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let answer = in_flight.await.unwrap();
     assert!(answer.is_success(), "the request in flight was finished: {}", answer.outcome());
@@ -281,11 +279,8 @@ async fn calls_and_terminal(quiet: bool) -> String {
     let wrong = client.for_partner("ar24-mock-token", "not the key");
     wrong.exchange(&ar24_client::Call::get("user/list")).await.unwrap();
     // The failed call's warning is the last line either way: wait for it.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !log.lock().unwrap().iter().any(|line| line.contains("answered invalid_signature")) {
-        assert!(std::time::Instant::now() < deadline, "no warning: {:?}", log.lock().unwrap());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let warned = || async { log.lock().unwrap().iter().any(|line| line.contains("answered invalid_signature")) };
+    wait_until(|| format!("the warning, in {:?}", log.lock().unwrap()), warned).await;
     let _ = child.kill();
     let _ = child.wait();
     log.lock().unwrap().join("\n")

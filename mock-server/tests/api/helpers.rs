@@ -9,6 +9,21 @@ use ar24_mock::{Config, MockServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// Waits until `done` answers true, asking every 20 ms; after 10 s the test
+/// fails with what it waited for (`what` is asked then, so it can show the
+/// state reached).
+pub async fn wait_until<F, Fut>(what: impl Fn() -> String, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "waited 10 s for {}", what());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A running in-process mock and clients for it.
 pub struct TestMock {
     pub mock: MockServer,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::helpers::{spawn_mock, unique_email};
+use crate::helpers::{spawn_mock, unique_email, wait_until};
 
 /// chromedriver on a free local port, stopped when dropped.
 struct Driver {
@@ -252,16 +252,12 @@ async fn a_refused_and_a_neglected_letter_read_true_in_the_mailbox_and_the_conso
     click_when_steady(&browser, "form[action$=\"/replay\"] button").await;
     // The form posts and the letters view loads again; the page was already that view, so
     // wait for the attempt itself (the post may reach the mock after the page is found).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let after = loop {
+    let attempts = || async {
         t.http.post(t.control("clock")).json(&json!({"advance": 0})).send().await.unwrap();
-        let after = t.plane.webhooks(Some(refused)).await.unwrap()[0]["attempts"].as_array().unwrap().len();
-        if after > before || std::time::Instant::now() > deadline {
-            break after;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        t.plane.webhooks(Some(refused)).await.unwrap()[0]["attempts"].as_array().unwrap().len()
     };
-    assert_eq!(after, before + 1, "the replay button made one more attempt");
+    wait_until(|| "the replay's attempt".into(), || async { attempts().await > before }).await;
+    assert_eq!(attempts().await, before + 1, "the replay button made one more attempt");
 
     browser.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);

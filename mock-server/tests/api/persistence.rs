@@ -9,7 +9,7 @@ use std::time::Duration;
 use ar24_client::{Call, Client, ControlPlane};
 use serde_json::Value;
 
-use crate::helpers::{Api, unique_email, user_form, with};
+use crate::helpers::{Api, unique_email, user_form, wait_until, with};
 
 /// The binary in plain mode on a state file, with the interval given.
 pub(crate) struct Running {
@@ -123,11 +123,7 @@ pub(crate) async fn wait_written(root: &str) {
         (progress["changes"].as_u64().unwrap(), progress["written"].as_u64().unwrap())
     };
     let (changes, _) = health().await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while health().await.1 < changes {
-        assert!(std::time::Instant::now() < deadline, "the state file did not follow within 10 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(|| format!("the state file to hold {changes} changes"), || async { health().await.1 >= changes }).await;
 }
 
 fn temp_file(name: &str) -> crate::helpers::TempPath {
