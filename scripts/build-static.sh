@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the release binaries exactly as the container image ships them:
-# statically linked (glibc with crt-static), LTO, one codegen unit, stripped.
+# statically linked (glibc with crt-static), fat LTO over sixteen codegen units, stripped.
 # CI runs this script and checks the mock it builds; docker/Dockerfile runs it too.
 # Prints the directory holding the binaries on its last line.
 #

@@ -161,23 +161,22 @@ async fn then_webhook(w: &mut Ar24World, status: String) {
     let receiver = receiver().await;
     let (timeout, every) = settle_timeout(w.target());
     let what = format!("a webhook call for letter {id} with new_state {status:?}");
+    // The call dates the event under the name the mail object gives that date.
+    let date_name = match status.as_str() {
+        "ev" => "ts_ev_date",
+        "ar" => "view_date",
+        "rf" => "refused_date",
+        "ng" => "negligence_date",
+        other => panic!("no webhook is expected for {other:?}"),
+    };
+    let dated = |call: &ar24_contract_tests::receiver::Call| {
+        field(call, date_name).is_some_and(|d| chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S").is_ok())
+    };
     let heard = poll_until(timeout, every, &what, || {
         let calls = receiver.calls_about(id);
         let status = status.clone();
         async move {
             let call = calls.iter().find(|c| field(c, "new_state") == Some(status.as_str()));
-            // The call dates the event under the name the mail object gives that date.
-            let date_name = match status.as_str() {
-                "ev" => "ts_ev_date",
-                "ar" => "view_date",
-                "rf" => "refused_date",
-                "ng" => "negligence_date",
-                other => panic!("no webhook is expected for {other:?}"),
-            };
-            let dated = |call: &ar24_contract_tests::receiver::Call| {
-                field(call, date_name)
-                    .is_some_and(|d| chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S").is_ok())
-            };
             match call {
                 Some(call) if !field(call, "proof_url").is_some_and(|u| u.starts_with("http")) => {
                     Err(format!("a call without a proof URL: {call:?}"))

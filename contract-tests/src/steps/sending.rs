@@ -270,15 +270,16 @@ async fn then_listed(w: &mut Ar24World, name: User) {
     }
 }
 
-/// Asks for `name`'s letters sorted `sort` and checks that the scenario's letters
-/// come in the order they were sent (`reversed`: the other way round).
-async fn check_letters_order(w: &mut Ar24World, name: &str, sort: &str, reversed: bool) {
+/// Asks for `name`'s letters `order` (`oldest` or `newest`) first and checks that
+/// the scenario's letters come in the order they were sent, or the reverse.
+async fn check_letters_order(w: &mut Ar24World, name: &str, order: &str) {
+    let sort = sort_param(order);
     let mut expected = w.letters_sent.clone();
     assert!(expected.len() >= 2, "the scenario sent at least two letters");
-    if reversed {
+    if order == "newest" {
         expected.reverse();
     }
-    let params = [("id_user", w.user(name).id().to_string()), ("sort", sort.to_owned())];
+    let params = [("id_user", w.user(name).id().to_string()), ("sort", sort.clone())];
     w.get("user/mail", &params).await;
     let letters = result(w).as_array().cloned().unwrap_or_else(|| panic!("a bare array of letters: {}", result(w)));
     let listed: Vec<u64> = letters.iter().filter_map(|l| l["id"].as_u64()).filter(|id| expected.contains(id)).collect();
@@ -287,12 +288,12 @@ async fn check_letters_order(w: &mut Ar24World, name: &str, sort: &str, reversed
 
 #[then(expr = "{user}'s letters, oldest first, come in the order they were sent")]
 async fn then_letters_oldest_first(w: &mut Ar24World, name: User) {
-    check_letters_order(w, &name.0, "ASC", false).await;
+    check_letters_order(w, &name.0, "oldest").await;
 }
 
 #[then(expr = "{user}'s letters, newest first, come in the reverse order they were sent")]
 async fn then_letters_newest_first(w: &mut Ar24World, name: User) {
-    check_letters_order(w, &name.0, "DESC", true).await;
+    check_letters_order(w, &name.0, "newest").await;
 }
 
 #[then(expr = "the letter's attachments include {string}")]
