@@ -2,13 +2,20 @@
 //! the window around the server's clock in which AR24 accepts it
 //! (ar24-protocol.md, "Authentication").
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use std::sync::LazyLock;
+
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{DateTime, LocalResult, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 
 use crate::slug::Slug;
 
 /// The one date format of the AR24 API.
 pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// [`FORMAT`] read once, not again at every date read or written.
+static ITEMS: LazyLock<Vec<Item<'static>>> =
+    LazyLock::new(|| StrftimeItems::new(FORMAT).parse().expect("FORMAT is a valid format"));
 
 /// Parses a `date` parameter as Paris local time.
 ///
@@ -19,7 +26,9 @@ pub fn parse_paris(text: &str) -> Result<DateTime<Utc>, Slug> {
     if text.len() != 19 {
         return Err(Slug::InvalidDate);
     }
-    let naive = NaiveDateTime::parse_from_str(text, FORMAT).map_err(|_| Slug::InvalidDate)?;
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, text, ITEMS.iter()).map_err(|_| Slug::InvalidDate)?;
+    let naive = parsed.to_naive_datetime_with_offset(0).map_err(|_| Slug::InvalidDate)?;
     match Paris.from_local_datetime(&naive) {
         LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Ok(at.with_timezone(&Utc)),
         LocalResult::None => Err(Slug::InvalidDate),
@@ -88,7 +97,7 @@ impl From<DateTime<Utc>> for ParisTime {
 
 impl std::fmt::Display for ParisTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.local().format(FORMAT))
+        write!(f, "{}", self.local().format_with_items(ITEMS.iter()))
     }
 }
 
@@ -100,11 +109,25 @@ impl serde::Serialize for ParisTime {
 
 impl<'de> serde::Deserialize<'de> for ParisTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        parse_paris(&text)
-            .or_else(|_| DateTime::parse_from_rfc3339(&text).map(|at| at.with_timezone(&Utc)))
-            .map(Self)
-            .map_err(|_| serde::de::Error::custom(format!("not a date as AR24 writes them: {text:?}")))
+        deserializer.deserialize_str(ParisTimeVisitor)
+    }
+}
+
+/// Reads the text where it lies (no copy of it).
+struct ParisTimeVisitor;
+
+impl serde::de::Visitor<'_> for ParisTimeVisitor {
+    type Value = ParisTime;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a date as AR24 writes them")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ParisTime, E> {
+        parse_paris(text)
+            .or_else(|_| DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc)))
+            .map(ParisTime)
+            .map_err(|_| E::custom(format!("not a date as AR24 writes them: {text:?}")))
     }
 }
 

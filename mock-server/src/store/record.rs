@@ -6,7 +6,8 @@
 //!
 //! A line is read by its `kind`: each aggregate's records are tried in turn,
 //! the first that knows the kind reads the value (users, by far the most
-//! numerous, first), so no list of kinds is written twice.
+//! numerous, first), so no list of kinds is written twice; the owner of each
+//! kind is remembered, so later lines of that kind go straight to it.
 
 use std::borrow::Cow;
 
@@ -75,23 +76,62 @@ impl<'de> Visitor<'de> for RecordVisitor {
         }
         let kind: Text<'de> = map.next_value()?;
         let kind = kind.0.as_ref();
-        let record = if let Some(r) = read_as(kind, &mut map)? {
-            Record::Accounts(r)
-        } else if let Some(r) = read_as(kind, &mut map)? {
-            Record::Mail(r)
-        } else if let Some(r) = read_as(kind, &mut map)? {
-            Record::Outbox(r)
-        } else if let Some(r) = read_as(kind, &mut map)? {
-            Record::Partners(r)
-        } else if let Some(r) = read_as(kind, &mut map)? {
-            Record::Meta(r)
-        } else {
+        let known =
+            OWNERS.with_borrow(|owners| owners.iter().find(|(name, _)| **name == *kind).map(|(_, owner)| *owner));
+        let record = match known {
+            Some(owner) => owner.read(kind, &mut map)?,
+            None => {
+                let mut found = None;
+                for owner in Owner::IN_TURN {
+                    if let Some(record) = owner.read(kind, &mut map)? {
+                        OWNERS.with_borrow_mut(|owners| owners.push((kind.into(), owner)));
+                        found = Some(record);
+                        break;
+                    }
+                }
+                found
+            }
+        };
+        let Some(record) = record else {
             return Err(A::Error::custom(format_args!("unknown record kind `{kind}`")));
         };
         while map.next_key::<IgnoredAny>()?.is_some() {
             map.next_value::<IgnoredAny>()?;
         }
         Ok(record)
+    }
+}
+
+/// The aggregate whose records hold a kind.
+#[derive(Debug, Clone, Copy)]
+enum Owner {
+    Accounts,
+    Mail,
+    Outbox,
+    Partners,
+    Meta,
+}
+
+thread_local! {
+    /// Each kind's owner, learnt the first time a thread reads it: trying each
+    /// aggregate in turn costs an error for each that does not know the kind.
+    static OWNERS: std::cell::RefCell<Vec<(Box<str>, Owner)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Owner {
+    /// The order a kind not yet learnt is tried in (users, by far the most numerous, first).
+    const IN_TURN: [Owner; 5] = [Owner::Accounts, Owner::Mail, Owner::Outbox, Owner::Partners, Owner::Meta];
+
+    /// The rest of the line as this aggregate's record of `kind`; `None`,
+    /// the line untouched, when it has no such kind.
+    fn read<'de, A: MapAccess<'de>>(self, kind: &str, map: &mut A) -> Result<Option<Record>, A::Error> {
+        Ok(match self {
+            Owner::Accounts => read_as(kind, map)?.map(Record::Accounts),
+            Owner::Mail => read_as(kind, map)?.map(Record::Mail),
+            Owner::Outbox => read_as(kind, map)?.map(Record::Outbox),
+            Owner::Partners => read_as(kind, map)?.map(Record::Partners),
+            Owner::Meta => read_as(kind, map)?.map(Record::Meta),
+        })
     }
 }
 
@@ -255,6 +295,45 @@ impl Replay {
     }
 }
 
+/// The records of one kind of thing as they came, each naming its key
+/// (`None`: the thing is gone); what each thing became is worked out once at
+/// the end, by a stable sort on the keys. A rewrite writes things in key
+/// order, which makes that sort one pass.
+#[derive(Debug)]
+pub struct Latest<K, T>(Vec<(K, Option<T>)>);
+
+impl<K, T> Default for Latest<K, T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<K: Ord, T> Latest<K, T> {
+    /// `key` is now `value`.
+    pub fn put(&mut self, key: K, value: T) {
+        self.0.push((key, Some(value)));
+    }
+
+    /// `key` is gone.
+    pub fn remove(&mut self, key: K) {
+        self.0.push((key, None));
+    }
+
+    /// What each key became (its last record), in key order; gone ones left out.
+    pub fn finish(self) -> Vec<T> {
+        let mut records = self.0;
+        // Stable: a key's records stay in the order they came.
+        records.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let mut records = records.into_iter().peekable();
+        let mut latest = Vec::with_capacity(records.len());
+        while let Some((key, value)) = records.next() {
+            let replaced = records.peek().is_some_and(|(next, _)| *next == key);
+            latest.extend(value.filter(|_| !replaced));
+        }
+        latest
+    }
+}
+
 /// A user record, for tests that write logs by hand.
 #[cfg(test)]
 pub fn user(user: std::sync::Arc<super::user::User>) -> Record {
@@ -293,6 +372,19 @@ mod tests {
         assert!(err(r#"{"kind":"user_gone","id":7}"#).contains("followed by its value"));
         assert!(err(r#"[7]"#).contains("a record: {\"kind\""), "{}", err("[7]"));
         assert!(err(r#"{"kind":7,"value":7}"#).contains("expected a string"), "{}", err(r#"{"kind":7}"#));
+    }
+
+    #[test]
+    fn the_last_record_of_each_key_wins_in_key_order_and_gone_keys_are_left_out() {
+        let mut latest = Latest::default();
+        latest.put(3, "c");
+        latest.put(1, "a");
+        latest.put(2, "b");
+        latest.put(1, "a again");
+        latest.remove(2);
+        latest.remove(4);
+        latest.put(4, "d after it was gone");
+        assert_eq!(latest.finish(), ["a again", "c", "d after it was gone"]);
     }
 
     #[test]

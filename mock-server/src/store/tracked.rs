@@ -125,7 +125,10 @@ impl<K: Hash + Eq> Marks<K> {
 
     /// Takes the marks made so far.
     pub fn take(&self) -> Taken<K> {
-        let keys = std::mem::take(&mut *self.keys());
+        // The next set starts as large as the last one was: growing it would
+        // rehash every key while each write that marks waits.
+        let room = HashSet::with_capacity(self.keys().len());
+        let keys = std::mem::replace(&mut *self.keys(), room);
         if self.everything.swap(false, Ordering::SeqCst) { Taken::Everything } else { Taken::Keys(keys) }
     }
 }

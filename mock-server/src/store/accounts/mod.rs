@@ -332,9 +332,7 @@ impl Gathered {
 /// Accounts rebuilt from records, applied in order.
 #[derive(Debug, Default)]
 pub struct Replay {
-    /// Each user record as it came (`None`: the user was removed), sorted at
-    /// the end; a rewrite writes users in id order, which makes that one pass.
-    users: Vec<(u64, Option<Arc<User>>)>,
+    users: super::record::Latest<u64, Arc<User>>,
     seen: BTreeMap<String, HashSet<u64, Hasher>>,
 }
 
@@ -342,8 +340,8 @@ impl Replay {
     /// Applies one record: each replaces what it names.
     pub fn apply(&mut self, record: Record) {
         match record {
-            Record::User(user) => self.users.push((user.id, Some(user))),
-            Record::UserGone(id) => self.users.push((id, None)),
+            Record::User(user) => self.users.put(user.id, user),
+            Record::UserGone(id) => self.users.remove(id),
             Record::Seen(token, id, true) => _ = self.seen.entry(token).or_default().insert(id),
             Record::SeesAll(token, ids) => self.seen.entry(token).or_default().extend(ids),
             Record::Seen(token, id, false) => _ = self.seen.get_mut(&token).map(|ids| ids.remove(&id)),
@@ -353,17 +351,7 @@ impl Replay {
     /// Its part of the state document.
     pub fn finish(self, counters: &Counters, snapshot: &mut Snapshot) {
         snapshot.next_user_id = counters.user;
-        // A stable sort on the ids alone: an id's records stay in the order of
-        // the file, and the last one is what the user became.
-        let mut records = self.users;
-        records.sort_by_key(|(id, _)| *id);
-        let mut records = records.into_iter().peekable();
-        let mut users = Vec::with_capacity(records.len());
-        while let Some((id, user)) = records.next() {
-            let replaced = records.peek().is_some_and(|(next, _)| *next == id);
-            users.extend(user.filter(|_| !replaced));
-        }
-        snapshot.users = users;
+        snapshot.users = self.users.finish();
         snapshot.visible = self
             .seen
             .into_iter()

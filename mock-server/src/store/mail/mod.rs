@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts::{Everything, Forgotten};
 use super::clock::Clock;
-use super::record::Counters;
+use super::record::{Counters, Latest};
 use super::snapshot::Snapshot;
 use super::tracked::{Changes, TrackedLog, TrackedMap};
 use super::{Order, partner::Partner};
@@ -144,15 +144,21 @@ impl Mail {
     fn rebuild_index(&self) {
         let timings = self.timings();
         let mut index = Index::default();
-        for letter in self.letters.iter() {
-            index.letters.insert(letter.id);
-            index.letters_by_sender.add(letter.sender, letter.id);
-            index.letters_by_partner.add(letter.partner.clone(), letter.id);
-            index.reschedule(Scheduled::Letter(letter.id), None, letter.due_at(&timings));
+        // Filed in id order (the maps hold them in no order): each set then grows at its end.
+        let mut letters: Vec<_> =
+            self.letters.iter().map(|l| (l.id, l.sender, l.partner.clone(), l.due_at(&timings))).collect();
+        letters.sort_unstable_by_key(|(id, ..)| *id);
+        for (id, sender, partner, due) in letters {
+            index.letters.insert(id);
+            index.letters_by_sender.add(sender, id);
+            index.letters_by_partner.add(partner, id);
+            index.reschedule(Scheduled::Letter(id), None, due);
         }
-        for upload in self.attachments.iter() {
-            index.uploads_by_user.add(upload.user_id, upload.id);
-            index.uploads_by_content.add(upload.sha1.clone(), upload.id);
+        let mut uploads: Vec<_> = self.attachments.iter().map(|a| (a.id, a.user_id, a.sha1.clone())).collect();
+        uploads.sort_unstable_by_key(|(id, ..)| *id);
+        for (id, user, sha1) in uploads {
+            index.uploads_by_user.add(user, id);
+            index.uploads_by_content.add(sha1, id);
         }
         for charge in self.charges.lock().iter() {
             index.charges_by_user.add(charge.user, charge.id);
@@ -721,10 +727,10 @@ impl Gathered {
 #[derive(Debug, Default)]
 pub struct Replay {
     contents: BTreeMap<String, String>,
-    attachments: BTreeMap<u64, Attachment>,
-    letters: BTreeMap<u64, Box<Letter>>,
-    charges: BTreeMap<u64, Charge>,
-    deliveries: BTreeMap<u64, Delivery>,
+    attachments: Latest<u64, Attachment>,
+    letters: Latest<u64, Box<Letter>>,
+    charges: Latest<u64, Charge>,
+    deliveries: Latest<u64, Delivery>,
 }
 
 impl Replay {
@@ -733,14 +739,14 @@ impl Replay {
         match record {
             Record::Content(sha1, data) => _ = self.contents.insert(sha1, data),
             Record::ContentGone(sha1) => _ = self.contents.remove(&sha1),
-            Record::Attachment(attachment) => _ = self.attachments.insert(attachment.id, *attachment),
-            Record::AttachmentGone(id) => _ = self.attachments.remove(&id),
-            Record::Letter(letter) => _ = self.letters.insert(letter.id, letter),
-            Record::LetterGone(id) => _ = self.letters.remove(&id),
-            Record::Charge(charge) => _ = self.charges.insert(charge.id, *charge),
-            Record::ChargeGone(id) => _ = self.charges.remove(&id),
-            Record::Delivery(delivery) => _ = self.deliveries.insert(delivery.id, *delivery),
-            Record::DeliveryGone(id) => _ = self.deliveries.remove(&id),
+            Record::Attachment(attachment) => self.attachments.put(attachment.id, *attachment),
+            Record::AttachmentGone(id) => self.attachments.remove(id),
+            Record::Letter(letter) => self.letters.put(letter.id, letter),
+            Record::LetterGone(id) => self.letters.remove(id),
+            Record::Charge(charge) => self.charges.put(charge.id, *charge),
+            Record::ChargeGone(id) => self.charges.remove(id),
+            Record::Delivery(delivery) => self.deliveries.put(delivery.id, *delivery),
+            Record::DeliveryGone(id) => self.deliveries.remove(id),
         }
     }
 
@@ -751,10 +757,10 @@ impl Replay {
         snapshot.next_charge_id = counters.charge;
         snapshot.next_delivery_id = counters.delivery;
         snapshot.contents = self.contents;
-        snapshot.attachments = self.attachments.into_values().collect();
-        snapshot.letters = self.letters.into_values().collect();
-        snapshot.charges = self.charges.into_values().collect();
-        snapshot.webhooks = self.deliveries.into_values().collect();
+        snapshot.attachments = self.attachments.finish();
+        snapshot.letters = self.letters.finish();
+        snapshot.charges = self.charges.finish();
+        snapshot.webhooks = self.deliveries.finish();
     }
 }
 

@@ -7,7 +7,7 @@
 
 pub mod email;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -19,7 +19,7 @@ pub use email::{Email, Link, LinkId, LinkKind, Partnership};
 
 use super::accounts::{Everything, Forgotten};
 use super::clock::Clock;
-use super::record::Counters;
+use super::record::{Counters, Latest};
 use super::snapshot::Snapshot;
 use super::tracked::{Changes, TrackedLog, TrackedMap};
 use crate::protocol::date::ParisTime;
@@ -261,26 +261,26 @@ pub enum Record {
 /// The outbox rebuilt from records, applied in order.
 #[derive(Debug, Default)]
 pub struct Replay {
-    links: BTreeMap<LinkId, Link>,
-    emails: BTreeMap<u64, Email>,
+    links: Latest<LinkId, Link>,
+    emails: Latest<u64, Email>,
 }
 
 impl Replay {
     /// Applies one record: each replaces what it names.
     pub fn apply(&mut self, record: Record) {
         match record {
-            Record::Link(link) => _ = self.links.insert(link.id, *link),
-            Record::LinkGone(id) => _ = self.links.remove(&id),
-            Record::Email(email) => _ = self.emails.insert(email.id, *email),
-            Record::EmailGone(id) => _ = self.emails.remove(&id),
+            Record::Link(link) => self.links.put(link.id, *link),
+            Record::LinkGone(id) => self.links.remove(id),
+            Record::Email(email) => self.emails.put(email.id, *email),
+            Record::EmailGone(id) => self.emails.remove(id),
         }
     }
 
     /// Its part of the state document.
     pub fn finish(self, counters: &Counters, snapshot: &mut Snapshot) {
         snapshot.next_email_id = counters.email;
-        snapshot.emails = self.emails.into_values().collect();
-        snapshot.links = self.links.into_values().collect();
+        snapshot.emails = self.emails.finish();
+        snapshot.links = self.links.finish();
     }
 }
 
