@@ -56,6 +56,36 @@ Feature: A registered letter's life
     Then the letter is now "ng"
     And it was neglected 15 days to the second after its recipient was notified
 
+  @serial @needs_business_clock @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A recipient who does not answer is reminded every 2 to 3 days until the letter is neglected
+    # "Une relance de notification est envoyée tous les 2 à 3 jours" (AR24, on negligence).
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    Then the letter reaches "ev"
+    When 1 days pass without an answer
+    Then Bob has received 1 email
+    When 2 days pass without an answer
+    Then Bob has received 2 emails
+    When 11 days pass without an answer
+    Then Bob has received between 5 and 8 emails
+    And the letter is still "ev"
+
+  @serial @needs_business_clock @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A webhook that does not answer 200 is called again every 15 minutes, 48 times
+    # "nous effectuerons un nouvel envoi de la requête toutes les 15 minutes jusqu'à un maximum de 48 tentatives"
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob asking AR24 to call our webhook, which answers 500
+    Then the letter reaches "ev"
+    And our webhook has heard that the letter is "ev" 1 time
+    When 11 hours pass without an answer
+    Then our webhook has heard that the letter is "ev" 45 times
+    When 2 hours pass without an answer
+    Then our webhook has heard that the letter is "ev" 49 times
+
   @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
   Scenario: Our webhook hears that the recipient was notified
     Given AR24 bills us for our users' usage

@@ -37,6 +37,17 @@ Feature: Sending registered letters
     Then the answer is a registered letter from Alice to Bob
     And Alice's letters include it
     And the letter's attachments include "mise-en-demeure.pdf"
+    And the letter's attachment "mise-en-demeure.pdf" downloads as it was uploaded, under its name
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A letter gives each attachment's size in bytes and as people read it
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And we uploaded the file "annexe.pdf" of 1234567 bytes for Alice
+    When Alice sends a registered letter to Bob with the attachment "annexe.pdf"
+    Then the call succeeds
+    And the letter gives the size of "annexe.pdf" in bytes and as people read it
 
   @needs_cgu_preaccepted @needs_global_billing
   Scenario: A letter's fingerprint covers its content and its attachments

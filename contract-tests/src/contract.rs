@@ -20,7 +20,8 @@ pub enum Kind {
     Date,
     /// One of these strings.
     OneOf(&'static [&'static str]),
-    /// A number (integer or decimal).
+    /// A number, written as an integer when it is whole (AR24's example
+    /// writes `"price_ht":0`), as a decimal otherwise.
     Number,
     /// A date, or `null` before it happens.
     OptionalDate,
@@ -149,7 +150,7 @@ fn check(kind: Kind, value: &Value) -> Result<(), String> {
         (Kind::Flag, _) => return flag(Some(value)).map(drop),
         (Kind::Date, Value::String(s)) => is_date(s),
         (Kind::OneOf(allowed), Value::String(s)) => allowed.contains(&s.as_str()),
-        (Kind::Number, Value::Number(_)) => true,
+        (Kind::Number, Value::Number(n)) => n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|x| x.fract() != 0.0),
         (Kind::OptionalDate, Value::Null) => true,
         (Kind::OptionalDate, Value::String(s)) => is_date(s),
         (Kind::List, Value::Array(_)) => true,
@@ -250,6 +251,10 @@ mod tests {
         mail["price_ht"] = json!("0");
         mail["attachments"] = json!({});
         assert_eq!(mail_object_problems(&mail).len(), 3, "{:?}", mail_object_problems(&mail));
+        mail["price_ht"] = json!(3.49);
+        assert_eq!(mail_object_problems(&mail).len(), 2, "a decimal price is a number");
+        mail["price_ht"] = json!(0.0);
+        assert_eq!(mail_object_problems(&mail).len(), 3, "a whole price is written as an integer");
     }
 
     #[test]

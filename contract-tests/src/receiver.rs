@@ -1,6 +1,6 @@
 //! The suite's webhook receiver: records every form AR24 posts and answers
-//! HTTP 200. One per run, shared by the scenarios, each of which looks for
-//! the calls about its own letter (`id_mail`).
+//! HTTP 200 (500 at its failing URL). One per run, shared by the scenarios,
+//! each of which looks for the calls about its own letter (`id_mail`).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -31,6 +31,11 @@ impl Receiver {
         Ok(Self { url, calls })
     }
 
+    /// A URL whose calls are recorded too, but answered 500.
+    pub fn failing_url(&self) -> String {
+        format!("{}{}answer=500", self.url, if self.url.contains('?') { '&' } else { '?' })
+    }
+
     /// The calls about letter `id`, oldest first.
     pub fn calls_about(&self, id: u64) -> Vec<Call> {
         let calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
@@ -39,10 +44,11 @@ impl Receiver {
     }
 }
 
-async fn record(State(calls): State<Arc<Mutex<Vec<Call>>>>, body: String) -> StatusCode {
+async fn record(State(calls): State<Arc<Mutex<Vec<Call>>>>, uri: axum::http::Uri, body: String) -> StatusCode {
     let fields: Call = serde_urlencoded::from_str(&body).unwrap_or_default();
     calls.lock().unwrap_or_else(PoisonError::into_inner).push(fields);
-    StatusCode::OK
+    let failing = uri.query().is_some_and(|q| q.split('&').any(|pair| pair == "answer=500"));
+    if failing { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
 }
 
 /// The value of `name` in `call`.

@@ -43,6 +43,17 @@ async fn wait_for_status(w: &Ar24World, status: &str) {
 #[when(expr = "{user} sends a registered letter to {user} asking AR24 to call our webhook")]
 async fn when_send_with_webhook(w: &mut Ar24World, from: User, to: User) {
     let url = receiver().await.url.clone();
+    send_with_webhook(w, &from.0, &to.0, url).await;
+}
+
+#[when(expr = "{user} sends a registered letter to {user} asking AR24 to call our webhook, which answers 500")]
+async fn when_send_with_failing_webhook(w: &mut Ar24World, from: User, to: User) {
+    let url = receiver().await.failing_url();
+    send_with_webhook(w, &from.0, &to.0, url).await;
+}
+
+async fn send_with_webhook(w: &mut Ar24World, from: &str, to: &str, url: String) {
+    let (from, to) = (User(from.to_owned()), User(to.to_owned()));
     let recipient = w.user_entry(&to.0).email.clone();
     let form: Vec<(String, String)> = [
         ("id_user", w.user(&from.0).id().to_string()),
@@ -132,6 +143,11 @@ async fn when_days_pass(w: &mut Ar24World, days: u32) {
     control.advance_clock(&json!(1)).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+#[when(expr = "{int} hours pass without an answer")]
+async fn when_hours_pass(w: &mut Ar24World, hours: u32) {
+    w.control().advance_clock(&json!(format!("{hours}h"))).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
 #[when(expr = "{int} seconds pass without an answer")]
 async fn when_seconds_pass(w: &mut Ar24World, seconds: u32) {
     w.control().advance_clock(&json!(seconds)).await.unwrap_or_else(|e| panic!("{e}"));
@@ -153,6 +169,25 @@ async fn then_neglected_on_time(w: &mut Ar24World) {
             .unwrap_or_else(|e| panic!("{field} {text}: {e}"))
     };
     assert_eq!(date("negligence_date") - date("ts_ev_date"), chrono::TimeDelta::days(15), "{mail}");
+}
+
+/// AR24: "nous effectuerons un nouvel envoi de la requête toutes les 15
+/// minutes jusqu'à un maximum de 48 tentatives" (the first call, then 48).
+#[then(expr = "our webhook has heard that the letter is {string} {int} time(s)")]
+async fn then_webhook_times(w: &mut Ar24World, status: String, times: usize) {
+    let id = letter_id(w);
+    let receiver = receiver().await;
+    let (timeout, every) = settle_timeout(w.target());
+    let heard = || {
+        let calls = receiver.calls_about(id);
+        calls.iter().filter(|call| field(call, "new_state") == Some(status.as_str())).count()
+    };
+    let what = format!("{times} webhook calls for letter {id} with new_state {status:?}");
+    let check = || {
+        let count = heard();
+        std::future::ready(if count == times { Ok(()) } else { Err(format!("{count} calls")) })
+    };
+    poll_until(timeout, every, &what, check).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[then(expr = "our webhook hears that the letter is {string}")]

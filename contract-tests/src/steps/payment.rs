@@ -72,6 +72,15 @@ async fn then_no_own_payment(w: &mut Ar24World, name: User) {
     assert!(!w.flag_of(&name, "payment_active").await, "{name}'s payment_active is on");
 }
 
+#[then(expr = "{user} has received between {int} and {int} emails")]
+async fn then_emails_between(w: &mut Ar24World, name: User, least: usize, most: usize) {
+    let User(name) = name;
+    let email = w.user(&name).email.clone();
+    let received = w.control().emails(Some(&email), None).await.unwrap_or_else(|e| panic!("{e}"));
+    let subjects: Vec<&str> = received.iter().map(|e| e.subject.as_str()).collect();
+    assert!((least..=most).contains(&received.len()), "emails sent to {name}: {subjects:?}");
+}
+
 #[then(expr = "{user} has received {int} email(s)")]
 async fn then_emails_received(w: &mut Ar24World, name: User, count: usize) {
     let User(name) = name;

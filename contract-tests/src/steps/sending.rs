@@ -86,6 +86,18 @@ async fn when_upload(w: &mut Ar24World, file: String, name: User) {
     }
 }
 
+#[given(expr = "we uploaded the file {string} of {int} bytes for {user}")]
+async fn given_upload_sized(w: &mut Ar24World, file: String, size: usize, name: User) {
+    let User(name) = name;
+    let mut bytes = file_bytes(w, &file);
+    bytes.resize(size.max(bytes.len()), b' ');
+    let call = Call::post("attachment").param("id_user", w.user(&name).id()).file("file", &file, bytes.clone());
+    let answer = w.send(call).await;
+    let id = answer.result().and_then(|r| r["file_id"].as_u64());
+    let id = id.unwrap_or_else(|| panic!("uploading {file} ({size} bytes): {}", answer.outcome()));
+    w.files.insert(file, (id, bytes));
+}
+
 #[when(expr = "we upload the empty file {string} for {user}")]
 async fn when_upload_empty(w: &mut Ar24World, file: String, name: User) {
     let User(name) = name;
@@ -303,6 +315,50 @@ async fn then_letter_attachments(w: &mut Ar24World, file: String) {
     w.get("attachment", &[("id", letter.to_string())]).await;
     let items = result(w)["attachments"].as_array().cloned().unwrap_or_else(|| panic!("a list: {}", result(w)));
     assert!(items.iter().any(|a| a["id_api_attachment"].as_u64() == Some(id)), "{file} in {items:?}");
+}
+
+/// The bytes uploaded as `file`, and its entry in the letter's `attachments_details` (read again).
+async fn attachment_details(w: &mut Ar24World, file: &str) -> (Vec<u8>, Value) {
+    let (_, uploaded) = w.files.get(file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
+    let letter = letter_id(w);
+    w.get("mail", &[("id", letter.to_string())]).await;
+    let details = result(w)["attachments_details"].as_array().cloned().unwrap_or_default();
+    let item = details.iter().find(|a| a["name"] == file).cloned();
+    (uploaded, item.unwrap_or_else(|| panic!("{file} in the letter's attachments_details: {details:?}")))
+}
+
+#[then(expr = "the letter's attachment {string} downloads as it was uploaded, under its name")]
+async fn then_attachment_downloads(w: &mut Ar24World, file: String) {
+    let (uploaded, item) = attachment_details(w, &file).await;
+    let url = item["download_url"].as_str().unwrap_or_else(|| panic!("a download_url: {item}"));
+    let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("downloading {url}: {e}"));
+    assert_eq!(response.status().as_u16(), 200, "{url}");
+    let disposition = response.headers().get("content-disposition").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bytes = response.bytes().await.unwrap_or_default();
+    assert!(bytes[..] == uploaded[..], "{url} gives the {} bytes uploaded, not {} others", uploaded.len(), bytes.len());
+    let disposition = disposition.unwrap_or_default();
+    assert!(disposition.contains(&file), "{url} is named {file}: Content-Disposition {disposition:?}");
+}
+
+/// AR24's example writes 8 515 845 bytes as `8.5 Mb`: decimal units, one
+/// decimal, the largest unit that keeps the number at 1 or more.
+#[then(expr = "the letter gives the size of {string} in bytes and as people read it")]
+async fn then_attachment_sizes(w: &mut Ar24World, file: String) {
+    let (uploaded, item) = attachment_details(w, &file).await;
+    assert_eq!(item["file_size"].as_u64(), Some(uploaded.len() as u64), "file_size in bytes: {item}");
+    let human = item["human_file_size"].as_str().unwrap_or_else(|| panic!("a human_file_size: {item}"));
+    let (number, unit) = human.split_once(' ').unwrap_or_else(|| panic!("{human:?} is a number and a unit"));
+    let number: f64 = number.parse().unwrap_or_else(|_| panic!("{human:?} starts with a number"));
+    let scale = match unit {
+        "b" => 1.0,
+        "Kb" => 1e3,
+        "Mb" => 1e6,
+        "Gb" => 1e9,
+        other => panic!("{human:?}: {other:?} is not a unit AR24 writes"),
+    };
+    let exact = uploaded.len() as f64 / scale;
+    assert!((1.0..1000.0).contains(&number), "{human:?} is in the largest unit that keeps it at 1 or more");
+    assert!((number - exact).abs() <= 0.05, "{human:?} is {} bytes to a tenth of its unit", uploaded.len());
 }
 
 #[when(expr = "we order {user}'s identity check, paid by {user}")]
