@@ -86,6 +86,17 @@ Feature: A registered letter's life
     When 2 hours pass without an answer
     Then our webhook has heard that the letter is "ev" 49 times
 
+  @mock_only @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A notification that bounces leaves the letter undelivered, dated, with its proof
+    # Only the mock can make a recipient's mail server refuse the notification.
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And the mock makes the notification of the letter bounce
+    Then the letter is now "bc"
+    And its proof of bounce downloads as a PDF
+
   @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
   Scenario: Our webhook hears that the recipient was notified
     Given AR24 bills us for our users' usage

@@ -250,3 +250,17 @@ Feature: Sending registered letters
     When the mock's state is saved and loaded again
     Then Alice's letters include it
     And the mock lists the letter among Alice's
+
+  @mock_only @needs_cgu_preaccepted @needs_global_billing
+  Scenario: Resetting a partner on the mock forgets its letters and charges, and no other partner's
+    # What a partner's test suite does between tests: POST /_mock/reset/{token}.
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And we uploaded the file "facture.pdf" for Alice
+    And another partner's user Carol has sent a registered letter to Bob with the attachment "contrat.pdf"
+    When Alice sends a registered letter to Bob with the attachment "facture.pdf"
+    Then the call succeeds
+    When the mock forgets everything of ours
+    Then the mock holds no letter or charge of ours
+    And the other partner's letter, its attachment and its charge are still there

@@ -85,7 +85,8 @@ fn proof_field(which: &str) -> &'static str {
         "receipt" => "proof_ar_url",
         "refusal" => "proof_rf_url",
         "negligence" => "proof_ng_url",
-        other => panic!("no proof is called {other:?}: sending, receipt, refusal or negligence"),
+        "bounce" => "proof_bc_url",
+        other => panic!("no proof is called {other:?}: sending, receipt, refusal, negligence or bounce"),
     }
 }
 

@@ -388,6 +388,66 @@ async fn then_mock_lists(w: &mut Ar24World, name: User) {
     assert!(again.iter().any(|l| l["id"].as_u64() == Some(id)), "letter {id} with {filter:?}: {again:?}");
 }
 
+#[given(expr = "another partner's user {user} has sent a registered letter to {user} with the attachment {string}")]
+async fn given_others_letter(w: &mut Ar24World, sender: User, to: User, file: String) {
+    let other = w.another_sending_partner().await;
+    let form = set(set(w.user_form(&sender.0), "confirmed", "1"), "cgu", "1");
+    w.create_user_as(&other, &sender.0, &form).await;
+    let user = w.user(&sender.0).id();
+    let upload = Call::post("attachment").param("id_user", user).file("file", &file, file_bytes(w, &file));
+    let answer = w.answered(other.send(&upload).await).clone();
+    let upload = answer.result().and_then(|r| r["file_id"].as_u64());
+    let upload = upload.unwrap_or_else(|| panic!("the other partner uploading {file}: {}", answer.outcome()));
+    let form = set(letter(w, &sender.0, &to.0), "attachment[0]", &upload.to_string());
+    let params: Vec<(&str, String)> = form.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let answer = w.answered(other.post("mail", &params).await).clone();
+    let id = answer.result().and_then(|r| r["id"].as_u64());
+    let id = id.unwrap_or_else(|| panic!("the other partner sending a letter: {}", answer.outcome()));
+    w.others_letter = Some((other, user, id));
+}
+
+#[when("the mock forgets everything of ours")]
+async fn when_forget_ours(w: &mut Ar24World) {
+    let token = w.us.client().token().to_owned();
+    w.control().reset_partner(&token).await.unwrap_or_else(|e| panic!("resetting our partner: {e}"));
+}
+
+#[then("the mock holds no letter or charge of ours")]
+async fn then_nothing_of_ours(w: &mut Ar24World) {
+    let token = w.us.client().token().to_owned();
+    let filter = [("token", token.as_str())];
+    let letters = w.control().letters(&filter).await.unwrap_or_else(|e| panic!("the mock's letters: {e}"));
+    assert!(letters.is_empty(), "our letters are forgotten: {letters:?}");
+    let charges = w.control().charges(&filter).await.unwrap_or_else(|e| panic!("the mock's charges: {e}"));
+    assert!(charges.is_empty(), "our charges are forgotten: {charges:?}");
+}
+
+#[then("the other partner's letter, its attachment and its charge are still there")]
+async fn then_others_kept(w: &mut Ar24World) {
+    let (other, user, id) = w.others_letter.clone().expect("another partner's letter was sent");
+    let token = other.client().token().to_owned();
+    let letters = w.control().letters(&[("token", &token)]).await.unwrap_or_else(|e| panic!("the mock's letters: {e}"));
+    assert!(letters.iter().any(|l| l["id"].as_u64() == Some(id)), "letter {id} among {letters:?}");
+    let charges = w.control().charges(&[("token", &token)]).await.unwrap_or_else(|e| panic!("the mock's charges: {e}"));
+    assert!(charges.iter().any(|c| c["letter"].as_u64() == Some(id)), "letter {id}'s charge among {charges:?}");
+    let mail = w.answered(other.get("mail", &[("id", id.to_string())]).await).clone();
+    let mail =
+        mail.result().cloned().unwrap_or_else(|| panic!("the other partner reads letter {id}: {}", mail.outcome()));
+    let uploads = w.answered(other.get("user/attachment", &[("id_user", user.to_string())]).await).clone();
+    let listed = uploads.result().and_then(|r| r["attachments"].as_array()).map_or(0, Vec::len);
+    assert_eq!(listed, 1, "the other partner's upload is still listed: {}", uploads.outcome());
+    let url =
+        mail["attachments_details"][0]["download_url"].as_str().unwrap_or_else(|| panic!("a download_url: {mail}"));
+    let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("downloading {url}: {e}"));
+    assert_eq!(response.status().as_u16(), 200, "the other partner's attachment still downloads: {url}");
+}
+
+#[when("the mock makes the notification of the letter bounce")]
+async fn when_bounce(w: &mut Ar24World) {
+    let id = letter_id(w);
+    w.control().act_on_letter(id, "bounce").await.unwrap_or_else(|e| panic!("bouncing letter {id}: {e}"));
+}
+
 #[given(expr = "{user}'s identity was verified")]
 async fn given_identity(w: &mut Ar24World, name: User) {
     let User(name) = name;

@@ -95,6 +95,8 @@ pub struct Ar24World {
     pub otp_hash: Option<String>,
     /// The last one-time code used.
     pub otp_code: Option<String>,
+    /// A letter another partner's user sent: that partner, the user and the letter.
+    pub others_letter: Option<(RecordingClient, u64, u64)>,
 }
 
 /// How long a letter's change may take to show: on a mock at once (a few
@@ -144,6 +146,7 @@ impl Ar24World {
             sent: Vec::new(),
             otp_hash: None,
             otp_code: None,
+            others_letter: None,
         }
     }
 
@@ -207,6 +210,13 @@ impl Ar24World {
             "this step needs a token with {setting:?}, and {variable} does not declare it for the sandbox token: \
              tag the scenario so that it is skipped, or set {variable}=1 if the token has it"
         );
+    }
+
+    /// A new partner of the mock that bills itself for its users' usage and
+    /// has their CGU pre-accepted, so that its users can send at once.
+    pub async fn another_sending_partner(&self) -> RecordingClient {
+        let credentials = mock_partner(self.control(), &[Setting::GlobalBilling, Setting::CguPreaccepted]).await;
+        client(self.target(), &credentials).recording(self.recorder.clone(), "another partner")
     }
 
     /// Another partner's client.
