@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use serde::{Deserialize, Serialize};
 
-pub use email::{Email, Link, LinkId, LinkKind, Partnership};
+pub use email::{Email, EmailRow, Link, LinkId, LinkKind, Partnership};
 
 use super::accounts::{Everything, Forgotten};
 use super::clock::Clock;
@@ -254,8 +254,14 @@ impl Outbox {
 pub enum Record {
     Link(Box<Link>),
     LinkGone(#[serde(with = "uuid::serde::simple")] LinkId),
+    /// Written as an [`EmailRow`]; read from a row or, as older logs wrote it, by field names.
+    #[serde(serialize_with = "email_as_row")]
     Email(Box<Email>),
     EmailGone(u64),
+}
+
+fn email_as_row<S: serde::Serializer>(email: &Email, serializer: S) -> Result<S::Ok, S::Error> {
+    EmailRow(email).serialize(serializer)
 }
 
 /// The outbox rebuilt from records, applied in order.
