@@ -43,7 +43,7 @@ use crate::protocol::params::FilePart;
 use attachment::Attachment;
 use charges::{Charge, ChargeKind, Payer};
 use index::{Index, Scheduled};
-use letter::{Letter, LetterStatus, MailView, SenderCard};
+use letter::{Letter, LetterRow, LetterStatus, MailView, SenderCard};
 use lifecycle::{Event, Refused, Timings};
 use webhook::{Attempt, Delivery, DeliveryState};
 
@@ -692,12 +692,18 @@ pub enum Record {
     ContentGone(String),
     Attachment(Box<Attachment>),
     AttachmentGone(u64),
+    /// Written as a [`LetterRow`]; read from a row or, as older logs wrote it, by field names.
+    #[serde(serialize_with = "letter_as_row")]
     Letter(Box<Letter>),
     LetterGone(u64),
     Charge(Box<Charge>),
     ChargeGone(u64),
     Delivery(Box<Delivery>),
     DeliveryGone(u64),
+}
+
+fn letter_as_row<S: serde::Serializer>(letter: &Letter, serializer: S) -> Result<S::Ok, S::Error> {
+    LetterRow(letter).serialize(serializer)
 }
 
 /// Mail as [`Mail::gather`] took it, to be written record by record.
@@ -787,6 +793,26 @@ mod tests {
             "bounced_date": null, "recipient_link": "134c3be72c4e446fa8433b65f1b95e4d", "reminders": 0
         }))
         .expect("a letter as the state document writes it")
+    }
+
+    #[test]
+    fn the_log_writes_a_letter_as_a_row_and_reads_it_back_the_same() {
+        let mut letter = letter(7, 3, "Paris");
+        letter.refused_by = Some("Marie Dupont".into());
+        letter.reminders = 2;
+        let named = serde_json::to_value(&letter).unwrap();
+        let line = serde_json::to_string(&Record::Letter(letter)).unwrap();
+        assert!(
+            line.starts_with(r#"{"kind":"letter","value":[7,"card-test-token",3,"ev",false,["Mark Bench""#),
+            "{line}"
+        );
+        assert!(line.len() < named.to_string().len() * 2 / 3, "a row is shorter: {line}");
+        let Record::Letter(back) = serde_json::from_str(&line).unwrap() else { panic!("a letter: {line}") };
+        assert_eq!(serde_json::to_value(&back).unwrap(), named);
+        // As older logs wrote it, by field names.
+        let older = format!(r#"{{"kind":"letter","value":{named}}}"#);
+        let Record::Letter(back) = serde_json::from_str(&older).unwrap() else { panic!("a letter: {older}") };
+        assert_eq!(serde_json::to_value(&back).unwrap(), named);
     }
 
     fn card(mail: &Mail, id: u64) -> Arc<SenderCard> {
