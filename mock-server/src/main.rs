@@ -18,7 +18,11 @@ async fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(config.default_log_filter()));
     // Colours only for a person at a terminal, not for a log collector.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+    // Lines are written by a thread of their own: a request never waits for the terminal or
+    // for a log file whose disk is busy (a state file being flushed, say). None is dropped.
+    let (writer, _flushed_at_exit) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(writer).init();
     // jemalloc's own thread hands freed pages back to the system as they age, so memory
     // freed after a burst (a state file read at start, an import) does not stay resident
     // in a mock that then idles. Without it, jemalloc purges only while allocating.

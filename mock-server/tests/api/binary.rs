@@ -357,7 +357,9 @@ fn banner_tail(args: &[&str]) -> (String, String) {
     // Both starts below print one line more.
     let tail = lines.next().unwrap_or_default();
     let mut stopped = Stopped(child);
-    let _ = stopped.0.kill();
+    // Stopped as a person does (the log is written by a thread of its own, flushed at exit).
+    Command::new("kill").args(["-TERM", &stopped.0.id().to_string()]).status().unwrap();
+    wait_exit(&mut stopped.0, Duration::from_secs(15));
     let mut stderr = String::new();
     let _ = std::io::Read::read_to_string(&mut stopped.0.stderr.take().unwrap(), &mut stderr);
     (tail, stderr)
