@@ -193,7 +193,7 @@ async fn write_fixture(binary: &Path, path: &Path, letters: usize) {
 
 async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seconds: u64, idle_rss: u64) -> Figures {
     let state = dir.join("letters-state");
-    std::fs::copy(fixture, &state).expect("a copy of the fixture");
+    crate::scale::copy_to_disk(fixture, &state);
     let log = dir.join("letters.log");
     let args = ["--state-file", state.to_str().unwrap(), "--state-interval", "1"];
     // The single document loads, then is rewritten as a log; the start that counts is from the log.

@@ -107,9 +107,17 @@ pub(crate) async fn start_mock(binary: &Path, args: &[&str]) -> (Server, Duratio
     start(&mut command, port, Duration::from_secs(600)).await
 }
 
+/// Copies `fixture` to `to` and waits until the copy is on disk: a mock
+/// started on a copy still in the page cache would be measured while the
+/// system writes gigabytes back (and throttles every writer meanwhile).
+pub fn copy_to_disk(fixture: &Path, to: &Path) {
+    std::fs::copy(fixture, to).expect("a copy of the fixture");
+    std::fs::File::open(to).and_then(|copy| copy.sync_all()).expect("the copy of the fixture on disk");
+}
+
 async fn with_state_file(binary: &Path, fixture: &Path, dir: &Path, users: usize, seconds: u64, idle: u64) -> Figures {
     let state = dir.join("state");
-    std::fs::copy(fixture, &state).expect("a copy of the fixture");
+    copy_to_disk(fixture, &state);
     let log = dir.join("mock.log");
     let args = ["--state-file", state.to_str().unwrap(), "--state-interval", "1"];
     // The older single document loads, then is rewritten as a log.
