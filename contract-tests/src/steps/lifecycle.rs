@@ -52,16 +52,16 @@ async fn when_send_with_failing_webhook(w: &mut Ar24World, from: User, to: User)
     send_with_webhook(w, &from.0, &to.0, url).await;
 }
 
+/// `from` sends `to` a letter whose webhook is `url`.
 async fn send_with_webhook(w: &mut Ar24World, from: &str, to: &str, url: String) {
-    let (from, to) = (User(from.to_owned()), User(to.to_owned()));
-    let recipient = w.user_entry(&to.0).email.clone();
+    let recipient = w.user_entry(to).email.clone();
     let form: Vec<(String, String)> = [
-        ("id_user", w.user(&from.0).id().to_string()),
+        ("id_user", w.user(from).id().to_string()),
         ("to_email", recipient),
         ("dest_statut", "particulier".into()),
-        ("to_firstname", to.0.clone()),
+        ("to_firstname", to.to_owned()),
         ("to_lastname", "Destinataire".into()),
-        ("content", format!("<p>Lettre recommandée de {} à {}.</p>", from.0, to.0)),
+        ("content", format!("<p>Lettre recommandée de {from} à {to}.</p>")),
         ("webhook", url),
     ]
     .into_iter()
