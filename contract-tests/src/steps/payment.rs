@@ -72,20 +72,21 @@ async fn then_no_own_payment(w: &mut Ar24World, name: User) {
     assert!(!w.flag_of(&name, "payment_active").await, "{name}'s payment_active is on");
 }
 
+/// The subjects of the emails sent to `name` so far, oldest first.
+async fn subjects_received(w: &Ar24World, name: &str) -> Vec<String> {
+    let email = w.user(name).email.clone();
+    let received = w.control().emails(Some(&email), None).await.unwrap_or_else(|e| panic!("{e}"));
+    received.into_iter().map(|e| e.subject).collect()
+}
+
 #[then(expr = "{user} has received between {int} and {int} emails")]
 async fn then_emails_between(w: &mut Ar24World, name: User, least: usize, most: usize) {
-    let User(name) = name;
-    let email = w.user(&name).email.clone();
-    let received = w.control().emails(Some(&email), None).await.unwrap_or_else(|e| panic!("{e}"));
-    let subjects: Vec<&str> = received.iter().map(|e| e.subject.as_str()).collect();
-    assert!((least..=most).contains(&received.len()), "emails sent to {name}: {subjects:?}");
+    let subjects = subjects_received(w, &name.0).await;
+    assert!((least..=most).contains(&subjects.len()), "emails sent to {}: {subjects:?}", name.0);
 }
 
 #[then(expr = "{user} has received {int} email(s)")]
 async fn then_emails_received(w: &mut Ar24World, name: User, count: usize) {
-    let User(name) = name;
-    let email = w.user(&name).email.clone();
-    let received = w.control().emails(Some(&email), None).await.unwrap_or_else(|e| panic!("{e}"));
-    let subjects: Vec<&str> = received.iter().map(|e| e.subject.as_str()).collect();
-    assert_eq!(received.len(), count, "emails sent to {name}: {subjects:?}");
+    let subjects = subjects_received(w, &name.0).await;
+    assert_eq!(subjects.len(), count, "emails sent to {}: {subjects:?}", name.0);
 }
