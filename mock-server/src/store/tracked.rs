@@ -127,7 +127,9 @@ impl<K: Hash + Eq> Marks<K> {
     pub fn take(&self) -> Taken<K> {
         // The next set starts as large as the last one was: growing it would
         // rehash every key while each write that marks waits.
-        let room = HashSet::with_capacity(self.keys().len());
+        // (Made before the lock is taken again, so that no write waits for the allocation.)
+        let last = self.keys().len();
+        let room = HashSet::with_capacity(last);
         let keys = std::mem::replace(&mut *self.keys(), room);
         if self.everything.swap(false, Ordering::SeqCst) { Taken::Everything } else { Taken::Keys(keys) }
     }
