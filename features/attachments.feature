@@ -31,3 +31,11 @@ Feature: Attachments
     And we uploaded the file "second.pdf" for Alice
     Then Alice's attachments, oldest first, are "premier.pdf" then "second.pdf"
     And Alice's attachments, newest first, are "second.pdf" then "premier.pdf"
+
+  Scenario: A file of 256 MB is kept, one byte more is refused
+    # 256 MB as 256 x 1 048 576 bytes; whether AR24 counts this way is an assumption.
+    Given the user Alice was created
+    When we upload the file "trop-lourd.pdf" of 268435457 bytes for Alice
+    Then the call fails with "attachment_too_big"
+    When we upload the file "juste.pdf" of 268435456 bytes for Alice
+    Then the call succeeds

@@ -86,6 +86,28 @@ Feature: A registered letter's life
     When 2 hours pass without an answer
     Then our webhook has heard that the letter is "ev" 49 times
 
+  @mock_only @serial @needs_business_clock @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A failing webhook is retried across a reload of the mock's state, and a replay is one more attempt
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob asking AR24 to call our webhook, which answers 500
+    Then the letter reaches "ev"
+    And our webhook has heard that the letter is "ev" 1 time
+    And the mock records 1 attempt of the letter's webhook, each answered 500
+    When the mock's state is saved and loaded again
+    And 15 minutes pass without an answer
+    Then our webhook has heard that the letter is "ev" 2 times
+    When 5 minutes pass without an answer
+    And the mock sends the letter's webhook again
+    Then our webhook has heard that the letter is "ev" 3 times
+    # The next attempt is 15 minutes after the replay, not when it was due before.
+    When 10 minutes pass without an answer
+    Then our webhook has heard that the letter is "ev" 3 times
+    When 5 minutes pass without an answer
+    Then our webhook has heard that the letter is "ev" 4 times
+    And the mock records 4 attempts of the letter's webhook, each answered 500
+
   @mock_only @needs_cgu_preaccepted @needs_global_billing
   Scenario: A notification that bounces leaves the letter undelivered, dated, with its proof
     # Only the mock can make a recipient's mail server refuse the notification.

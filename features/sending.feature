@@ -239,6 +239,21 @@ Feature: Sending registered letters
     And Alice sends a registered letter to Carol
     Then Alice's letters, oldest first, come in the order they were sent
     And Alice's letters, newest first, come in the reverse order they were sent
+    And Alice's letters asked for by id come oldest first
+    And Alice's letters asked for by id come newest first
+
+  @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A letter's attachments may weigh 256 MB together, not a byte more
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And we uploaded the file "moitie-1.pdf" of 134217728 bytes for Alice
+    And we uploaded the file "moitie-2.pdf" of 134217728 bytes for Alice
+    And we uploaded the file "octet.pdf" for Alice
+    When Alice sends a registered letter to Bob with the attachments "moitie-1.pdf, moitie-2.pdf, octet.pdf"
+    Then the call fails with "attachment_too_big"
+    When Alice sends a registered letter to Bob with the attachments "moitie-1.pdf, moitie-2.pdf"
+    Then the call succeeds
 
   @mock_only @serial
   Scenario: The mock's state saved and loaded again keeps each user's letters
@@ -264,3 +279,54 @@ Feature: Sending registered letters
     When the mock forgets everything of ours
     Then the mock holds no letter or charge of ours
     And the other partner's letter, its attachment and its charge are still there
+
+  @mock_only @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A user two partners share: each partner's letters, uploads and charges stay its own
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And another partner's user Carol has sent a registered letter to Bob with the attachment "contrat.pdf"
+    When we ask Carol for access to their account
+    And Carol accepts the access request sent by email
+    And we upload the file "facture.pdf" for Carol
+    And Carol sends a registered letter to Bob with the attachment "facture.pdf"
+    Then the call succeeds
+    And the mock gives each partner only its own charges for Carol
+    And each partner's upload for Carol names its partner without giving its token
+    When the mock forgets everything of ours
+    Then the mock holds no letter or charge of ours
+    And the other partner's letter, its attachment and its charge are still there
+
+  @mock_only @serial @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A letter id is never given twice, whatever the mock forgot or loaded
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    And another partner's user Carol has sent a registered letter to Bob with the attachment "contrat.pdf"
+    When Alice sends a registered letter to Bob
+    And the mock forgets everything of the other partner's
+    And the mock's state is saved and loaded again
+    And Alice sends a registered letter to Bob
+    Then the letter's id was never given before
+    When the mock's state is loaded again from a document without its mail counters
+    And Alice sends a registered letter to Bob
+    Then the letter's id was never given before
+
+  @mock_only @serial @needs_cgu_preaccepted @needs_global_billing
+  Scenario: Resetting the whole mock forgets every letter
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob
+    And the whole mock is reset
+    Then the mock holds no letter at all
+
+  @mock_only @serial @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A sender loaded from a state document without a first name cannot send
+    # AR24 refuses a sender whose first name or last name is empty; only a
+    # state document can give the mock such an account.
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When the mock's state is loaded again with Alice's first name empty
+    And Alice sends a registered letter to Bob
+    Then the call fails with "user_name_empty"

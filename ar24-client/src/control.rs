@@ -356,6 +356,12 @@ impl ControlPlane {
         Self::typed("read the webhooks", value)
     }
 
+    /// `POST /_mock/webhooks/{id}/replay`: sends a delivery again now; answers it.
+    pub async fn replay_webhook(&self, id: u64) -> Result<Value, ControlError> {
+        let path = format!("webhooks/{id}/replay");
+        self.expect("replay a webhook", reqwest::Method::POST, &path, &[], None, 200).await
+    }
+
     /// `GET /_mock/emails`: the outbox, oldest first, filtered by recipient and kind.
     pub async fn emails(&self, to: Option<&str>, kind: Option<&str>) -> Result<Vec<Email>, ControlError> {
         let query: Vec<(&str, &str)> =

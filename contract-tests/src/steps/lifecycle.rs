@@ -149,6 +149,11 @@ async fn when_hours_pass(w: &mut Ar24World, hours: u32) {
     w.control().advance_clock(&json!(format!("{hours}h"))).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+#[when(expr = "{int} minutes pass without an answer")]
+async fn when_minutes_pass(w: &mut Ar24World, minutes: u32) {
+    w.control().advance_clock(&json!(format!("{minutes}m"))).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
 #[when(expr = "{int} seconds pass without an answer")]
 async fn when_seconds_pass(w: &mut Ar24World, seconds: u32) {
     w.control().advance_clock(&json!(seconds)).await.unwrap_or_else(|e| panic!("{e}"));
@@ -225,4 +230,26 @@ async fn then_webhook(w: &mut Ar24World, status: String) {
     })
     .await;
     heard.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The mock's record of the letter's webhook deliveries.
+async fn deliveries(w: &Ar24World) -> Vec<Value> {
+    let id = letter_id(w);
+    w.control().webhooks(Some(id)).await.unwrap_or_else(|e| panic!("the mock's webhooks for letter {id}: {e}"))
+}
+
+#[when("the mock sends the letter's webhook again")]
+async fn when_replay(w: &mut Ar24World) {
+    let delivery = deliveries(w).await.first().and_then(|d| d["id"].as_u64());
+    let delivery = delivery.unwrap_or_else(|| panic!("letter {} has a webhook delivery", letter_id(w)));
+    w.control().replay_webhook(delivery).await.unwrap_or_else(|e| panic!("replaying delivery {delivery}: {e}"));
+}
+
+#[then(expr = "the mock records {int} attempt(s) of the letter's webhook, each answered {int}")]
+async fn then_attempts_recorded(w: &mut Ar24World, count: usize, status: u16) {
+    let deliveries = deliveries(w).await;
+    let attempts: Vec<&Value> =
+        deliveries.iter().flat_map(|d| d["attempts"].as_array().into_iter().flatten()).collect();
+    assert_eq!(attempts.len(), count, "attempts recorded: {deliveries:?}");
+    assert!(attempts.iter().all(|a| a["status"] == status), "each answered {status}: {attempts:?}");
 }

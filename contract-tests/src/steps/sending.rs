@@ -74,34 +74,48 @@ async fn given_ready(w: &mut Ar24World, name: User) {
     assert!(w.flag_of(&name, "cgu").await, "{name} was created with cgu=1 on a token that pre-accepts the CGU");
 }
 
+/// Uploads `bytes` as `file` for `name`; remembers the file's id on success.
+async fn upload(w: &mut Ar24World, name: &str, file: &str, bytes: Vec<u8>) -> Option<u64> {
+    let call = Call::post("attachment").param("id_user", w.user(name).id()).file("file", file, bytes.clone());
+    let answer = w.send(call).await;
+    let id = answer.result().and_then(|r| r["file_id"].as_u64());
+    if let Some(id) = id {
+        w.files.insert(file.to_owned(), (id, bytes));
+    }
+    id
+}
+
+/// The bytes of `file`, padded to `size` bytes.
+fn sized_bytes(w: &Ar24World, file: &str, size: usize) -> Vec<u8> {
+    let mut bytes = file_bytes(w, file);
+    bytes.resize(size.max(bytes.len()), b' ');
+    bytes
+}
+
 #[given(expr = "we uploaded the file {string} for {user}")]
 #[when(expr = "we upload the file {string} for {user}")]
 async fn when_upload(w: &mut Ar24World, file: String, name: User) {
-    let User(name) = name;
     let bytes = file_bytes(w, &file);
-    let call = Call::post("attachment").param("id_user", w.user(&name).id()).file("file", &file, bytes.clone());
-    let answer = w.send(call).await;
-    if let Some(id) = answer.result().and_then(|r| r["file_id"].as_u64()) {
-        w.files.insert(file, (id, bytes));
-    }
+    upload(w, &name.0, &file, bytes).await;
 }
 
 #[given(expr = "we uploaded the file {string} of {int} bytes for {user}")]
 async fn given_upload_sized(w: &mut Ar24World, file: String, size: usize, name: User) {
-    let User(name) = name;
-    let mut bytes = file_bytes(w, &file);
-    bytes.resize(size.max(bytes.len()), b' ');
-    let call = Call::post("attachment").param("id_user", w.user(&name).id()).file("file", &file, bytes.clone());
-    let answer = w.send(call).await;
-    let id = answer.result().and_then(|r| r["file_id"].as_u64());
-    let id = id.unwrap_or_else(|| panic!("uploading {file} ({size} bytes): {}", answer.outcome()));
-    w.files.insert(file, (id, bytes));
+    let bytes = sized_bytes(w, &file, size);
+    if upload(w, &name.0, &file, bytes).await.is_none() {
+        panic!("uploading {file} ({size} bytes): {}", w.last().outcome());
+    }
+}
+
+#[when(expr = "we upload the file {string} of {int} bytes for {user}")]
+async fn when_upload_sized(w: &mut Ar24World, file: String, size: usize, name: User) {
+    let bytes = sized_bytes(w, &file, size);
+    upload(w, &name.0, &file, bytes).await;
 }
 
 #[when(expr = "we upload the empty file {string} for {user}")]
 async fn when_upload_empty(w: &mut Ar24World, file: String, name: User) {
-    let User(name) = name;
-    w.send(Call::post("attachment").param("id_user", w.user(&name).id()).file("file", &file, Vec::new())).await;
+    upload(w, &name.0, &file, Vec::new()).await;
 }
 
 /// `sort` as AR24 spells it: `ASC` or `DESC`, by id.
@@ -172,6 +186,17 @@ async fn when_send(w: &mut Ar24World, from: User, to: User) {
 async fn when_send_with(w: &mut Ar24World, from: User, to: User, file: String) {
     let (id, _) = w.files.get(&file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
     let form = set(letter(w, &from.0, &to.0), "attachment[0]", &id.to_string());
+    send_letter(w, form).await;
+}
+
+/// AR24 numbers a letter's attachments `attachment[0]`, `attachment[1]`…
+#[when(expr = "{user} sends a registered letter to {user} with the attachments {string}")]
+async fn when_send_with_several(w: &mut Ar24World, from: User, to: User, files: String) {
+    let mut form = letter(w, &from.0, &to.0);
+    for (at, file) in files.split(", ").enumerate() {
+        let (id, _) = w.files.get(file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
+        form = set(form, &format!("attachment[{at}]"), &id.to_string());
+    }
     send_letter(w, form).await;
 }
 
@@ -282,16 +307,20 @@ async fn then_listed(w: &mut Ar24World, name: User) {
     }
 }
 
-/// Asks for `name`'s letters `order` (`oldest` or `newest`) first and checks that
-/// the scenario's letters come in the order they were sent, or the reverse.
-async fn check_letters_order(w: &mut Ar24World, name: &str, order: &str) {
+/// Asks for `name`'s letters `order` (`oldest` or `newest`) first, all of them
+/// or (`by_id`) the scenario's letters named by `mail[]`, and checks that the
+/// scenario's letters come in the order they were sent, or the reverse.
+async fn check_letters_order(w: &mut Ar24World, name: &str, order: &str, by_id: bool) {
     let sort = sort_param(order);
     let mut expected = w.letters_sent.clone();
     assert!(expected.len() >= 2, "the scenario sent at least two letters");
+    let mut params = vec![("id_user", w.user(name).id().to_string()), ("sort", sort.clone())];
+    if by_id {
+        params.extend(expected.iter().map(|id| ("mail[]", id.to_string())));
+    }
     if order == "newest" {
         expected.reverse();
     }
-    let params = [("id_user", w.user(name).id().to_string()), ("sort", sort.clone())];
     w.get("user/mail", &params).await;
     let letters = result(w).as_array().cloned().unwrap_or_else(|| panic!("a bare array of letters: {}", result(w)));
     let listed: Vec<u64> = letters.iter().filter_map(|l| l["id"].as_u64()).filter(|id| expected.contains(id)).collect();
@@ -300,12 +329,17 @@ async fn check_letters_order(w: &mut Ar24World, name: &str, order: &str) {
 
 #[then(expr = "{user}'s letters, oldest first, come in the order they were sent")]
 async fn then_letters_oldest_first(w: &mut Ar24World, name: User) {
-    check_letters_order(w, &name.0, "oldest").await;
+    check_letters_order(w, &name.0, "oldest", false).await;
 }
 
 #[then(expr = "{user}'s letters, newest first, come in the reverse order they were sent")]
 async fn then_letters_newest_first(w: &mut Ar24World, name: User) {
-    check_letters_order(w, &name.0, "newest").await;
+    check_letters_order(w, &name.0, "newest", false).await;
+}
+
+#[then(expr = "{user}'s letters asked for by id come {word} first")]
+async fn then_letters_by_id(w: &mut Ar24World, name: User, order: String) {
+    check_letters_order(w, &name.0, &order, true).await;
 }
 
 #[then(expr = "the letter's attachments include {string}")]
@@ -440,6 +474,99 @@ async fn then_others_kept(w: &mut Ar24World) {
         mail["attachments_details"][0]["download_url"].as_str().unwrap_or_else(|| panic!("a download_url: {mail}"));
     let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("downloading {url}: {e}"));
     assert_eq!(response.status().as_u16(), 200, "the other partner's attachment still downloads: {url}");
+}
+
+#[when("the mock forgets everything of the other partner's")]
+async fn when_forget_others(w: &mut Ar24World) {
+    let (other, ..) = w.others_letter.clone().expect("another partner's letter was sent");
+    let token = other.client().token().to_owned();
+    w.control().reset_partner(&token).await.unwrap_or_else(|e| panic!("resetting the other partner: {e}"));
+}
+
+#[when("the whole mock is reset")]
+async fn when_reset_all(w: &mut Ar24World) {
+    w.control().reset().await.unwrap_or_else(|e| panic!("resetting the mock: {e}"));
+}
+
+#[then("the mock holds no letter at all")]
+async fn then_no_letter(w: &mut Ar24World) {
+    let letters = w.control().letters(&[]).await.unwrap_or_else(|e| panic!("the mock's letters: {e}"));
+    assert!(letters.is_empty(), "every letter is forgotten: {letters:?}");
+}
+
+/// The state document as the mock exports it, changed by `change`, loaded back.
+async fn reload_state_with(w: &Ar24World, change: impl FnOnce(&mut Value)) {
+    let mut state = w.control().export_state().await.unwrap_or_else(|e| panic!("exporting the state: {e}"));
+    change(&mut state);
+    w.control().import_state(&state).await.unwrap_or_else(|e| panic!("loading it again: {e}"));
+}
+
+/// A fixture written by hand may leave out the counters of uploads, letters,
+/// charges and webhook deliveries (format 2 added them).
+#[when("the mock's state is loaded again from a document without its mail counters")]
+async fn when_state_without_counters(w: &mut Ar24World) {
+    reload_state_with(w, |state| {
+        let document = state.as_object_mut().expect("the state is a JSON object");
+        for counter in ["next_attachment_id", "next_letter_id", "next_charge_id", "next_delivery_id"] {
+            assert!(document.remove(counter).is_some(), "the exported state has {counter}");
+        }
+    })
+    .await;
+}
+
+#[when(expr = "the mock's state is loaded again with {user}'s first name empty")]
+async fn when_state_without_firstname(w: &mut Ar24World, name: User) {
+    let id = w.user(&name.0).id();
+    reload_state_with(w, |state| {
+        let users = state["users"].as_array_mut().expect("the state lists its users");
+        let user = users.iter_mut().find(|u| u["id"].as_u64() == Some(id)).expect("the user is in the state");
+        let profile = &mut user["profile"];
+        assert!(profile.get("firstname").is_some(), "a user's profile in the state has a firstname: {profile}");
+        profile["firstname"] = Value::from("");
+    })
+    .await;
+}
+
+#[then("the letter's id was never given before")]
+async fn then_new_id(w: &mut Ar24World) {
+    let id = letter_id(w);
+    let earlier = w.letters_sent.iter().copied().filter(|sent| *sent != id);
+    let others = w.others_letter.as_ref().map(|(.., other)| *other);
+    let highest = earlier.chain(others).max().expect("letters were sent before it");
+    assert!(id > highest, "letter {id} comes after every letter sent before it (up to {highest})");
+    let first = w.letters_sent[0];
+    w.get("mail", &[("id", first.to_string())]).await;
+    assert_eq!(result(w)["id"].as_u64(), Some(first), "the first letter is still there: {}", result(w));
+}
+
+#[then(expr = "the mock gives each partner only its own charges for {user}")]
+async fn then_charges_per_partner(w: &mut Ar24World, name: User) {
+    let (other, ..) = w.others_letter.clone().expect("another partner's letter was sent");
+    let user = w.user(&name.0).id().to_string();
+    for token in [w.us.client().token().to_owned(), other.client().token().to_owned()] {
+        let filter = [("token", token.as_str()), ("user", user.as_str())];
+        let charges = w.control().charges(&filter).await.unwrap_or_else(|e| panic!("the mock's charges: {e}"));
+        assert!(!charges.is_empty(), "{name:?}'s charges through {token}: {charges:?}", name = name.0);
+        let foreign: Vec<_> = charges.iter().filter(|c| c["token"] != token.as_str()).collect();
+        assert!(foreign.is_empty(), "only {token}'s charges: {foreign:?}");
+    }
+}
+
+/// AR24's attachment lists give `api_id`, which names the API token that
+/// uploaded the file ([ASSUMED]): two partners' uploads for one user differ,
+/// and neither shows the token itself.
+#[then(expr = "each partner's upload for {user} names its partner without giving its token")]
+async fn then_api_ids(w: &mut Ar24World, name: User) {
+    let (other, ..) = w.others_letter.clone().expect("another partner's letter was sent");
+    w.get("user/attachment", &[("id_user", w.user(&name.0).id().to_string())]).await;
+    let items = result(w)["attachments"].as_array().cloned().unwrap_or_else(|| panic!("a list: {}", result(w)));
+    let ids: Vec<&str> = items.iter().map(|a| a["api_id"].as_str().unwrap_or_default()).collect();
+    assert_eq!(ids.len(), 2, "one upload by each partner: {items:?}");
+    assert!(ids.iter().all(|id| !id.is_empty()), "each upload has an api_id: {items:?}");
+    assert_ne!(ids[0], ids[1], "two partners' uploads have two api_ids: {items:?}");
+    for token in [w.us.client().token(), other.client().token()] {
+        assert!(ids.iter().all(|id| !id.contains(token)), "no api_id shows the token {token}: {ids:?}");
+    }
 }
 
 #[when("the mock makes the notification of the letter bounce")]
