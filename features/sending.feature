@@ -301,8 +301,8 @@ Feature: Sending registered letters
     Given AR24 bills us for our users' usage
     And AR24 lets us create users with the CGU pre-accepted
     And the user Alice was created ready to send, with the CGU pre-accepted
-    And another partner's user Carol has sent a registered letter to Bob with the attachment "contrat.pdf"
     When Alice sends a registered letter to Bob
+    And another partner's user Carol sends a registered letter to Bob with the attachment "contrat.pdf"
     And the mock forgets everything of the other partner's
     And the mock's state is saved and loaded again
     And Alice sends a registered letter to Bob

@@ -29,11 +29,31 @@ files=(-f 'mock-server/src/domain/**' -f 'mock-server/src/store/**'
 # `mail`, `attachment` and `identity` and the mail aggregate.
 packages=ar24-mock,ar24-contract-tests
 targets=(--cargo-arg=--lib --cargo-arg=--test=api --cargo-arg=--test=contract)
+excluded=()
 if [ "${MUTANTS_SUITE:-all}" = contract ]; then
   files=(-f 'mock-server/src/routes/mail.rs' -f 'mock-server/src/routes/attachment.rs'
          -f 'mock-server/src/routes/identity.rs' -f 'mock-server/src/store/mail/**')
   packages=ar24-contract-tests
   targets=(--cargo-arg=--test=contract)
+  # Set aside, because no contract can judge them (the mock's own tests do,
+  # in the default mode); the README's table says how many:
+  excluded=(
+    # wording written for people (console, mailbox, explanations), not AR24's contract;
+    -E 'ordinal' -E 'LetterStatus::describe' -E 'Letter::settled' -E 'Refused::reason'
+    -E 'Delivery::payload_state' -E 'Mail::newest_letters'
+    # the state file, written and replayed only across a restart of the mock;
+    -E 'Mail::changed_records' -E 'Gathered::records' -E 'Replay::'
+    # memory and wake-ups: a sender's letters sharing one copy of the sender's
+    # details, the webhook sender woken before its next look at what is due;
+    -E 'Cards::' -E 'Mail::attempt_queued'
+    # timings set from the configuration at start (the suite runs AR24's);
+    -E 'Mail::timings' -E 'Mail::set_timings'
+    # equivalent: ids are never given twice, so a stale index entry names
+    # nothing; no file reaches 1 000 Gb; the mock's prices are whole (AR24's 0).
+    -E 'Index::clear' -E 'Grouped<K>::clear'
+    -E 'replace < with <= in human_size' -E 'replace - with [+/] in human_size'
+    -E 'replace && with \|\| in price$' -E 'replace < with <= in price$'
+  )
 fi
 # Unless the caller names files, the four layers of rules.
 for arg in "$@"; do
@@ -48,7 +68,7 @@ out=${MUTANTS_OUT:-target/mutants}
 rm -rf "$out/mutants.out" "$out/mutants.out.old"
 mkdir -p "$out"
 status=0
-cargo mutants "${files[@]}" \
+cargo mutants "${files[@]}" ${excluded[@]+"${excluded[@]}"} \
   --test-package "$packages" --baseline skip \
   --profile "${MUTANTS_PROFILE:-mutants}" --timeout 180 --build-timeout 600 \
   "${targets[@]}" \

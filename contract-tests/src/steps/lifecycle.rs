@@ -252,4 +252,7 @@ async fn then_attempts_recorded(w: &mut Ar24World, count: usize, status: u16) {
         deliveries.iter().flat_map(|d| d["attempts"].as_array().into_iter().flatten()).collect();
     assert_eq!(attempts.len(), count, "attempts recorded: {deliveries:?}");
     assert!(attempts.iter().all(|a| a["status"] == status), "each answered {status}: {attempts:?}");
+    let numbers: Vec<u64> = attempts.iter().filter_map(|a| a["number"].as_u64()).collect();
+    let expected: Vec<u64> = (1..=count as u64).collect();
+    assert_eq!(numbers, expected, "the attempts are numbered from 1, the first call: {attempts:?}");
 }

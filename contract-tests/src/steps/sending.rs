@@ -7,7 +7,7 @@ use cucumber::{given, then, when};
 use serde_json::Value;
 
 use super::{Field, User};
-use crate::world::Ar24World;
+use crate::world::{Ar24World, FileBytes};
 
 /// The bytes of the file `name` in this scenario: distinct per scenario and name.
 fn file_bytes(w: &Ar24World, name: &str) -> Vec<u8> {
@@ -80,7 +80,7 @@ async fn upload(w: &mut Ar24World, name: &str, file: &str, bytes: Vec<u8>) -> Op
     let answer = w.send(call).await;
     let id = answer.result().and_then(|r| r["file_id"].as_u64());
     if let Some(id) = id {
-        w.files.insert(file.to_owned(), (id, bytes));
+        w.files.insert(file.to_owned(), (id, bytes.into()));
     }
     id
 }
@@ -352,7 +352,7 @@ async fn then_letter_attachments(w: &mut Ar24World, file: String) {
 }
 
 /// The bytes uploaded as `file`, and its entry in the letter's `attachments_details` (read again).
-async fn attachment_details(w: &mut Ar24World, file: &str) -> (Vec<u8>, Value) {
+async fn attachment_details(w: &mut Ar24World, file: &str) -> (FileBytes, Value) {
     let (_, uploaded) = w.files.get(file).cloned().unwrap_or_else(|| panic!("{file} was uploaded"));
     let letter = letter_id(w);
     w.get("mail", &[("id", letter.to_string())]).await;
@@ -423,6 +423,7 @@ async fn then_mock_lists(w: &mut Ar24World, name: User) {
 }
 
 #[given(expr = "another partner's user {user} has sent a registered letter to {user} with the attachment {string}")]
+#[when(expr = "another partner's user {user} sends a registered letter to {user} with the attachment {string}")]
 async fn given_others_letter(w: &mut Ar24World, sender: User, to: User, file: String) {
     let other = w.another_sending_partner().await;
     let form = set(set(w.user_form(&sender.0), "confirmed", "1"), "cgu", "1");
@@ -530,7 +531,8 @@ async fn when_state_without_firstname(w: &mut Ar24World, name: User) {
 #[then("the letter's id was never given before")]
 async fn then_new_id(w: &mut Ar24World) {
     let id = letter_id(w);
-    let earlier = w.letters_sent.iter().copied().filter(|sent| *sent != id);
+    let (_, earlier) = w.letters_sent.split_last().expect("a letter was sent");
+    let earlier = earlier.iter().copied();
     let others = w.others_letter.as_ref().map(|(.., other)| *other);
     let highest = earlier.chain(others).max().expect("letters were sent before it");
     assert!(id > highest, "letter {id} comes after every letter sent before it (up to {highest})");

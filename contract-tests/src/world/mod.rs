@@ -63,6 +63,36 @@ pub enum Setting {
     CguPreaccepted,
 }
 
+/// A file's bytes, shared, and shown by their size only: a failing step
+/// prints the world, and a file may weigh 256 MB.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FileBytes(std::sync::Arc<[u8]>);
+
+impl From<Vec<u8>> for FileBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes.into())
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for FileBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for FileBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileBytes({} bytes)", self.0.len())
+    }
+}
+
 /// One scenario's state.
 #[derive(cucumber::World, Debug)]
 #[world(init = Self::new)]
@@ -84,7 +114,7 @@ pub struct Ar24World {
     /// The partner settings asked for so far.
     settings: Vec<Setting>,
     /// Files uploaded, by their name in the scenario: AR24's id and the bytes.
-    pub files: HashMap<String, (u64, Vec<u8>)>,
+    pub files: HashMap<String, (u64, FileBytes)>,
     /// The last letter sent.
     pub letter: Option<u64>,
     /// Every letter sent in the scenario, in the order they were sent.

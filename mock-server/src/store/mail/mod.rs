@@ -73,9 +73,7 @@ pub struct Mail {
     blobs: TrackedMap<String, bytes::Bytes>,
     /// Boxed: the map's slots, part empty, hold pointers, not letters.
     letters: TrackedMap<u64, Box<Letter>, super::Hasher>,
-    /// Each sender's card as its last letter shows it: the letters of a
-    /// sender whose details did not change share it (derived, never stored).
-    cards: Mutex<HashMap<u64, Arc<SenderCard>, super::Hasher>>,
+    cards: Cards,
     charges: TrackedLog<Charge>,
     deliveries: TrackedLog<Delivery>,
     index: Mutex<Index>,
@@ -111,7 +109,7 @@ impl Mail {
             attachments: TrackedMap::new(changes),
             blobs: TrackedMap::new(changes),
             letters: TrackedMap::new(changes),
-            cards: Mutex::default(),
+            cards: Cards::default(),
             charges: TrackedLog::new(changes),
             deliveries: TrackedLog::new(changes),
             index: Mutex::new(Index::default()),
@@ -240,7 +238,7 @@ impl Mail {
 
     /// Stores a new letter.
     pub(super) fn insert_letter(&self, mut letter: Box<Letter>) {
-        self.share_card(&mut letter);
+        self.cards.share(&mut letter);
         let due = letter.due_at(&self.timings());
         let (id, sender, partner) = (letter.id, letter.sender, letter.partner.clone());
         self.letters.insert(id, letter);
@@ -249,17 +247,6 @@ impl Mail {
         index.letters_by_sender.add(sender, id);
         index.letters_by_partner.add(partner, id);
         index.reschedule(Scheduled::Letter(id), None, due);
-    }
-
-    /// Gives `letter` the card its sender's previous letter holds, when
-    /// they read the same: a sender's letters hold one card, not one each.
-    fn share_card(&self, letter: &mut Letter) {
-        let mut cards = self.cards.lock().unwrap_or_else(PoisonError::into_inner);
-        match cards.entry(letter.sender) {
-            Entry::Occupied(mut known) if **known.get() != *letter.from => _ = known.insert(Arc::clone(&letter.from)),
-            Entry::Occupied(known) => letter.from = Arc::clone(known.get()),
-            Entry::Vacant(slot) => _ = slot.insert(Arc::clone(&letter.from)),
-        }
     }
 
     /// The letter with this id.
@@ -543,7 +530,7 @@ impl Mail {
     /// Forgets all mail.
     pub(super) fn clear(&self) {
         self.letters.clear();
-        self.cards.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.cards.clear();
         self.attachments.clear();
         self.blobs.clear();
         self.charges.lock().clear();
@@ -557,7 +544,7 @@ impl Mail {
     pub(super) fn forget_partner(&self, token: &str, forgotten: &Forgotten) {
         let created = &forgotten.ids;
         self.letters.retain(|_, l| *l.partner != *token && !created.contains(&l.sender));
-        self.cards.lock().unwrap_or_else(PoisonError::into_inner).retain(|sender, _| !created.contains(sender));
+        self.cards.forget(|sender| created.contains(&sender));
         self.attachments.retain(|_, a| *a.partner != *token && !created.contains(&a.user_id));
         let kept: std::collections::HashSet<String> = self.attachments.iter().map(|a| a.sha1.clone()).collect();
         self.blobs.retain(|sha1, _| kept.contains(sha1));
@@ -660,7 +647,7 @@ impl Mail {
             self.attachments.insert(attachment.id, attachment);
         }
         for mut letter in std::mem::take(&mut snapshot.letters) {
-            self.share_card(&mut letter);
+            self.cards.share(&mut letter);
             self.letters.insert(letter.id, letter);
         }
         let mut charges = self.charges.lock();
@@ -674,6 +661,36 @@ impl Mail {
         }
         drop(deliveries);
         self.rebuild_index();
+    }
+}
+
+/// Each sender's card as its last letter shows it: the letters of a sender
+/// whose details did not change share it, one card, not one each (derived,
+/// never stored; memory only, no answer changes with it).
+#[derive(Debug, Default)]
+struct Cards(Mutex<HashMap<u64, Arc<SenderCard>, super::Hasher>>);
+
+impl Cards {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<SenderCard>, super::Hasher>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gives `letter` the card its sender's previous letter holds, when they read the same.
+    fn share(&self, letter: &mut Letter) {
+        match self.lock().entry(letter.sender) {
+            Entry::Occupied(mut known) if **known.get() != *letter.from => _ = known.insert(Arc::clone(&letter.from)),
+            Entry::Occupied(known) => letter.from = Arc::clone(known.get()),
+            Entry::Vacant(slot) => _ = slot.insert(Arc::clone(&letter.from)),
+        }
+    }
+
+    /// Forgets the cards of the senders `gone` names.
+    fn forget(&self, gone: impl Fn(u64) -> bool) {
+        self.lock().retain(|sender, _| !gone(*sender));
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
     }
 }
 
