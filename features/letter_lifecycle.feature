@@ -108,6 +108,24 @@ Feature: A registered letter's life
     Then our webhook has heard that the letter is "ev" 4 times
     And the mock records 4 attempts of the letter's webhook, each answered 500
 
+  @mock_only @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A letter's changes reach our webhook in the order they happened
+    # Accepted at once, while AR24 may still be calling about the notification
+    # (the suite's receiver answers calls about "ev" after 200 ms here).
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends 20 registered letters to Bob asking AR24 to call our webhook, each accepted at once
+    Then our webhook hears of each letter "ev" and then "ar"
+
+  @mock_only @needs_webhook_receiver @needs_cgu_preaccepted @needs_global_billing
+  Scenario: A webhook call left unanswered counts as failed after 2.5 seconds
+    Given AR24 bills us for our users' usage
+    And AR24 lets us create users with the CGU pre-accepted
+    And the user Alice was created ready to send, with the CGU pre-accepted
+    When Alice sends a registered letter to Bob asking AR24 to call our webhook, which never answers
+    Then the mock records the first attempt of the letter's webhook as unanswered after 2.5 seconds
+
   @mock_only @needs_cgu_preaccepted @needs_global_billing
   Scenario: A notification that bounces leaves the letter undelivered, dated, with its proof
     # Only the mock can make a recipient's mail server refuse the notification.

@@ -1,6 +1,7 @@
 //! The suite's webhook receiver: records every form AR24 posts and answers
-//! HTTP 200 (500 at its failing URL). One per run, shared by the scenarios,
-//! each of which looks for the calls about its own letter (`id_mail`).
+//! HTTP 200 (500 at its failing URL; slowly about one status at its slow
+//! URL, and not at all at its silent URL). Each call is recorded as it is answered. One per run, shared by the
+//! scenarios, each of which looks for the calls about its own letter (`id_mail`).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,10 +34,26 @@ impl Receiver {
 
     /// A URL whose calls are recorded too, but answered 500.
     pub fn failing_url(&self) -> String {
-        format!("{}{}answer=500", self.url, if self.url.contains('?') { '&' } else { '?' })
+        self.url_asking("answer=500")
     }
 
-    /// The calls about letter `id`, oldest first.
+    /// A URL whose calls about `new_state` are answered (and recorded) only
+    /// after [`SLOW_ANSWER`]; others at once.
+    pub fn slow_url(&self, new_state: &str) -> String {
+        self.url_asking(&format!("slow={new_state}"))
+    }
+
+    /// A URL whose calls about `new_state` get no answer for a minute, longer
+    /// than AR24 waits; others are answered at once.
+    pub fn silent_url(&self, new_state: &str) -> String {
+        self.url_asking(&format!("silent={new_state}"))
+    }
+
+    fn url_asking(&self, pair: &str) -> String {
+        format!("{}{}{pair}", self.url, if self.url.contains('?') { '&' } else { '?' })
+    }
+
+    /// The calls about letter `id`, in the order they were answered.
     pub fn calls_about(&self, id: u64) -> Vec<Call> {
         let calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
         let id = id.to_string();
@@ -44,11 +61,21 @@ impl Receiver {
     }
 }
 
+/// How long the slow URL takes to answer.
+pub const SLOW_ANSWER: std::time::Duration = std::time::Duration::from_millis(200);
+
 async fn record(State(calls): State<Arc<Mutex<Vec<Call>>>>, uri: axum::http::Uri, body: String) -> StatusCode {
     let fields: Call = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let query: Call = serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
+    let about = |name: &str| field(&query, name).is_some_and(|state| field(&fields, "new_state") == Some(state));
+    if about("slow") {
+        tokio::time::sleep(SLOW_ANSWER).await;
+    }
+    if about("silent") {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
     calls.lock().unwrap_or_else(PoisonError::into_inner).push(fields);
-    let failing = uri.query().is_some_and(|q| q.split('&').any(|pair| pair == "answer=500"));
-    if failing { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
+    if field(&query, "answer") == Some("500") { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
 }
 
 /// The value of `name` in `call`.

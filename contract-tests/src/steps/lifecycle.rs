@@ -52,6 +52,12 @@ async fn when_send_with_failing_webhook(w: &mut Ar24World, from: User, to: User)
     send_with_webhook(w, &from.0, &to.0, url).await;
 }
 
+#[when(expr = "{user} sends a registered letter to {user} asking AR24 to call our webhook, which never answers")]
+async fn when_send_with_silent_webhook(w: &mut Ar24World, from: User, to: User) {
+    let url = receiver().await.silent_url("ev");
+    send_with_webhook(w, &from.0, &to.0, url).await;
+}
+
 /// `from` sends `to` a letter whose webhook is `url`.
 async fn send_with_webhook(w: &mut Ar24World, from: &str, to: &str, url: String) {
     let recipient = w.user_entry(to).email.clone();
@@ -255,4 +261,61 @@ async fn then_attempts_recorded(w: &mut Ar24World, count: usize, status: u16) {
     let numbers: Vec<u64> = attempts.iter().filter_map(|a| a["number"].as_u64()).collect();
     let expected: Vec<u64> = (1..=count as u64).collect();
     assert_eq!(numbers, expected, "the attempts are numbered from 1, the first call: {attempts:?}");
+}
+
+/// Our webhook answers calls about the notification slowly: each acceptance
+/// falls due while AR24 may still be calling about the notification.
+#[when(expr = "{user} sends {int} registered letters to {user} asking AR24 to call our webhook, each accepted at once")]
+async fn when_send_many_accepted(w: &mut Ar24World, from: User, count: usize, to: User) {
+    let url = receiver().await.slow_url("ev");
+    for _ in 0..count {
+        send_with_webhook(w, &from.0, &to.0, url.clone()).await;
+        let id = w.last().result().and_then(|r| r["id"].as_u64());
+        let id = id.unwrap_or_else(|| panic!("sending a letter: {}", w.last().outcome()));
+        w.letters_sent.push(id);
+        w.control().act_on_letter(id, "accept").await.unwrap_or_else(|e| panic!("accepting letter {id}: {e}"));
+    }
+}
+
+/// AR24 calls the webhook at each change of a letter; the first call about
+/// a change comes after the first call about the change before it was answered.
+#[then(expr = "our webhook hears of each letter {string} and then {string}")]
+async fn then_webhook_order(w: &mut Ar24World, first: String, then: String) {
+    let receiver = receiver().await;
+    let (timeout, every) = settle_timeout(w.target());
+    let letters = w.letters_sent.clone();
+    let heard = |id: u64| -> Vec<String> {
+        let calls = receiver.calls_about(id);
+        calls.iter().filter_map(|c| field(c, "new_state")).map(str::to_owned).collect()
+    };
+    let what = format!("two webhook calls for each of letters {letters:?}");
+    let all_heard = || {
+        let missing: Vec<(u64, Vec<String>)> =
+            letters.iter().map(|id| (*id, heard(*id))).filter(|(_, calls)| calls.len() < 2).collect();
+        std::future::ready(if missing.is_empty() { Ok(()) } else { Err(format!("heard so far: {missing:?}")) })
+    };
+    poll_until(timeout, every, &what, all_heard).await.unwrap_or_else(|e| panic!("{e}"));
+    for id in letters {
+        assert_eq!(heard(id), [first.as_str(), then.as_str()], "letter {id}'s calls, in the order they came");
+    }
+}
+
+/// AR24 waits 2.5 seconds for the first call's answer ([ASSUMED] like its
+/// first retries), then counts the call as failed.
+#[then("the mock records the first attempt of the letter's webhook as unanswered after 2.5 seconds")]
+async fn then_first_attempt_timed_out(w: &mut Ar24World) {
+    let (timeout, every) = settle_timeout(w.target());
+    let what = format!("the first webhook attempt for letter {} recorded", letter_id(w));
+    let first_attempt =
+        |deliveries: &[Value]| deliveries.first().and_then(|d| d["attempts"].as_array()?.first().cloned());
+    let recorded = poll_until(timeout, every, &what, || async {
+        let deliveries = deliveries(w).await;
+        first_attempt(&deliveries).map(drop).ok_or_else(|| format!("deliveries so far: {deliveries:?}"))
+    })
+    .await;
+    recorded.unwrap_or_else(|e| panic!("{e}"));
+    let attempt = first_attempt(&deliveries(w).await).expect("recorded, as seen just above");
+    assert!(attempt["status"].is_null(), "no answer came: {attempt}");
+    let waited = attempt["duration_ms"].as_u64().unwrap_or_else(|| panic!("a duration_ms: {attempt}"));
+    assert!((2_400..4_000).contains(&waited), "given up after about 2.5 s, not {waited} ms: {attempt}");
 }

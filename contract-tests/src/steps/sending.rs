@@ -548,7 +548,7 @@ async fn then_charges_per_partner(w: &mut Ar24World, name: User) {
     for token in [w.us.client().token().to_owned(), other.client().token().to_owned()] {
         let filter = [("token", token.as_str()), ("user", user.as_str())];
         let charges = w.control().charges(&filter).await.unwrap_or_else(|e| panic!("the mock's charges: {e}"));
-        assert!(!charges.is_empty(), "{name:?}'s charges through {token}: {charges:?}", name = name.0);
+        assert!(!charges.is_empty(), "{}'s charges through {token}: {charges:?}", name.0);
         let foreign: Vec<_> = charges.iter().filter(|c| c["token"] != token.as_str()).collect();
         assert!(foreign.is_empty(), "only {token}'s charges: {foreign:?}");
     }

@@ -260,6 +260,21 @@ async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
     }
 }
 
+/// Files from this size up are hashed off the async threads: a 256 MB file
+/// takes about half a second, which other calls should not wait for.
+const HASH_APART_FROM: usize = 1 << 20;
+
+/// The file part, its SHA-1 computed where it holds no other call up.
+async fn hashed(field: String, filename: String, bytes: Bytes) -> FilePart {
+    if bytes.len() < HASH_APART_FROM {
+        return FilePart::new(field, filename, bytes);
+    }
+    let sent = bytes.clone();
+    // Hashed here only if the hashing thread died, rather than lose the file.
+    let sha1 = tokio::task::spawn_blocking(move || sha1_hex(&sent)).await.unwrap_or_else(|_| sha1_hex(&bytes));
+    FilePart { field, filename, bytes, sha1 }
+}
+
 async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| ("a multipart/form-data body without a `boundary` in its content type".to_owned(), Vec::new()))?;
@@ -278,7 +293,7 @@ async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Parts, Brok
         let Some(name) = field.name().map(str::to_owned) else { continue };
         match field.file_name().map(str::to_owned) {
             Some(filename) => match field.bytes().await {
-                Ok(bytes) => files.push(FilePart::new(name, filename, bytes)),
+                Ok(bytes) => files.push(hashed(name, filename, bytes).await),
                 Err(err) => return Err(broken(err, &mut pairs)),
             },
             None => match field.text().await {
