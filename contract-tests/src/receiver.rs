@@ -1,7 +1,8 @@
 //! The suite's webhook receiver: records every form AR24 posts and answers
 //! HTTP 200 (500 at its failing URL; slowly about one status at its slow
-//! URL, and not at all at its silent URL). Each call is recorded as it is answered. One per run, shared by the
-//! scenarios, each of which looks for the calls about its own letter (`id_mail`).
+//! URL, and not at all at its silent URL). Each call is recorded as it is
+//! answered. One per run, shared by the scenarios, each of which looks for
+//! the calls about its own letter (`id_mail`).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};

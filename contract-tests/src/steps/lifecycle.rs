@@ -1,19 +1,15 @@
 //! A letter's life: the recipient notified, accepting or refusing it, the
 //! deadline passing; the proofs AR24 issues; our webhook hearing of it.
 
+use ar24_contract_tests::Answer;
 use ar24_contract_tests::out_of_band::{instruct, poll_until};
 use ar24_contract_tests::receiver::field;
-use ar24_contract_tests::{Answer, Call};
 use cucumber::{then, when};
 use serde_json::{Value, json};
 
 use super::User;
+use super::sending::{letter, letter_id, send_letter, set};
 use crate::world::{Ar24World, receiver, settle_timeout};
-
-/// The letter sent earlier in the scenario.
-fn letter_id(w: &Ar24World) -> u64 {
-    w.letter.expect("a letter was sent earlier in the scenario")
-}
 
 /// The letter as AR24 answers it now.
 async fn current(w: &Ar24World) -> Result<Value, String> {
@@ -60,23 +56,8 @@ async fn when_send_with_silent_webhook(w: &mut Ar24World, from: User, to: User) 
 
 /// `from` sends `to` a letter whose webhook is `url`.
 async fn send_with_webhook(w: &mut Ar24World, from: &str, to: &str, url: String) {
-    let recipient = w.user_entry(to).email.clone();
-    let form: Vec<(String, String)> = [
-        ("id_user", w.user(from).id().to_string()),
-        ("to_email", recipient),
-        ("dest_statut", "particulier".into()),
-        ("to_firstname", to.to_owned()),
-        ("to_lastname", "Destinataire".into()),
-        ("content", format!("<p>Lettre recommandée de {from} à {to}.</p>")),
-        ("webhook", url),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let answer = w.send(Call::post("mail").params(form)).await;
-    if let Some(id) = answer.result().and_then(|r| r["id"].as_u64()) {
-        w.letter = Some(id);
-    }
+    let form = set(letter(w, from, to), "webhook", &url);
+    send_letter(w, form).await;
 }
 
 #[then(expr = "the letter reaches {string}")]
@@ -272,7 +253,6 @@ async fn when_send_many_accepted(w: &mut Ar24World, from: User, count: usize, to
         send_with_webhook(w, &from.0, &to.0, url.clone()).await;
         let id = w.last().result().and_then(|r| r["id"].as_u64());
         let id = id.unwrap_or_else(|| panic!("sending a letter: {}", w.last().outcome()));
-        w.letters_sent.push(id);
         w.control().act_on_letter(id, "accept").await.unwrap_or_else(|e| panic!("accepting letter {id}: {e}"));
     }
 }

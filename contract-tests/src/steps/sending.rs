@@ -16,7 +16,7 @@ fn file_bytes(w: &Ar24World, name: &str) -> Vec<u8> {
 
 /// A letter from `from` to `to` (a private person, who need not have an
 /// AR24 account), as AR24's parameters.
-fn letter(w: &mut Ar24World, from: &str, to: &str) -> Vec<(String, String)> {
+pub(super) fn letter(w: &mut Ar24World, from: &str, to: &str) -> Vec<(String, String)> {
     let recipient = w.user_entry(to).email.clone();
     [
         ("id_user", w.user(from).id().to_string()),
@@ -31,14 +31,14 @@ fn letter(w: &mut Ar24World, from: &str, to: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-fn set(mut form: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+pub(super) fn set(mut form: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
     form.retain(|(k, _)| k != name);
     form.push((name.to_owned(), value.to_owned()));
     form
 }
 
 /// Sends `form` to `POST mail`; remembers the letter's id on success.
-async fn send_letter(w: &mut Ar24World, form: Vec<(String, String)>) {
+pub(super) async fn send_letter(w: &mut Ar24World, form: Vec<(String, String)>) {
     w.sent.clone_from(&form);
     let answer = w.send(Call::post("mail").params(form)).await;
     if let Some(id) = answer.result().and_then(|r| r["id"].as_u64()) {
@@ -47,7 +47,8 @@ async fn send_letter(w: &mut Ar24World, form: Vec<(String, String)>) {
     }
 }
 
-fn letter_id(w: &Ar24World) -> u64 {
+/// The letter sent earlier in the scenario.
+pub(super) fn letter_id(w: &Ar24World) -> u64 {
     w.letter.expect("a letter was sent earlier in the scenario")
 }
 

@@ -148,6 +148,11 @@ pub(crate) fn spawn_binary_with(args: &[&str]) -> (std::process::Child, String) 
     (child, root)
 }
 
+/// Sends SIGTERM to the mock, as a person stopping it or a container runtime does.
+pub(crate) fn sigterm(child: &std::process::Child) {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+}
+
 pub(crate) fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
     let started = std::time::Instant::now();
     loop {
@@ -184,7 +189,7 @@ async fn sigterm_finishes_requests_in_flight_writes_the_state_and_exits_0() {
         rules.as_array().is_some_and(Vec::is_empty)
     };
     wait_until(|| "the slow call to arrive (its delay rule served)".into(), served).await;
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    sigterm(&child);
     let answer = in_flight.await.unwrap();
     assert!(answer.is_success(), "the request in flight was finished: {}", answer.outcome());
     let status = wait_exit(&mut child, Duration::from_secs(15));
@@ -358,7 +363,7 @@ fn banner_tail(args: &[&str]) -> (String, String) {
     let tail = lines.next().unwrap_or_default();
     let mut stopped = Stopped(child);
     // Stopped as a person does (the log is written by a thread of its own, flushed at exit).
-    Command::new("kill").args(["-TERM", &stopped.0.id().to_string()]).status().unwrap();
+    sigterm(&stopped.0);
     wait_exit(&mut stopped.0, Duration::from_secs(15));
     let mut stderr = String::new();
     let _ = std::io::Read::read_to_string(&mut stopped.0.stderr.take().unwrap(), &mut stderr);

@@ -3,7 +3,7 @@
 //! crash is dropped with a warning, damage elsewhere stops the start and the
 //! file stays as it is, and SIGTERM writes everything.
 
-use std::process::{Child, Command};
+use std::process::Child;
 use std::time::Duration;
 
 use ar24_client::{Call, Client, ControlPlane};
@@ -44,7 +44,7 @@ impl Running {
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        crate::binary::sigterm(&self.child);
         crate::binary::wait_exit(&mut self.child, Duration::from_secs(15))
     }
 
