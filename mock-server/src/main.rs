@@ -20,8 +20,11 @@ async fn main() -> std::process::ExitCode {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     // Lines are written by a thread of their own: a request never waits for the terminal or
     // for a log file whose disk is busy (a state file being flushed, say). None is dropped.
-    let (writer, _flushed_at_exit) =
-        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    // The thread writes what has queued up at once and flushes when the queue is empty:
+    // one write for many lines under load, each line at once otherwise.
+    let (writer, _flushed_at_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(writer).init();
     // jemalloc's own thread hands freed pages back to the system as they age, so memory
     // freed after a burst (a state file read at start, an import) does not stay resident

@@ -380,8 +380,12 @@ impl StateLog {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         self.must_rewrite = false;
         let whole = store.whole();
-        // The thread keeps the writer's low priority (a new thread inherits it).
         let worker = std::thread::Builder::new().name("state-rewrite".into()).spawn(move || {
+            // The lowest CPU priority: the rewrite takes idle time, not the
+            // API's. It holds none of the store's locks, so none waits on it.
+            if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
+                tracing::debug!(%err, "the state file's rewrite keeps the normal priority");
+            }
             let (mut records, mut slice) = (0u64, Instant::now());
             whole.each_record(|record| {
                 records += 1;

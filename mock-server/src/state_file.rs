@@ -121,16 +121,15 @@ pub fn restore_and_write(
 }
 
 impl Writer {
-    /// A thread that writes every `interval` until stopped, at the lowest CPU
-    /// priority, so that rewriting a large state takes idle time, not time
-    /// from the API's answers.
+    /// A thread that writes every `interval` until stopped. It keeps the
+    /// normal priority: it takes the changes under the store's locks, and a
+    /// thread of low priority that held one would keep the API's calls
+    /// waiting while the others ran (a whole rewrite is written by a thread
+    /// of the lowest priority, which holds none; see `persist.rs`).
     fn spawn(&self, interval: Duration) -> std::io::Result<std::thread::JoinHandle<()>> {
         let (log, store, progress, stop) =
             (Arc::clone(&self.log), Arc::clone(&self.store), Arc::clone(&self.progress), Arc::clone(&self.stop));
         std::thread::Builder::new().name("state-file".into()).spawn(move || {
-            if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
-                tracing::debug!(%err, "the state file's writer keeps the normal priority");
-            }
             // Not stopping: the writer may pace a rewrite.
             let unhurried: Unhurried = Arc::new(move || !stop.load(Ordering::SeqCst));
             let stopped = || !unhurried();

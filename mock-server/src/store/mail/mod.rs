@@ -595,10 +595,10 @@ impl Mail {
     pub(super) fn gather(&self) -> Gathered {
         Gathered {
             contents: self.blobs.iter().map(|b| (b.key().clone(), b.value().clone())).collect(),
-            attachments: self.attachments.iter().map(|a| a.clone()).collect(),
-            letters: self.letters.iter().map(|l| Box::new(Letter::clone(&l))).collect(),
-            charges: self.charges.lock().iter().cloned().collect(),
-            deliveries: self.deliveries.lock().iter().cloned().collect(),
+            attachments: self.attachments.gather(|_, a| a.clone()),
+            letters: self.letters.gather(|_, l| Box::new(Letter::clone(l))),
+            charges: self.charges.gather(Charge::clone),
+            deliveries: self.deliveries.gather(Delivery::clone),
         }
     }
 

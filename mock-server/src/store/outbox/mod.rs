@@ -212,8 +212,8 @@ impl Outbox {
 
     /// Every link and email, for a rewrite of the log.
     pub(super) fn gather(&self) -> Vec<Record> {
-        let mut records: Vec<Record> = self.links.iter().map(|l| Record::Link(Box::clone(&l))).collect();
-        records.extend(self.emails.lock().iter().map(|e| Record::Email(Box::new(e.clone()))));
+        let mut records = self.links.gather(|_, l| Record::Link(Box::clone(l)));
+        records.extend(self.emails.gather(|e| Record::Email(Box::new(e.clone()))));
         records
     }
 
