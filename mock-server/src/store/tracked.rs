@@ -247,9 +247,9 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
     }
 
     /// `f` of every entry, in no order, for a rewrite of the state file (what
-    /// changes meanwhile is marked and written after it). The
-    /// keys are listed first, then each entry is read under its own guard:
-    /// a write waits for one entry's `f`, not for a whole shard's.
+    /// changes meanwhile is marked and written after it). The keys are listed
+    /// first, then each entry is read under its own guard: a write waits for
+    /// one entry's `f`, not for a whole shard's.
     pub fn gather<R>(&self, f: impl Fn(&K, &V) -> R) -> Vec<R> {
         let keys: Vec<K> = self.map.iter().map(|entry| entry.key().clone()).collect();
         keys.iter().filter_map(|key| self.map.get(key).map(|value| f(key, &value))).collect()
