@@ -64,9 +64,11 @@ async fn serve_until_stopped(config: Config) -> Result<(), String> {
             state_file::restore_and_write(&state.store, &state.state_file, state.default_partner(), loaded, interval)
         })
         .transpose()?;
+    // Listening for Ctrl-C and SIGTERM before the banner says the mock is ready.
+    let stop = shutdown_signal();
     // A closed stdout (a log collector gone) must not stop the mock: write errors are ignored.
     let _ = writeln!(std::io::stdout().lock(), "{banner}");
-    serve_with_grace(listener, state).await?;
+    serve_with_grace(listener, state, stop).await?;
     if let Some(writer) = writer {
         writer.stop().await;
     }
@@ -93,12 +95,16 @@ fn banner(config: &Config, public_url: &str) -> String {
     banner
 }
 
-/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish for
+/// Serves until `stop` (Ctrl-C or SIGTERM), then lets requests in flight finish for
 /// at most [`SHUTDOWN_GRACE`].
-async fn serve_with_grace(listener: TcpListener, state: AppState) -> Result<(), String> {
+async fn serve_with_grace(
+    listener: TcpListener,
+    state: AppState,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
     let (signalled, grace) = oneshot::channel::<()>();
     let shutdown = async move {
-        shutdown_signal().await;
+        stop.await;
         tracing::info!("shutting down: finishing the requests in flight");
         let _ = signalled.send(());
     };
@@ -125,27 +131,34 @@ pub async fn serve(
     served
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes on Ctrl-C or SIGTERM. The signals are caught from the call on,
+/// not from the first poll: a mock that listens for them before it prints its
+/// banner stops cleanly (the state file and the log written) however soon
+/// after the banner the signal comes.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        let received = |caught: Option<Signal>| async move {
+            match caught {
+                Some(mut caught) => _ = caught.recv().await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        async move {
+            tokio::select! {
+                () = received(interrupt) => {},
+                () = received(terminate) => {},
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }
 

@@ -379,3 +379,22 @@ fn a_mock_reachable_from_elsewhere_without_a_control_token_says_so_and_a_locked_
     assert!(tail.contains("control plane: locked") && !tail.contains("s3cret"), "{tail}");
     assert!(!stderr.contains("lock it with"), "{stderr}");
 }
+
+#[test]
+fn a_mock_stopped_the_moment_its_banner_shows_stops_cleanly_and_logs_it() {
+    // A supervisor may stop the mock as soon as it reads that the mock is ready: the
+    // signal must find the mock listening for it, not kill it before it writes anything.
+    for _ in 0..5 {
+        let mut child = started(&["--bind", "0.0.0.0"]);
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
+        assert!(lines.next().is_some_and(|l| l.starts_with("AR24 mock ready")), "a banner");
+        let mut stopped = Stopped(child);
+        sigterm(&stopped.0);
+        let status = wait_exit(&mut stopped.0, Duration::from_secs(15));
+        let mut stderr = String::new();
+        let _ = std::io::Read::read_to_string(&mut stopped.0.stderr.take().unwrap(), &mut stderr);
+        assert!(status.success(), "stopped, not killed: {status:?}; log: {stderr}");
+        assert!(stderr.contains("lock it with --control-token"), "the log is written out: {stderr}");
+        assert!(stderr.contains("shutting down"), "the stop is logged: {stderr}");
+    }
+}
