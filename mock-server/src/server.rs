@@ -134,7 +134,7 @@ pub async fn serve(
 /// Completes on Ctrl-C or SIGTERM. The signals are caught from the call on,
 /// not from the first poll: a mock that listens for them before it prints its
 /// banner stops cleanly (the state file and the log written) however soon
-/// after the banner the signal comes.
+/// after the banner the signal comes. Call it inside a Tokio runtime.
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
