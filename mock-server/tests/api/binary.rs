@@ -361,13 +361,18 @@ fn banner_tail(args: &[&str]) -> (String, String) {
     lines.find(|l| l.trim_start().starts_with("mailbox")).expect("a banner");
     // Both starts below print one line more.
     let tail = lines.next().unwrap_or_default();
-    let mut stopped = Stopped(child);
     // Stopped as a person does (the log is written by a thread of its own, flushed at exit).
+    let (_, stderr) = stop_now(Stopped(child));
+    (tail, stderr)
+}
+
+/// Sends SIGTERM to a started mock at once: how it exited and all it logged.
+fn stop_now(mut stopped: Stopped) -> (std::process::ExitStatus, String) {
     sigterm(&stopped.0);
-    wait_exit(&mut stopped.0, Duration::from_secs(15));
+    let status = wait_exit(&mut stopped.0, Duration::from_secs(15));
     let mut stderr = String::new();
     let _ = std::io::Read::read_to_string(&mut stopped.0.stderr.take().unwrap(), &mut stderr);
-    (tail, stderr)
+    (status, stderr)
 }
 
 #[test]
@@ -388,11 +393,7 @@ fn a_mock_stopped_the_moment_its_banner_shows_stops_cleanly_and_logs_it() {
         let mut child = started(&["--bind", "0.0.0.0"]);
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
         assert!(lines.next().is_some_and(|l| l.starts_with("AR24 mock ready")), "a banner");
-        let mut stopped = Stopped(child);
-        sigterm(&stopped.0);
-        let status = wait_exit(&mut stopped.0, Duration::from_secs(15));
-        let mut stderr = String::new();
-        let _ = std::io::Read::read_to_string(&mut stopped.0.stderr.take().unwrap(), &mut stderr);
+        let (status, stderr) = stop_now(Stopped(child));
         assert!(status.success(), "stopped, not killed: {status:?}; log: {stderr}");
         assert!(stderr.contains("lock it with --control-token"), "the log is written out: {stderr}");
         assert!(stderr.contains("shutting down"), "the stop is logged: {stderr}");
