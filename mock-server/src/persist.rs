@@ -19,7 +19,7 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::store::record::{Record, Replay};
+use crate::store::record::{Decoded, Record, Replay};
 use crate::store::snapshot::Snapshot;
 use crate::store::{Changed, Store};
 
@@ -185,16 +185,23 @@ struct Line {
     complete: bool,
 }
 
-/// Decodes each line of `batch`, in order.
+/// Decodes each line of `batch`, in order; its records share what they can (see [`Decoded`]).
 fn decode_batch(batch: &[u8]) -> Vec<(Line, Result<Record, String>)> {
     let ends = memchr::memchr_iter(b'\n', batch).map(|i| i + 1).chain(std::iter::once(batch.len()));
     let mut start = 0;
+    let mut shared = Decoded::default();
     ends.filter_map(|end| {
         let line = &batch[start..end];
         start = end;
         (!line.is_empty()).then_some(line)
     })
-    .map(|line| (Line { len: line.len() as u64, complete: line.ends_with(b"\n") }, decode(line)))
+    .map(|line| {
+        let mut decoded = decode(line);
+        if let Ok(record) = &mut decoded {
+            shared.share(record);
+        }
+        (Line { len: line.len() as u64, complete: line.ends_with(b"\n") }, decoded)
+    })
     .collect()
 }
 

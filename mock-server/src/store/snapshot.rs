@@ -162,6 +162,25 @@ impl Snapshot {
     pub fn empty(format: u32) -> Self {
         Self { format, ..Self::default() }
     }
+
+    /// The outbox's part (emails, links, the next email id), taken out: the
+    /// outbox shares nothing with the rest, so it can be handled on a thread
+    /// of its own.
+    pub(super) fn take_outbox_part(&mut self) -> Snapshot {
+        Snapshot {
+            emails: std::mem::take(&mut self.emails),
+            links: std::mem::take(&mut self.links),
+            next_email_id: self.next_email_id,
+            ..Snapshot::default()
+        }
+    }
+
+    /// Puts back what [`Snapshot::take_outbox_part`] took (or an outbox's part filled apart).
+    pub(super) fn put_outbox_part(&mut self, part: Snapshot) {
+        self.emails = part.emails;
+        self.links = part.links;
+        self.next_email_id = part.next_email_id;
+    }
 }
 
 impl Store {
@@ -221,12 +240,7 @@ impl Store {
         // The outbox and the mail share nothing: they are restored side by side
         // (at a million letters, two million emails and a million links on one
         // core, the letters, charges and their indexes on the other).
-        let mut outbox = Snapshot {
-            emails: std::mem::take(&mut snapshot.emails),
-            links: std::mem::take(&mut snapshot.links),
-            next_email_id: snapshot.next_email_id,
-            ..Snapshot::default()
-        };
+        let mut outbox = snapshot.take_outbox_part();
         std::thread::scope(|scope| {
             scope.spawn(|| self.outbox.import(&mut outbox));
             self.mail.import(&mut snapshot);

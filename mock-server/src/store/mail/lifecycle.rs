@@ -108,6 +108,16 @@ impl Letter {
     pub fn due_at(&self, timings: &Timings) -> Option<DateTime<Utc>> {
         self.next_due(timings).map(|(at, _)| at)
     }
+
+    /// What the index files of it.
+    pub fn index_keys(&self, timings: &Timings) -> super::index::LetterKeys {
+        super::index::LetterKeys {
+            id: self.id,
+            sender: self.sender,
+            partner: self.partner.clone(),
+            due: self.due_at(timings),
+        }
+    }
 }
 
 /// What falls due for a letter.

@@ -42,7 +42,7 @@ use crate::protocol::date::ParisTime;
 use crate::protocol::params::FilePart;
 use attachment::Attachment;
 use charges::{Charge, ChargeKind, Payer};
-use index::{Index, Scheduled};
+use index::{Index, LetterKeys, Scheduled};
 use letter::{Letter, LetterRow, LetterStatus, MailView, SenderCard};
 use lifecycle::{Event, Refused, Timings};
 use webhook::{Attempt, Delivery, DeliveryState};
@@ -138,36 +138,20 @@ impl Mail {
         self.rebuild_index();
     }
 
-    /// The indexes, built again from the maps (after a reset or an import).
+    /// The indexes, built again from the maps (after a reset or a change of timings).
     fn rebuild_index(&self) {
         let timings = self.timings();
-        let mut index = Index::default();
-        // Filed in id order (the maps hold them in no order): each set then grows at its end.
-        let mut letters: Vec<_> =
-            self.letters.iter().map(|l| (l.id, l.sender, l.partner.clone(), l.due_at(&timings))).collect();
-        letters.sort_unstable_by_key(|(id, ..)| *id);
-        for (id, sender, partner, due) in letters {
-            index.letters.insert(id);
-            index.letters_by_sender.add(sender, id);
-            index.letters_by_partner.add(partner, id);
-            index.reschedule(Scheduled::Letter(id), None, due);
-        }
-        let mut uploads: Vec<_> = self.attachments.iter().map(|a| (a.id, a.user_id, a.sha1.clone())).collect();
-        uploads.sort_unstable_by_key(|(id, ..)| *id);
-        for (id, user, sha1) in uploads {
-            index.uploads_by_user.add(user, id);
-            index.uploads_by_content.add(sha1, id);
-        }
-        for charge in self.charges.lock().iter() {
-            index.charges_by_user.add(charge.user, charge.id);
-            index.charges_by_partner.add(charge.token.clone(), charge.id);
-        }
-        for delivery in self.deliveries.lock().iter() {
-            index.deliveries_by_letter.add(delivery.letter, delivery.id);
-            let due = delivery.next_due.filter(|_| delivery.state == DeliveryState::Pending);
-            index.reschedule(Scheduled::Delivery(delivery.id), None, due.map(ParisTime::utc));
-        }
-        *self.index() = index;
+        let letters = self.letters.iter().map(|l| l.index_keys(&timings)).collect();
+        self.rebuild_index_with(letters);
+    }
+
+    /// The indexes of `letters` (all the letters stored) and of the uploads,
+    /// charges and deliveries in the maps.
+    fn rebuild_index_with(&self, letters: Vec<LetterKeys>) {
+        let uploads = self.attachments.iter().map(|a| (a.id, a.user_id, a.sha1.clone())).collect();
+        let charges = self.charges.lock().iter().map(|c| (c.id, c.user, c.token.clone())).collect();
+        let deliveries = self.deliveries.lock().iter().map(|d| (d.id, d.letter, d.due())).collect();
+        *self.index() = Index::build(letters, uploads, charges, deliveries);
     }
 
     // ----- attachments -----
@@ -239,14 +223,9 @@ impl Mail {
     /// Stores a new letter.
     pub(super) fn insert_letter(&self, mut letter: Box<Letter>) {
         self.cards.share(&mut letter);
-        let due = letter.due_at(&self.timings());
-        let (id, sender, partner) = (letter.id, letter.sender, letter.partner.clone());
-        self.letters.insert(id, letter);
-        let mut index = self.index();
-        index.letters.insert(id);
-        index.letters_by_sender.add(sender, id);
-        index.letters_by_partner.add(partner, id);
-        index.reschedule(Scheduled::Letter(id), None, due);
+        let keys = letter.index_keys(&self.timings());
+        self.letters.insert(letter.id, letter);
+        self.index().file_letter(keys);
     }
 
     /// The letter with this id.
@@ -503,7 +482,7 @@ impl Mail {
         if delivery.in_flight {
             return Some(delivery.clone());
         }
-        let before = delivery.next_due.filter(|_| delivery.state == DeliveryState::Pending).map(ParisTime::utc);
+        let before = delivery.due();
         delivery.state = DeliveryState::Pending;
         delivery.next_due = Some(ParisTime(now));
         let replayed = delivery.clone();
@@ -646,8 +625,11 @@ impl Mail {
         for attachment in std::mem::take(&mut snapshot.attachments) {
             self.attachments.insert(attachment.id, attachment);
         }
+        let timings = self.timings();
+        let mut keys = Vec::with_capacity(snapshot.letters.len());
         for mut letter in std::mem::take(&mut snapshot.letters) {
             self.cards.share(&mut letter);
+            keys.push(letter.index_keys(&timings));
             self.letters.insert(letter.id, letter);
         }
         let mut charges = self.charges.lock();
@@ -660,7 +642,7 @@ impl Mail {
             deliveries.insert(delivery.id, delivery);
         }
         drop(deliveries);
-        self.rebuild_index();
+        self.rebuild_index_with(keys);
     }
 }
 
@@ -668,20 +650,29 @@ impl Mail {
 /// whose details did not change share it, one card, not one each (derived,
 /// never stored; memory only, no answer changes with it).
 #[derive(Debug, Default)]
-struct Cards(Mutex<HashMap<u64, Arc<SenderCard>, super::Hasher>>);
+struct Cards(Mutex<CardsBySender>);
+
+type CardsBySender = HashMap<u64, Arc<SenderCard>, super::Hasher>;
+
+/// Gives `letter` the card its sender's previous letter in `known` holds, when
+/// they read the same (the same card already: nothing to compare).
+fn share_card(known: &mut CardsBySender, letter: &mut Letter) {
+    match known.entry(letter.sender) {
+        Entry::Occupied(known) if Arc::ptr_eq(known.get(), &letter.from) => {}
+        Entry::Occupied(mut known) if **known.get() != *letter.from => _ = known.insert(Arc::clone(&letter.from)),
+        Entry::Occupied(known) => letter.from = Arc::clone(known.get()),
+        Entry::Vacant(slot) => _ = slot.insert(Arc::clone(&letter.from)),
+    }
+}
 
 impl Cards {
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<SenderCard>, super::Hasher>> {
+    fn lock(&self) -> MutexGuard<'_, CardsBySender> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Gives `letter` the card its sender's previous letter holds, when they read the same.
     fn share(&self, letter: &mut Letter) {
-        match self.lock().entry(letter.sender) {
-            Entry::Occupied(mut known) if **known.get() != *letter.from => _ = known.insert(Arc::clone(&letter.from)),
-            Entry::Occupied(known) => letter.from = Arc::clone(known.get()),
-            Entry::Vacant(slot) => _ = slot.insert(Arc::clone(&letter.from)),
-        }
+        share_card(&mut self.lock(), letter);
     }
 
     /// Forgets the cards of the senders `gone` names.
@@ -691,6 +682,22 @@ impl Cards {
 
     fn clear(&self) {
         self.lock().clear();
+    }
+}
+
+/// The cards of letters read from the state log, shared among the records
+/// of one batch as it is decoded (on the thread that decoded it, while its
+/// letters are fresh in memory): the store then finds most cards shared
+/// already, and compares one card of a sender per batch, not one per letter.
+#[derive(Debug, Default)]
+pub struct DecodedCards(CardsBySender);
+
+impl DecodedCards {
+    /// Shares the card of `record` when it is a letter.
+    pub fn share(&mut self, record: &mut Record) {
+        if let Record::Letter(letter) = record {
+            share_card(&mut self.0, letter);
+        }
     }
 }
 
@@ -859,6 +866,31 @@ mod tests {
         assert!(Arc::ptr_eq(&card(&restored, 4), &card(&restored, 5)));
         assert_eq!(restored.letter(1).unwrap().from.city, "Paris");
         assert_eq!(restored.letter(1).unwrap().partner, mail.letter(1).unwrap().partner);
+    }
+
+    #[test]
+    fn letters_decoded_together_share_a_card_and_the_store_shares_it_across_batches() {
+        let decode = |letters: Vec<Box<Letter>>| {
+            let mut cards = DecodedCards::default();
+            let records = letters.into_iter().map(Record::Letter).map(|mut record| {
+                cards.share(&mut record);
+                record
+            });
+            records.map(|record| if let Record::Letter(letter) = record { letter } else { unreachable!() }).collect()
+        };
+        let first: Vec<Box<Letter>> =
+            decode(vec![letter(1, 7, "Paris"), letter(2, 7, "Paris"), letter(3, 7, "Lyon"), letter(4, 7, "Lyon")]);
+        assert!(Arc::ptr_eq(&first[0].from, &first[1].from), "same sender, same card");
+        assert!(!Arc::ptr_eq(&first[1].from, &first[2].from), "the sender moved");
+        assert_eq!((first[1].from.city.as_str(), first[2].from.city.as_str()), ("Paris", "Lyon"));
+        assert!(Arc::ptr_eq(&first[2].from, &first[3].from));
+        let second: Vec<Box<Letter>> = decode(vec![letter(5, 7, "Lyon"), letter(6, 7, "Lyon")]);
+        assert!(!Arc::ptr_eq(&first[3].from, &second[0].from), "each batch on its own");
+
+        let mail = mail();
+        mail.import(&mut Snapshot { letters: first.into_iter().chain(second).collect(), ..Snapshot::default() });
+        assert!(Arc::ptr_eq(&card(&mail, 3), &card(&mail, 6)), "one card across batches once stored");
+        assert_eq!(card(&mail, 1).city, "Paris", "the older letters keep the older card");
     }
 
     #[test]

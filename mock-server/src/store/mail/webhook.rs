@@ -90,6 +90,11 @@ impl Delivery {
 }
 
 impl Delivery {
+    /// When its next attempt falls due, while it is pending.
+    pub fn due(&self) -> Option<DateTime<Utc>> {
+        self.next_due.filter(|_| self.state == DeliveryState::Pending).map(ParisTime::utc)
+    }
+
     /// The status the delivery tells of (`new_state`).
     pub fn payload_state(&self) -> String {
         self.payload.iter().find(|(k, _)| k == "new_state").map(|(_, v)| v.clone()).unwrap_or_default()
