@@ -119,16 +119,21 @@ impl Snapshot {
         let contents_ok = self.contents.iter().all(|(sha1, data)| {
             BASE64.decode(data).is_ok_and(|bytes| crate::protocol::params::sha1_hex(&bytes) == *sha1)
         });
-        let (Some(uploads), Some(letters)) =
-            (unique_ids(self.attachments.iter().map(|a| a.id)), unique_ids(self.letters.iter().map(|l| l.id)))
-        else {
+        let Some(uploads) = unique_ids(self.attachments.iter().map(|a| a.id)) else {
             return false;
         };
-        let (upload_known, letter_known) =
-            (|id: &u64| uploads.binary_search(id).is_ok(), |id: &u64| letters.binary_search(id).is_ok());
+        let upload_known = |id: &u64| uploads.binary_search(id).is_ok();
         let uploads_ok = self.attachments.iter().all(|a| known(&a.user_id) && self.contents.contains_key(&a.sha1));
-        let letters_ok = self.letters.iter().all(|l| known(&l.sender) && l.attachments.iter().all(upload_known));
-        let webhooks_ok = self.webhooks.iter().all(|d| letter_known(&d.letter));
+        // Each letter read once (a million of them are far apart in memory): its id kept, its references checked.
+        let mut letter_ids = Vec::with_capacity(self.letters.len());
+        let letters_ok = self.letters.iter().all(|l| {
+            letter_ids.push(l.id);
+            known(&l.sender) && l.attachments.iter().all(upload_known)
+        });
+        let Some(letters) = unique_ids(letter_ids.into_iter()) else {
+            return false;
+        };
+        let webhooks_ok = self.webhooks.iter().all(|d| letters.binary_search(&d.letter).is_ok());
         contents_ok && uploads_ok && letters_ok && webhooks_ok
     }
 }

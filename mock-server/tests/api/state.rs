@@ -182,8 +182,12 @@ async fn a_state_whose_letters_or_uploads_do_not_hold_together_is_refused() {
     let (source, _, _) = mock_with_a_letter().await;
     let state = source.plane.export_state().await.unwrap();
     type Breakage = (&'static str, fn(&mut Value));
-    let breakages: [Breakage; 4] = [
+    let breakages: [Breakage; 5] = [
         ("a letter of an unknown sender", |s| s["letters"][0]["sender"] = json!(999_999)),
+        ("one letter id twice", |s| {
+            let twice = s["letters"][0].clone();
+            s["letters"].as_array_mut().unwrap().push(twice);
+        }),
         ("a letter naming an unknown upload", |s| s["letters"][0]["attachments"] = json!([999_999])),
         ("an upload without its content", |s| s["contents"] = json!({})),
         ("a content that is not its SHA-1", |s| {
