@@ -258,13 +258,16 @@ impl Whole {
 #[derive(Debug, Default)]
 pub struct Decoded {
     cards: mail::DecodedCards,
+    sentences: outbox::DecodedSentences,
 }
 
 impl Decoded {
     /// Lets `record` share what an earlier record of the same batch holds.
     pub fn share(&mut self, record: &mut Record) {
-        if let Record::Mail(record) = record {
-            self.cards.share(record);
+        match record {
+            Record::Mail(record) => self.cards.share(record),
+            Record::Outbox(record) => self.sentences.share(record),
+            _ => {}
         }
     }
 }

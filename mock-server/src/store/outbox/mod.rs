@@ -154,11 +154,7 @@ impl Outbox {
 
     /// Gives `email` the one shared copy of its sentence.
     fn share_request(&self, email: &mut Email) {
-        let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
-        match requests.get(&*email.request) {
-            Some(shared) => email.request = Arc::clone(shared),
-            None => _ = requests.insert(Arc::clone(&email.request)),
-        }
+        share_sentence(&mut self.requests.lock().unwrap_or_else(PoisonError::into_inner), email);
     }
 
     /// Claims an unused link of a kind `wanted` takes: it is used from now on,
@@ -260,6 +256,29 @@ pub enum Record {
     EmailGone(u64),
 }
 
+/// Gives `email` the copy of its sentence that `known` holds, or adds its own.
+fn share_sentence(known: &mut HashSet<Arc<str>, super::Hasher>, email: &mut Email) {
+    match known.get(&*email.request) {
+        Some(shared) => email.request = Arc::clone(shared),
+        None => _ = known.insert(Arc::clone(&email.request)),
+    }
+}
+
+/// The sentences of emails read from the state log, shared among the records
+/// of one batch as it is decoded (on the thread that decoded it): each
+/// email's own copy is dropped at once rather than when the outbox takes it.
+#[derive(Debug, Default)]
+pub struct DecodedSentences(HashSet<Arc<str>, super::Hasher>);
+
+impl DecodedSentences {
+    /// Shares the sentence of `record` when it is an email.
+    pub fn share(&mut self, record: &mut Record) {
+        if let Record::Email(email) = record {
+            share_sentence(&mut self.0, email);
+        }
+    }
+}
+
 fn email_as_row<S: serde::Serializer>(email: &Email, serializer: S) -> Result<S::Ok, S::Error> {
     EmailRow(email).serialize(serializer)
 }
@@ -320,5 +339,32 @@ mod tests {
         assert!(Arc::ptr_eq(&emails[0].request, &emails[1].request), "shared again once read back");
         assert_eq!(emails[2].request, other.request);
         assert_eq!(serde_json::to_string(&emails).unwrap(), written, "the same emails");
+    }
+
+    #[test]
+    fn emails_decoded_together_share_one_sentence() {
+        let outbox = outbox();
+        let from = |other| Partnership { token: "t", name: "Acme", other: Some(other) };
+        for (to, other) in
+            [("a@example.com", "Jean Dupont"), ("b@example.com", "Jean Dupont"), ("c@example.com", "Marie Curie")]
+        {
+            outbox.post(LinkKind::Letter, to, &from(other), "http://mock/1".into());
+        }
+        let written = serde_json::to_string(&outbox.emails(None, None)).unwrap();
+        let read: Vec<Email> = serde_json::from_str(&written).unwrap();
+        assert!(!Arc::ptr_eq(&read[0].request, &read[1].request), "each read on its own");
+        let mut sentences = DecodedSentences::default();
+        let shared: Vec<Arc<str>> = read
+            .into_iter()
+            .map(|email| {
+                let mut record = Record::Email(Box::new(email));
+                sentences.share(&mut record);
+                let Record::Email(email) = record else { unreachable!() };
+                email.request
+            })
+            .collect();
+        assert!(Arc::ptr_eq(&shared[0], &shared[1]), "the same sentence, one copy");
+        assert!(!Arc::ptr_eq(&shared[1], &shared[2]));
+        assert!(shared[2].contains("Marie Curie"), "{}", shared[2]);
     }
 }
