@@ -460,7 +460,7 @@ impl Mail {
         let delivered = attempt.status == Some(200);
         let made = attempt.at.utc();
         delivery.attempts.push(attempt);
-        let before = delivery.next_due.map(ParisTime::utc);
+        let before = delivery.due();
         delivery.next_due = if delivered {
             delivery.state = DeliveryState::Delivered;
             None
@@ -470,8 +470,7 @@ impl Mail {
         } else {
             Some(ParisTime(made + timings.webhook_retry_every))
         };
-        let after = delivery.next_due.map(ParisTime::utc);
-        self.index().reschedule(Scheduled::Delivery(id), before, after);
+        self.index().reschedule(Scheduled::Delivery(id), before, delivery.due());
     }
 
     /// Sends a delivery again now, whatever became of it.
