@@ -275,17 +275,21 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
 const RECORDS_PER_LOCK: usize = 256;
 
 /// A list kept in id order, behind one lock, whose writes mark the ids they touch.
-/// Each item is boxed: the tree's nodes, often part empty, hold pointers, not items.
+/// Each item is shared behind an `Arc`: the tree's nodes, often part empty, hold
+/// pointers, not items, and the state file's writer takes items out under the
+/// lock by counting one more reference, then reads them after letting it go, so
+/// a write waits for pointers to be copied, not items (a change in place while
+/// the writer holds one copies that item first).
 #[derive(Debug)]
 pub struct TrackedLog<T> {
-    items: Mutex<BTreeMap<u64, Box<T>>>,
+    items: Mutex<BTreeMap<u64, Arc<T>>>,
     marks: Marks<u64>,
 }
 
 /// The list locked for changes: every change goes through its methods, which mark.
 #[derive(Debug)]
 pub struct LogGuard<'a, T> {
-    items: MutexGuard<'a, BTreeMap<u64, Box<T>>>,
+    items: MutexGuard<'a, BTreeMap<u64, Arc<T>>>,
     marks: &'a Marks<u64>,
 }
 
@@ -310,19 +314,15 @@ impl<T> TrackedLog<T> {
     /// [`RECORDS_PER_LOCK`] items at a time.
     pub fn gather<R>(&self, f: impl Fn(&T) -> R) -> Vec<R> {
         let mut gathered = Vec::new();
+        let mut chunk = Vec::with_capacity(RECORDS_PER_LOCK);
         let mut from = Some(0);
         while let Some(start) = from {
-            let items = self.lock();
-            let chunk = items.items.range(start..).take(RECORDS_PER_LOCK);
-            let before = gathered.len();
-            from = None;
-            for (&id, item) in chunk {
-                gathered.push(f(item));
-                from = id.checked_add(1);
-            }
-            if gathered.len() - before < RECORDS_PER_LOCK {
-                break;
-            }
+            chunk.clear();
+            chunk.extend(
+                self.lock().items.range(start..).take(RECORDS_PER_LOCK).map(|(&id, item)| (id, Arc::clone(item))),
+            );
+            from = chunk.last().and_then(|(id, _)| id.checked_add(1)).filter(|_| chunk.len() == RECORDS_PER_LOCK);
+            gathered.extend(chunk.drain(..).map(|(_, item)| f(&item)));
         }
         gathered
     }
@@ -335,9 +335,12 @@ impl<T> TrackedLog<T> {
         let mut ids: Vec<u64> = ids.into_iter().collect();
         ids.sort_unstable();
         let mut records = Vec::with_capacity(ids.len());
+        let mut items = Vec::with_capacity(RECORDS_PER_LOCK);
         for chunk in ids.chunks(RECORDS_PER_LOCK) {
-            let items = self.lock();
-            records.extend(chunk.iter().map(|&id| items.get(id).map_or_else(|| gone(id), &present)));
+            let list = self.lock();
+            items.extend(chunk.iter().map(|id| (*id, list.items.get(id).map(Arc::clone))));
+            drop(list);
+            records.extend(items.drain(..).map(|(id, item)| item.map_or_else(|| gone(id), |item| present(&item))));
         }
         Some(records)
     }
@@ -356,15 +359,8 @@ impl<T> LogGuard<'_, T> {
 
     /// Adds or replaces the item with this id; marks it.
     pub fn insert(&mut self, id: u64, item: T) {
-        self.items.insert(id, Box::new(item));
+        self.items.insert(id, Arc::new(item));
         self.marks.mark(id);
-    }
-
-    /// The item with this id, to change; marked (the lock is held until the guard goes).
-    pub fn get_mut(&mut self, id: u64) -> Option<&mut T> {
-        let item = self.items.get_mut(&id)?;
-        self.marks.mark(id);
-        Some(&mut **item)
     }
 
     /// Keeps the items `keep` says; marks each one removed.
@@ -386,6 +382,16 @@ impl<T> LogGuard<'_, T> {
     pub fn clear(&mut self) {
         self.items.clear();
         self.marks.mark_everything();
+    }
+}
+
+impl<T: Clone> LogGuard<'_, T> {
+    /// The item with this id, to change; marked (the lock is held until the guard goes).
+    /// An item the state file's writer is reading at that moment is copied first.
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut T> {
+        let item = self.items.get_mut(&id)?;
+        self.marks.mark(id);
+        Some(Arc::make_mut(item))
     }
 }
 
@@ -463,6 +469,29 @@ mod tests {
         assert_eq!(records.len(), expected.len(), "each mark once");
         assert_eq!(records[..3], ["is 2", "4 gone", "is 6"]);
         assert_eq!(records.last().map(String::as_str), Some(format!("is {}", u64::MAX).as_str()));
+    }
+
+    #[test]
+    fn a_log_is_not_locked_while_its_records_are_read_and_a_change_meanwhile_is_kept_and_marked() {
+        let log: TrackedLog<String> = TrackedLog::new(&tracking());
+        log.lock().insert(1, "first".into());
+        log.lock().insert(2, "second".into());
+        _ = log.take_marks();
+        // Each record is read with the list free: reading one changes the other
+        // item. Each record shows its item as it was when the list was read; the
+        // list keeps the changes.
+        let read = log.gather(|item| {
+            assert!(log.items.try_lock().is_ok(), "the list is not locked while {item:?} is read");
+            let mut list = log.lock();
+            let other = if item == "first" { 2 } else { 1 };
+            list.get_mut(other).unwrap().push_str(" changed");
+            item.clone()
+        });
+        assert_eq!(read, ["first", "second"]);
+        assert_eq!(log.lock().iter().cloned().collect::<Vec<_>>(), ["first changed", "second changed"]);
+        assert_eq!(keys(log.take_marks()), HashSet::from([1, 2]), "both changes are marked for the next write");
+        let free = |_: &String| log.items.try_lock().is_ok();
+        assert_eq!(log.records(Taken::Keys(HashSet::from([1, 2])), free, |_| false), Some(vec![true, true]));
     }
 
     #[test]
