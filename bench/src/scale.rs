@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ar24_client::{Answer, Call};
 use serde_json::{Value, json};
 
-use crate::harness::{KEY, Load, Server, TOKEN, free_port, median, script, start, wrk};
+use crate::harness::{KEY, Load, RUNS, Server, TOKEN, free_port, median, median_run, script, start, wrk};
 
 /// The figures of one run.
 #[derive(Debug, Default)]
@@ -195,16 +195,6 @@ async fn without_state_file(binary: &Path, fixture: &Path, users: usize, seconds
     let info = median_run((0..RUNS).map(|_| wrk(&server, &script("info", users as u64 / 2), seconds)).collect());
     let created_meanwhile = creator.stop();
     Figures { load, memory_per_user, list_ms, list_offsets, info, created_meanwhile, ..Figures::default() }
-}
-
-/// Each load is run this many times; the table shows the run of median p99
-/// (the machine is shared: one run can land on a busy moment).
-const RUNS: usize = 3;
-
-/// The run whose p99 is the median.
-fn median_run(mut runs: Vec<Load>) -> Load {
-    runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
-    runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
 /// The mock with its stderr appended to `log`.
