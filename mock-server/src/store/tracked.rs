@@ -271,7 +271,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
     }
 }
 
-/// How many records [`TrackedLog::records`] reads per lock: some 0.1 ms.
+/// How many items [`TrackedLog::records`] and [`TrackedLog::gather`] take out per lock.
 const RECORDS_PER_LOCK: usize = 256;
 
 /// A list kept in id order, behind one lock, whose writes mark the ids they touch.
@@ -311,7 +311,7 @@ impl<T> TrackedLog<T> {
 
     /// `f` of every item, in id order, for a rewrite of the state file (what
     /// changes meanwhile is marked and written after it): the list is locked
-    /// [`RECORDS_PER_LOCK`] items at a time.
+    /// while [`RECORDS_PER_LOCK`] items are taken out, and `f` runs after.
     pub fn gather<R>(&self, f: impl Fn(&T) -> R) -> Vec<R> {
         let mut gathered = Vec::new();
         let mut chunk = Vec::with_capacity(RECORDS_PER_LOCK);
@@ -328,8 +328,9 @@ impl<T> TrackedLog<T> {
     }
 
     /// The records of what `taken` names (see [`TrackedMap::records`]), in id
-    /// order. The list is locked [`RECORDS_PER_LOCK`] records at a time, so a
-    /// write waits for a few of them, never for a second's worth.
+    /// order. The list is locked while [`RECORDS_PER_LOCK`] items are taken
+    /// out, and the records are made after, so a write waits for a few pointers
+    /// to be copied, never for a second's worth of records.
     pub fn records<R>(&self, taken: Taken<u64>, present: impl Fn(&T) -> R, gone: impl Fn(u64) -> R) -> Option<Vec<R>> {
         let Taken::Keys(ids) = taken else { return None };
         let mut ids: Vec<u64> = ids.into_iter().collect();
