@@ -133,6 +133,11 @@ pub fn median_run(mut runs: Vec<Load>) -> Load {
     runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
+/// [`wrk`] [`RUNS`] times in a row: the run of median p99.
+pub fn wrk_median(server: &Server, script: &str, seconds: u64) -> Load {
+    median_run((0..RUNS).map(|_| wrk(server, script, seconds)).collect())
+}
+
 /// A wrk Lua script for one kind of call, signed once for the whole run.
 pub fn script(kind: &str, user_id: u64) -> String {
     let date = now_paris();

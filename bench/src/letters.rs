@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use ar24_client::{Answer, Call};
 use serde_json::{Value, json};
 
-use crate::harness::{Load, RUNS, Server, letters_sent, median, median_run, ready_sender, send_script, wrk};
+use crate::harness::{Load, RUNS, Server, letters_sent, median, ready_sender, send_script, wrk_median};
 
 /// Senders the letters are spread over.
 const SENDERS: usize = 1_000;
@@ -212,8 +212,7 @@ async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seco
     let began = Instant::now();
     let moved = server.control().advance_clock(&json!("15d")).await.expect("the clock moves");
     let advance = began.elapsed();
-    let script = send_script(sender, upload_id(sender as usize, 0) as u64);
-    let send = median_run((0..RUNS).map(|_| wrk(&server, &script, seconds)).collect());
+    let send = wrk_median(&server, &send_script(sender, upload_id(sender as usize, 0) as u64), seconds);
     crate::scale::stop(server);
     Figures {
         start,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ar24_client::{Answer, Call};
 use serde_json::{Value, json};
 
-use crate::harness::{KEY, Load, RUNS, Server, TOKEN, free_port, median, median_run, script, start, wrk};
+use crate::harness::{KEY, Load, RUNS, Server, TOKEN, free_port, median, median_run, script, start, wrk, wrk_median};
 
 /// The figures of one run.
 #[derive(Debug, Default)]
@@ -132,7 +132,7 @@ async fn with_state_file(binary: &Path, fixture: &Path, dir: &Path, users: usize
     // User info while users are created (each second's changes appended).
     let before = std::fs::metadata(&state).map(|m| m.len()).unwrap_or(0);
     let creator = Creator::start(&server, "appending");
-    let info = median_run((0..RUNS).map(|_| wrk(&server, &script("info", users as u64 / 2), seconds)).collect());
+    let info = wrk_median(&server, &script("info", users as u64 / 2), seconds);
     let created_meanwhile = creator.stop();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let grown = std::fs::metadata(&state).map(|m| m.len()).unwrap_or(0).saturating_sub(before);
@@ -192,7 +192,7 @@ async fn without_state_file(binary: &Path, fixture: &Path, users: usize, seconds
     let memory_per_user = server.rss().saturating_sub(idle) as f64 / users as f64;
     let (list_ms, list_offsets) = list_latency(&server, users).await;
     let creator = Creator::start(&server, "plain");
-    let info = median_run((0..RUNS).map(|_| wrk(&server, &script("info", users as u64 / 2), seconds)).collect());
+    let info = wrk_median(&server, &script("info", users as u64 / 2), seconds);
     let created_meanwhile = creator.stop();
     Figures { load, memory_per_user, list_ms, list_offsets, info, created_meanwhile, ..Figures::default() }
 }
