@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use crate::Options;
 use crate::harness::{
-    Load, create_users, journalled_errors, letters_sent, median, ready_sender, script, send_script, start_mock,
+    Load, SignedSend, create_users, journalled_errors, letters_sent, median, ready_sender, script, start_mock,
     start_prism, wrk,
 };
+use crate::paced::{Paced, RATE, paced};
 
 struct Row {
     figure: String,
@@ -121,6 +122,7 @@ async fn loads(options: &Options, seconds: u64, rows: &mut Vec<Row>) -> (u64, Op
 /// Signed `POST mail` with one 20 KB attachment, on an empty mock.
 struct Sending {
     load: Load,
+    paced: Paced,
     letters: u64,
     bytes_per_letter: f64,
     errors: usize,
@@ -146,6 +148,7 @@ impl Sending {
                 "p99 < 5 ms",
                 Some(self.load.p99_ms < 5.0),
             ),
+            paced_row(&self.paced, seconds),
             row(
                 &format!("resident memory per letter sent (its emails and link included; {} letters)", self.letters),
                 format!("{:.0} B", self.bytes_per_letter),
@@ -170,12 +173,19 @@ async fn send_load(mock: &crate::harness::Server, seconds: u64) -> Sending {
     let (sender, attachment) = ready_sender(mock, 20 * 1024).await;
     let first = letters_sent(mock, sender, attachment).await;
     let before = mock.rss();
-    let load = wrk(mock, &send_script(sender, attachment), seconds);
+    let send = SignedSend::new(sender, attachment);
+    let load = wrk(mock, &send.script(), seconds);
     let errors = journalled_errors(mock).await;
     let last = letters_sent(mock, sender, attachment).await;
     let letters = last - first;
     let bytes_per_letter = mock.rss().saturating_sub(before) as f64 / letters.max(1) as f64;
-    Sending { load, letters, bytes_per_letter, errors }
+    let paced = paced(mock.port, &send.request(), RATE, 64, seconds as f64);
+    Sending { load, paced, letters, bytes_per_letter, errors }
+}
+
+/// The paced send load's row.
+fn paced_row(load: &Paced, seconds: u64) -> Row {
+    row(&load.figure(seconds), load.summary(), na(), na(), "all answered, p99 < 5 ms", Some(load.met()))
 }
 
 /// Throughput and latency of one load, beside Prism's.

@@ -127,9 +127,26 @@ pub struct Load {
 /// shows the run of median p99 (the machine is shared: one run can land on a busy moment).
 pub const RUNS: usize = 3;
 
+/// One run of a load, judged by its p99.
+pub trait Run: Copy + Default {
+    fn p99_ms(&self) -> f64;
+}
+
+impl Run for Load {
+    fn p99_ms(&self) -> f64 {
+        self.p99_ms
+    }
+}
+
+impl Run for crate::paced::Paced {
+    fn p99_ms(&self) -> f64 {
+        self.p99_ms
+    }
+}
+
 /// The run whose p99 is the median.
-pub fn median_run(mut runs: Vec<Load>) -> Load {
-    runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
+pub fn median_run<R: Run>(mut runs: Vec<R>) -> R {
+    runs.sort_by(|a, b| a.p99_ms().total_cmp(&b.p99_ms()));
     runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
@@ -161,18 +178,46 @@ pub fn script(kind: &str, user_id: u64) -> String {
     }
 }
 
-/// The wrk script of a signed `POST mail` from `sender` with one uploaded attachment.
-pub fn send_script(sender: u64, attachment: u64) -> String {
-    let date = now_paris();
-    let signature = Keys::new(KEY).sign(&date);
-    let auth = format!("token={TOKEN}&date={}", date.replace(' ', "+"));
-    format!(
-        "wrk.headers[\"signature\"] = \"{signature}\"\n\
-         wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
-         wrk.method = \"POST\"\nwrk.path = \"/api/mail\"\n\
-         wrk.body = \"{auth}&id_user={sender}&to_email=destinataire%40example.com&dest_statut=particulier\
-         &to_firstname=Marie&to_lastname=Dupont&content=Mise+en+demeure&attachment%5B0%5D={attachment}\"\n"
-    )
+/// A signed `POST mail` from `sender` with one uploaded attachment: its
+/// signature and form body, signed once for the whole run.
+pub struct SignedSend {
+    signature: String,
+    body: String,
+}
+
+impl SignedSend {
+    pub fn new(sender: u64, attachment: u64) -> Self {
+        let date = now_paris();
+        let signature = Keys::new(KEY).sign(&date);
+        let auth = format!("token={TOKEN}&date={}", date.replace(' ', "+"));
+        let body = format!(
+            "{auth}&id_user={sender}&to_email=destinataire%40example.com&dest_statut=particulier\
+             &to_firstname=Marie&to_lastname=Dupont&content=Mise+en+demeure&attachment%5B0%5D={attachment}"
+        );
+        Self { signature, body }
+    }
+
+    /// As a wrk script.
+    pub fn script(&self) -> String {
+        format!(
+            "wrk.headers[\"signature\"] = \"{}\"\n\
+             wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
+             wrk.method = \"POST\"\nwrk.path = \"/api/mail\"\nwrk.body = \"{}\"\n",
+            self.signature, self.body
+        )
+    }
+
+    /// As the bytes of an HTTP/1.1 request, for [`crate::paced::paced`].
+    pub fn request(&self) -> Vec<u8> {
+        format!(
+            "POST /api/mail HTTP/1.1\r\nhost: 127.0.0.1\r\nsignature: {}\r\n\
+             content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{}",
+            self.signature,
+            self.body.len(),
+            self.body
+        )
+        .into_bytes()
+    }
 }
 
 /// A sender who may send (confirmed, CGU accepted, a payment method) and one

@@ -14,6 +14,7 @@ use clap::Parser;
 mod compare;
 mod harness;
 mod letters;
+mod paced;
 mod scale;
 
 /// The command line.
@@ -36,9 +37,14 @@ pub struct Options {
     /// `send` first makes a sender and an upload on the mock at `--port`.
     #[arg(long, value_name = "KIND")]
     print_script: Option<String>,
-    /// The port of a running mock, for `--print-script send`.
+    /// The port of a running mock, for `--print-script send` and `--pace`.
     #[arg(long)]
     port: Option<u16>,
+    /// Offer this many signed `POST mail` a second to the mock at `--port` (64 connections,
+    /// 10 s, each send timed from when it was due; a sender and an upload are made first), print
+    /// the figures and exit.
+    #[arg(long, value_name = "SENDS_PER_SECOND")]
+    pace: Option<f64>,
     /// Measure the mock holding many users, with and without a state file, instead of the comparison with Prism.
     #[arg(long)]
     scale: bool,
@@ -53,13 +59,19 @@ pub struct Options {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let options = Options::parse();
-    if let Some(kind) = &options.print_script {
+    if let Some(rate) = options.pace {
+        let port = options.port.expect("--pace needs the --port of a running mock");
+        let server = harness::Server::attach(port);
+        let (sender, attachment) = harness::ready_sender(&server, 20 * 1024).await;
+        let load = paced::paced(port, &harness::SignedSend::new(sender, attachment).request(), rate, 64, 10.0);
+        println!("{}", load.summary());
+    } else if let Some(kind) = &options.print_script {
         if kind == "send" {
             let port = options.port.expect("--print-script send needs the --port of a running mock");
             let server = harness::Server::attach(port);
             let (sender, attachment) = harness::ready_sender(&server, 20 * 1024).await;
             std::mem::forget(server);
-            print!("{}", harness::send_script(sender, attachment));
+            print!("{}", harness::SignedSend::new(sender, attachment).script());
         } else {
             print!("{}", harness::script(kind, 1));
         }
