@@ -274,9 +274,8 @@ fn print_table(letters: usize, seconds: u64, f: &Figures) {
     println!("| figure | measured | target | met |");
     println!("|---|---|---|---|");
     println!(
-        "| start to healthy, from the state file | {:.0} ms | < 2 s | {} |",
-        f.start.as_secs_f64() * 1000.0,
-        met(f.start < Duration::from_secs(2))
+        "| start to healthy, from the state file | {:.0} ms | reported (a million users: < 2 s) | |",
+        f.start.as_secs_f64() * 1000.0
     );
     println!(
         "| resident memory per stored letter (its emails, link and charge included) | {:.0} B | < 2 KB | {} |",

@@ -43,7 +43,7 @@ pub struct Options {
     /// Offer this many signed `POST mail` a second to the mock at `--port` (64 connections,
     /// 10 s, each send timed from when it was due; a sender and an upload are made first), print
     /// the figures and exit.
-    #[arg(long, value_name = "SENDS_PER_SECOND")]
+    #[arg(long, value_name = "SENDS_PER_SECOND", value_parser = positive_rate)]
     pace: Option<f64>,
     /// Measure the mock holding many users, with and without a state file, instead of the comparison with Prism.
     #[arg(long)]
@@ -54,6 +54,14 @@ pub struct Options {
     /// How many letters `--scale` then stores (0: none).
     #[arg(long, default_value_t = 1_000_000)]
     letters: usize,
+}
+
+/// A rate of sends a second: a number above 0.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("`{text}` is not a number of sends a second above 0")),
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
