@@ -26,6 +26,9 @@ use crate::store::{Changed, Store};
 /// The log is not rewritten before it reaches this size.
 pub const MIN_REWRITE: u64 = 16 * 1024 * 1024;
 
+/// The most room kept for the next append's lines (see [`StateLog`]'s buffer).
+const KEPT_LINES: usize = 64 * 1024 * 1024;
+
 /// A rewrite in the background works this long at a time (see [`StateLog::write_paced`]).
 pub const SLICE: std::time::Duration = std::time::Duration::from_micros(500);
 
@@ -295,6 +298,10 @@ pub struct StateLog {
     size: u64,
     rewritten_size: u64,
     rewrite: Option<Rewrite>,
+    /// The lines of the last append, emptied and kept as room for the next:
+    /// a second's lines can be tens of MB, and fresh memory costs a page
+    /// fault for every 4 KB (more than [`KEPT_LINES`] is not kept).
+    buffer: Vec<u8>,
     /// Changes were taken that the log does not hold (a failed write, a reset
     /// during a rewrite): the next write rewrites it whole.
     must_rewrite: bool,
@@ -304,8 +311,15 @@ impl StateLog {
     /// The writer of the log at `path` (rewritten whole at its first write
     /// unless `continues` says it already holds the store's state).
     pub fn new(path: &Path, continues: bool) -> std::io::Result<Self> {
-        let mut log =
-            Self { path: path.to_owned(), file: None, size: 0, rewritten_size: 0, rewrite: None, must_rewrite: false };
+        let mut log = Self {
+            path: path.to_owned(),
+            file: None,
+            size: 0,
+            rewritten_size: 0,
+            rewrite: None,
+            buffer: Vec::new(),
+            must_rewrite: false,
+        };
         if continues {
             let file = std::fs::OpenOptions::new().append(true).open(path)?;
             log.size = file.metadata()?.len();
@@ -375,18 +389,39 @@ impl StateLog {
         if records.is_empty() {
             return Ok(Written::Nothing);
         }
-        let lines = lines(&records)?;
-        let made = began.elapsed();
-        self.append(&lines)?;
+        let (made, bytes) = self.with_lines(&records, |log, lines| {
+            let made = began.elapsed();
+            log.append(lines)?;
+            Ok((made, lines.len()))
+        })?;
         tracing::debug!(
             records = records.len(),
-            bytes = lines.len(),
+            bytes,
             "state file appended: changes taken in {} ms, lines made by {} ms, written and synced by {} ms",
             taken.as_millis(),
             made.as_millis(),
             began.elapsed().as_millis()
         );
         Ok(Written::Appended(records.len()))
+    }
+
+    /// Makes the lines of `records`, one each, in the buffer kept from the
+    /// last append, and hands them to `then`.
+    fn with_lines<R>(
+        &mut self,
+        records: &[Record],
+        then: impl FnOnce(&mut Self, &[u8]) -> std::io::Result<R>,
+    ) -> std::io::Result<R> {
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        for record in records {
+            encode(&mut buffer, record)?;
+        }
+        let result = then(self, &buffer);
+        if buffer.capacity() <= KEPT_LINES {
+            self.buffer = buffer;
+        }
+        result
     }
 
     fn append(&mut self, lines: &[u8]) -> std::io::Result<()> {
@@ -441,14 +476,16 @@ impl StateLog {
                 return Ok(Written::Nothing);
             }
         };
-        let lines = lines(&records)?;
-        if self.file.is_some() {
-            self.append(&lines)?;
-        }
-        if let Some(rewrite) = &mut self.rewrite {
-            rewrite.since.extend_from_slice(&lines);
-            rewrite.since_records += records.len() as u64;
-        }
+        self.with_lines(&records, |log, lines| {
+            if log.file.is_some() {
+                log.append(lines)?;
+            }
+            if let Some(rewrite) = &mut log.rewrite {
+                rewrite.since.extend_from_slice(lines);
+                rewrite.since_records += records.len() as u64;
+            }
+            Ok(())
+        })?;
         Ok(Written::Appended(records.len()))
     }
 
@@ -465,7 +502,7 @@ impl StateLog {
         match store.take_changes() {
             Changed::Everything => self.must_rewrite = true,
             Changed::Records(meanwhile) => {
-                out.write_all(&lines(&meanwhile)?)?;
+                self.with_lines(&meanwhile, |_, lines| out.write_all(lines))?;
                 records += meanwhile.len() as u64;
             }
         }
@@ -483,15 +520,6 @@ impl StateLog {
         self.rewritten_size = bytes;
         Ok(Written::Rewritten { records, bytes, millis: rewrite.started.elapsed().as_millis() })
     }
-}
-
-/// The lines of `records`, one each.
-fn lines(records: &[Record]) -> std::io::Result<Vec<u8>> {
-    let mut buffer = Vec::with_capacity(records.len() * 512);
-    for record in records {
-        encode(&mut buffer, record)?;
-    }
-    Ok(buffer)
 }
 
 #[cfg(test)]
