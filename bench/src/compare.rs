@@ -9,7 +9,7 @@ use crate::harness::{
     Load, SignedSend, create_users, journalled_errors, letters_sent, median, ready_sender, script, start_mock,
     start_prism, wrk,
 };
-use crate::paced::{Paced, RATE, paced};
+use crate::paced::{CONNECTIONS, Paced, RATE, TARGET, paced};
 
 struct Row {
     figure: String,
@@ -179,13 +179,13 @@ async fn send_load(mock: &crate::harness::Server, seconds: u64) -> Sending {
     let last = letters_sent(mock, sender, attachment).await;
     let letters = last - first;
     let bytes_per_letter = mock.rss().saturating_sub(before) as f64 / letters.max(1) as f64;
-    let paced = paced(mock.port, &send.request(), RATE, 64, seconds as f64);
+    let paced = paced(mock.port, &send.request(), RATE, CONNECTIONS, seconds as f64);
     Sending { load, paced, letters, bytes_per_letter, errors }
 }
 
 /// The paced send load's row.
 fn paced_row(load: &Paced, seconds: u64) -> Row {
-    row(&load.figure(seconds), load.summary(), na(), na(), "all answered, p99 < 5 ms", Some(load.met()))
+    row(&load.figure(seconds), load.summary(), na(), na(), TARGET, Some(load.met()))
 }
 
 /// Throughput and latency of one load, beside Prism's.

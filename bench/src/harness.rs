@@ -150,9 +150,14 @@ pub fn median_run<R: Run>(mut runs: Vec<R>) -> R {
     runs.get(runs.len() / 2).copied().unwrap_or_default()
 }
 
+/// A load run [`RUNS`] times in a row: the run of median p99.
+pub fn median_of<R: Run>(mut run: impl FnMut() -> R) -> R {
+    median_run((0..RUNS).map(|_| run()).collect())
+}
+
 /// [`wrk`] [`RUNS`] times in a row: the run of median p99.
 pub fn wrk_median(server: &Server, script: &str, seconds: u64) -> Load {
-    median_run((0..RUNS).map(|_| wrk(server, script, seconds)).collect())
+    median_of(|| wrk(server, script, seconds))
 }
 
 /// A wrk Lua script for one kind of call, signed once for the whole run.

@@ -64,22 +64,23 @@ fn positive_rate(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A sender and a 20 KB upload made on the running mock at `port`, and their signed send.
+async fn signed_send_on(port: u16) -> harness::SignedSend {
+    let (sender, attachment) = harness::ready_sender(&harness::Server::attach(port), 20 * 1024).await;
+    harness::SignedSend::new(sender, attachment)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let options = Options::parse();
     if let Some(rate) = options.pace {
         let port = options.port.expect("--pace needs the --port of a running mock");
-        let server = harness::Server::attach(port);
-        let (sender, attachment) = harness::ready_sender(&server, 20 * 1024).await;
-        let load = paced::paced(port, &harness::SignedSend::new(sender, attachment).request(), rate, 64, 10.0);
-        println!("{}", load.summary());
+        let send = signed_send_on(port).await;
+        println!("{}", paced::paced(port, &send.request(), rate, paced::CONNECTIONS, 10.0).summary());
     } else if let Some(kind) = &options.print_script {
         if kind == "send" {
             let port = options.port.expect("--print-script send needs the --port of a running mock");
-            let server = harness::Server::attach(port);
-            let (sender, attachment) = harness::ready_sender(&server, 20 * 1024).await;
-            std::mem::forget(server);
-            print!("{}", harness::SignedSend::new(sender, attachment).script());
+            print!("{}", signed_send_on(port).await.script());
         } else {
             print!("{}", harness::script(kind, 1));
         }

@@ -39,6 +39,12 @@ pub struct Paced {
 /// The rate the sending tables offer: the 20 000 sends a second.
 pub const RATE: f64 = 20_000.0;
 
+/// The connections it is offered over, as wrk's loads.
+pub const CONNECTIONS: usize = 64;
+
+/// What [`Paced::met`] checks, as the tables word it.
+pub const TARGET: &str = "all answered, p99 < 5 ms";
+
 impl Paced {
     /// What the tables show: received rate, p50 / p99, the slowest, errors.
     pub fn summary(&self) -> String {
@@ -57,7 +63,7 @@ impl Paced {
     /// The figure's name in the tables.
     pub fn figure(&self, seconds: u64) -> String {
         format!(
-            "the same, paced: {:.0} sends a second offered over 64 connections for {seconds} s, each timed from when it was due",
+            "the same, paced: {:.0} sends a second offered over {CONNECTIONS} connections for {seconds} s, each timed from when it was due",
             self.offered
         )
     }
