@@ -8,9 +8,17 @@ use crate::store::Store;
 use crate::store::partner::Partner;
 use crate::store::snapshot::Snapshot;
 
-/// Shared by every handler through `State`.
+/// Shared by every handler through `State`: one reference-counted pointer to
+/// [`AppParts`], read through it (`state.store`, `state.config`). axum clones
+/// the state for each extractor and middleware of every call; one count to
+/// change per clone, not one per part, keeps the two threads that serve calls
+/// from taking turns at six shared counters.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+/// What [`AppState`] shares.
+#[derive(Debug)]
+pub struct AppParts {
     /// All users, partners, emails, links and the journal.
     pub store: Arc<Store>,
     /// The start-up configuration.
@@ -33,14 +41,14 @@ impl AppState {
         let seed = config.seed.as_deref().map(|path| crate::seed_file::load(path, &config, public_url)).transpose()?;
         let store = Store::new(public_url, config.journal_limit, [default_partner(&config)]);
         store.set_timings(config.timings());
-        Ok(Self {
+        Ok(Self(Arc::new(AppParts {
             store: Arc::new(store),
             config: Arc::new(config),
             public_url: public_url.trim_end_matches('/').into(),
             runner: Arc::new(crate::ticker::Runner::new(webhooks)),
             state_file: Arc::default(),
             seed: seed.map(Arc::new),
-        })
+        })))
     }
 
     /// Fills the store, still empty, with the seed, if there is one.
@@ -53,9 +61,17 @@ impl AppState {
     /// Makes room for `users` accounts at once, before the state is shared (a
     /// state file is about to be restored): the maps are not grown step by step.
     pub fn make_room(&mut self, users: usize) {
-        if let Some(store) = Arc::get_mut(&mut self.store) {
+        if let Some(store) = Arc::get_mut(&mut self.0).and_then(|parts| Arc::get_mut(&mut parts.store)) {
             store.make_room(users);
         }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
     }
 }
 
