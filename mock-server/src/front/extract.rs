@@ -27,9 +27,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Ar24Params<T> 
     type Rejection = Ar24Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let params = params_of(parts)?;
-        // The form decoder reads every field type the same way, whatever the body's encoding was.
-        serde_urlencoded::from_str(params.encoded()).map(Ar24Params).map_err(|_| Slug::MalformedBody.into())
+        // Read the same way whatever the body's encoding was.
+        params_of(parts)?.typed().map(Ar24Params).map_err(|_| Slug::MalformedBody.into())
     }
 }
 

@@ -8,6 +8,8 @@
 
 use bytes::Bytes;
 use serde::Serialize;
+use serde::de::value::{Error as FormError, MapDeserializer};
+use serde::de::{DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 use sha1::{Digest, Sha1};
 
 use crate::slug::Slug;
@@ -68,20 +70,21 @@ pub fn sha1_hex(bytes: &[u8]) -> String {
 pub struct Params {
     pairs: Vec<(String, String)>,
     files: Vec<FilePart>,
-    /// The same pairs, form-encoded once, for typed extraction.
-    encoded: String,
     /// Parameters past [`MAX_INPUT_VARS`] in the query string or the body, ignored.
     dropped: usize,
 }
 
 impl Params {
     fn new(pairs: Vec<(String, String)>, files: Vec<FilePart>, dropped: usize) -> Self {
-        // A repeated name's last value wins, as in PHP: the typed form sees each name once.
-        let mut seen = std::collections::HashSet::new();
-        let mut last: Vec<&(String, String)> = pairs.iter().rev().filter(|(k, _)| seen.insert(k.as_str())).collect();
-        last.reverse();
-        let encoded = serde_urlencoded::to_string(&last).unwrap_or_default();
-        Self { pairs, files, encoded, dropped }
+        Self { pairs, files, dropped }
+    }
+
+    /// `T`'s fields read by name, each name once with its last value, as PHP
+    /// does; every value is text (a field present but empty is `Some("")`).
+    pub fn typed<T: DeserializeOwned>(&self) -> Result<T, FormError> {
+        let mut seen = foldhash::HashSet::with_capacity_and_hasher(self.pairs.len(), Default::default());
+        let last = self.pairs.iter().rev().filter(|(k, _)| seen.insert(k.as_str()));
+        T::deserialize(MapDeserializer::new(last.map(|(k, v)| (k.as_str(), Text(v)))))
     }
 
     /// How many parameters were ignored past PHP's [`MAX_INPUT_VARS`].
@@ -129,18 +132,38 @@ impl Params {
                 only.files = Vec::new();
                 params
             }
-            None => std::sync::Arc::new(Params {
-                pairs: params.pairs.clone(),
-                files: Vec::new(),
-                encoded: params.encoded.clone(),
-                dropped: params.dropped,
-            }),
+            None => {
+                std::sync::Arc::new(Params { pairs: params.pairs.clone(), files: Vec::new(), dropped: params.dropped })
+            }
         }
     }
+}
 
-    /// The pairs form-encoded, for reading them into a typed form.
-    pub fn encoded(&self) -> &str {
-        &self.encoded
+/// A parameter's value for [`Params::typed`]: text, and an option that is there.
+struct Text<'a>(&'a str);
+
+impl<'de> Deserializer<'de> for Text<'_> {
+    type Error = FormError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormError> {
+        visitor.visit_str(self.0)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormError> {
+        visitor.visit_some(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de> IntoDeserializer<'de, FormError> for Text<'_> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
     }
 }
 
@@ -366,11 +389,11 @@ mod tests {
         let params = std::sync::Arc::new(read_now("multipart/form-data; boundary=X", body).unwrap());
         // Still shared with a handler, and alone.
         let shared = std::sync::Arc::clone(&params);
-        let encoded = params.encoded().to_owned();
+        let pairs = params.pairs().to_vec();
         for kept in [Params::without_files(params), Params::without_files(shared)] {
             assert!(kept.files().is_empty());
             assert_eq!(kept.get("id_user"), Some("7"));
-            assert_eq!(kept.encoded(), encoded);
+            assert_eq!(kept.pairs(), pairs);
         }
     }
 
@@ -378,8 +401,39 @@ mod tests {
     fn a_repeated_name_is_read_once_with_its_last_value() {
         let params = read_now("application/x-www-form-urlencoded", b"a=1&b=2&a=3".to_vec()).unwrap();
         assert_eq!(params.get("a"), Some("3"));
-        assert_eq!(params.encoded(), "token=t&b=2&a=3", "the typed form sees each name once");
         assert_eq!(params.pairs().len(), 4, "as sent");
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Form {
+            a: Option<String>,
+            b: Option<String>,
+            c: Option<String>,
+        }
+        let form: Form = params.typed().expect("each name once, so no duplicate field");
+        assert_eq!(form, Form { a: Some("3".into()), b: Some("2".into()), c: None });
+    }
+
+    #[test]
+    fn a_typed_form_reads_empty_values_as_given_and_flattened_fields_too() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Inner {
+            max: Option<String>,
+        }
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Outer {
+            id: Option<String>,
+            #[serde(flatten)]
+            page: Inner,
+        }
+        let params = read_now("application/x-www-form-urlencoded", b"id=&max=10&other=x".to_vec()).unwrap();
+        let form: Outer = params.typed().unwrap();
+        assert_eq!(form, Outer { id: Some(String::new()), page: Inner { max: Some("10".into()) } });
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Number {
+            n: u32,
+        }
+        let text = read_now("application/x-www-form-urlencoded", b"n=seven".to_vec()).unwrap();
+        assert!(text.typed::<Number>().is_err(), "a value is text, never guessed at");
     }
 
     #[test]
