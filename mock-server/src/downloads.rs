@@ -4,6 +4,8 @@
 //! token) and `/get/att/{sha1}` (an attachment's bytes). Anything else at
 //! these addresses is 404 `download_not_found`.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -35,7 +37,7 @@ fn not_found() -> Response {
 }
 
 /// The letter `id`, if `token` is its download token.
-fn guarded(state: &AppState, id: &str, token: &Token) -> Option<Letter> {
+fn guarded(state: &AppState, id: &str, token: &Token) -> Option<Arc<Letter>> {
     let letter = state.store.mail().letter(id.parse().ok()?)?;
     (token.token.as_deref() == Some(letter.download_token.as_str())).then_some(letter)
 }

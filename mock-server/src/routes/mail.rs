@@ -24,6 +24,8 @@
 //!
 //! Then the letter is charged to its payer, recorded, and its recipient notified.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -151,7 +153,7 @@ fn owned_view(state: &AppState, letter: &Letter) -> MailView {
 
 /// The letter named by `id`, if its sender is this partner's: `missing_erm_id`
 /// for a missing, malformed or unknown id, `user_unavailable` for another's.
-pub(super) fn visible_letter(state: &AppState, caller: &Caller, id: Option<&str>) -> Result<Letter, Slug> {
+pub(super) fn visible_letter(state: &AppState, caller: &Caller, id: Option<&str>) -> Result<Arc<Letter>, Slug> {
     let id = parse_id(id, Slug::MissingErmId)?;
     let letter = state.store.mail().letter(id).ok_or(Slug::MissingErmId)?;
     if !state.store.accounts().is_visible(&caller.partner.token, letter.sender) {

@@ -63,8 +63,7 @@ pub struct Snapshot {
     pub contents: BTreeMap<String, String>,
     /// Every letter.
     #[serde(default)]
-    #[allow(clippy::vec_box, reason = "each letter is read into the box the store keeps it in: not moved again")]
-    pub letters: Vec<Box<Letter>>,
+    pub letters: Vec<Arc<Letter>>,
     /// Every charge, oldest first.
     #[serde(default)]
     pub charges: Vec<Charge>,

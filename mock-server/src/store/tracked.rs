@@ -312,7 +312,7 @@ impl<T> TrackedLog<T> {
     /// `f` of every item, in id order, for a rewrite of the state file (what
     /// changes meanwhile is marked and written after it): the list is locked
     /// while [`RECORDS_PER_LOCK`] items are taken out, and `f` runs after.
-    pub fn gather<R>(&self, f: impl Fn(&T) -> R) -> Vec<R> {
+    pub fn gather<R>(&self, f: impl Fn(&Arc<T>) -> R) -> Vec<R> {
         let mut gathered = Vec::new();
         let mut chunk = Vec::with_capacity(RECORDS_PER_LOCK);
         let mut from = Some(0);
@@ -331,7 +331,12 @@ impl<T> TrackedLog<T> {
     /// order. The list is locked while [`RECORDS_PER_LOCK`] items are taken
     /// out, and the records are made after, so a write waits for a few pointers
     /// to be copied, never for a second's worth of records.
-    pub fn records<R>(&self, taken: Taken<u64>, present: impl Fn(&T) -> R, gone: impl Fn(u64) -> R) -> Option<Vec<R>> {
+    pub fn records<R>(
+        &self,
+        taken: Taken<u64>,
+        present: impl Fn(&Arc<T>) -> R,
+        gone: impl Fn(u64) -> R,
+    ) -> Option<Vec<R>> {
         let Taken::Keys(ids) = taken else { return None };
         let mut ids: Vec<u64> = ids.into_iter().collect();
         ids.sort_unstable();
@@ -464,7 +469,7 @@ mod tests {
         log.lock().insert(u64::MAX, u64::MAX);
         let mut expected: Vec<u64> = (1..=count).map(|id| id * 2).collect();
         expected.push(u64::MAX);
-        assert_eq!(log.gather(|item| *item), expected);
+        assert_eq!(log.gather(|item| **item), expected);
         log.lock().retain(|item| *item != 4);
         let records = log.records(log.take_marks(), |item| format!("is {item}"), |id| format!("{id} gone")).unwrap();
         assert_eq!(records.len(), expected.len(), "each mark once");
@@ -484,14 +489,14 @@ mod tests {
         let read = log.gather(|item| {
             assert!(log.items.try_lock().is_ok(), "the list is not locked while {item:?} is read");
             let mut list = log.lock();
-            let other = if item == "first" { 2 } else { 1 };
+            let other = if **item == "first" { 2 } else { 1 };
             list.get_mut(other).unwrap().push_str(" changed");
-            item.clone()
+            String::clone(item)
         });
         assert_eq!(read, ["first", "second"]);
         assert_eq!(log.lock().iter().cloned().collect::<Vec<_>>(), ["first changed", "second changed"]);
         assert_eq!(keys(log.take_marks()), HashSet::from([1, 2]), "both changes are marked for the next write");
-        let free = |_: &String| log.items.try_lock().is_ok();
+        let free = |_: &Arc<String>| log.items.try_lock().is_ok();
         assert_eq!(log.records(Taken::Keys(HashSet::from([1, 2])), free, |_| false), Some(vec![true, true]));
     }
 

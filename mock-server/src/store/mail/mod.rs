@@ -72,7 +72,7 @@ pub struct Mail {
     /// Attachment bytes, once per content, by SHA-1.
     blobs: TrackedMap<String, bytes::Bytes>,
     /// Boxed: the map's slots, part empty, hold pointers, not letters.
-    letters: TrackedMap<u64, Box<Letter>, super::Hasher>,
+    letters: TrackedMap<u64, Arc<Letter>, super::Hasher>,
     cards: Cards,
     charges: TrackedLog<Charge>,
     deliveries: TrackedLog<Delivery>,
@@ -220,17 +220,19 @@ impl Mail {
         self.next_letter_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Stores a new letter.
-    pub(super) fn insert_letter(&self, mut letter: Box<Letter>) {
+    /// Stores a new letter; answers it as stored.
+    pub(super) fn insert_letter(&self, mut letter: Letter) -> Arc<Letter> {
         self.cards.share(&mut letter);
+        let letter = Arc::new(letter);
         let keys = letter.index_keys(&self.timings());
-        self.letters.insert(letter.id, letter);
+        self.letters.insert(letter.id, Arc::clone(&letter));
         self.index().file_letter(keys);
+        letter
     }
 
-    /// The letter with this id.
-    pub fn letter(&self, id: u64) -> Option<Letter> {
-        self.letters.get(&id).map(|l| Letter::clone(&l))
+    /// The letter with this id (shared: a change replaces the stored one, not this).
+    pub fn letter(&self, id: u64) -> Option<Arc<Letter>> {
+        self.letters.get(&id).map(|l| Arc::clone(&l))
     }
 
     /// The next thing due for letter `id`, and when (read in place, not copied).
@@ -240,7 +242,7 @@ impl Mail {
     }
 
     /// A page of a user's letters, by id; only `ids` when given.
-    pub fn user_letters(&self, user_id: u64, ids: &[u64], max: usize, start: usize, order: Order) -> Vec<Letter> {
+    pub fn user_letters(&self, user_id: u64, ids: &[u64], max: usize, start: usize, order: Order) -> Vec<Arc<Letter>> {
         let ids = {
             let index = self.index();
             let Some(mine) = index.letters_by_sender.of(&user_id) else { return Vec::new() };
@@ -256,7 +258,7 @@ impl Mail {
     }
 
     /// Every letter matching `filter`, oldest first.
-    pub fn letters(&self, filter: &LetterFilter) -> Vec<Letter> {
+    pub fn letters(&self, filter: &LetterFilter) -> Vec<Arc<Letter>> {
         let ids: Vec<u64> = {
             let index = self.index();
             let by_user = filter.user.map(|u| index.letters_by_sender.of(&u));
@@ -274,17 +276,18 @@ impl Mail {
     }
 
     /// The `max` newest letters, newest first.
-    pub fn newest_letters(&self, max: usize) -> Vec<Letter> {
+    pub fn newest_letters(&self, max: usize) -> Vec<Arc<Letter>> {
         let ids = index::page(self.index().letters.iter(), true, 0, max);
         ids.into_iter().filter_map(|id| self.letter(id)).collect()
     }
 
     /// Sets the status `event` leads to, dated `when`; nothing changes when
     /// the event cannot happen now.
-    pub(super) fn apply_event(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Letter, Refused> {
+    pub(super) fn apply_event(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Arc<Letter>, Refused> {
         let timings = self.timings();
-        let mut letter = self.letters.get_mut(&id).ok_or(Refused::NotFound)?;
-        let to = event.from(letter.status).ok_or(Refused::Settled(letter.status))?;
+        let mut stored = self.letters.get_mut(&id).ok_or(Refused::NotFound)?;
+        let to = event.from(stored.status).ok_or(Refused::Settled(stored.status))?;
+        let letter = Arc::make_mut(&mut stored);
         let before = letter.due_at(&timings);
         let date = Some(ParisTime(when));
         letter.status = to;
@@ -297,31 +300,32 @@ impl Mail {
             LetterStatus::Waiting => {}
         }
         self.index().reschedule(Scheduled::Letter(id), before, letter.due_at(&timings));
-        Ok(Letter::clone(&letter))
+        Ok(Arc::clone(&stored))
     }
 
     /// Keeps who refused the letter.
-    pub(super) fn set_refused_by(&self, id: u64, by: &str) -> Option<Letter> {
-        let mut letter = self.letters.get_mut(&id)?;
-        letter.refused_by = Some(by.into());
-        Some(Letter::clone(&letter))
+    pub(super) fn set_refused_by(&self, id: u64, by: &str) -> Option<Arc<Letter>> {
+        let mut stored = self.letters.get_mut(&id)?;
+        Arc::make_mut(&mut stored).refused_by = Some(by.into());
+        Some(Arc::clone(&stored))
     }
 
     /// Keeps the recipient's link on the letter.
     pub(super) fn set_recipient_link(&self, id: u64, link: crate::store::outbox::LinkId) {
-        if let Some(mut letter) = self.letters.get_mut(&id) {
-            letter.recipient_link = Some(link);
+        if let Some(mut stored) = self.letters.get_mut(&id) {
+            Arc::make_mut(&mut stored).recipient_link = Some(link);
         }
     }
 
     /// Counts a reminder; the letter as it is then.
-    pub(super) fn count_reminder(&self, id: u64) -> Option<Letter> {
+    pub(super) fn count_reminder(&self, id: u64) -> Option<Arc<Letter>> {
         let timings = self.timings();
-        let mut letter = self.letters.get_mut(&id)?;
+        let mut stored = self.letters.get_mut(&id)?;
+        let letter = Arc::make_mut(&mut stored);
         let before = letter.due_at(&timings);
         letter.reminders += 1;
         self.index().reschedule(Scheduled::Letter(id), before, letter.due_at(&timings));
-        Some(Letter::clone(&letter))
+        Some(Arc::clone(&stored))
     }
 
     /// Takes the earliest work due by `until` that may be done now: a
@@ -547,15 +551,12 @@ impl Mail {
             Record::AttachmentGone,
         );
         let letters =
-            self.letters.records(self.letters.take_marks(), |_, l| Record::Letter(l.clone()), Record::LetterGone);
-        let charges = self.charges.records(
-            self.charges.take_marks(),
-            |c| Record::Charge(Box::new(c.clone())),
-            Record::ChargeGone,
-        );
+            self.letters.records(self.letters.take_marks(), |_, l| Record::Letter(Arc::clone(l)), Record::LetterGone);
+        let charges =
+            self.charges.records(self.charges.take_marks(), |c| Record::Charge(Arc::clone(c)), Record::ChargeGone);
         let deliveries = self.deliveries.records(
             self.deliveries.take_marks(),
-            |d| Record::Delivery(Box::new(d.clone())),
+            |d| Record::Delivery(Arc::clone(d)),
             Record::DeliveryGone,
         );
         let (Some(contents), Some(attachments), Some(letters), Some(charges), Some(deliveries)) =
@@ -574,9 +575,9 @@ impl Mail {
         Gathered {
             contents: self.blobs.iter().map(|b| (b.key().clone(), b.value().clone())).collect(),
             attachments: self.attachments.gather(|_, a| a.clone()),
-            letters: self.letters.gather(|_, l| Box::new(Letter::clone(l))),
-            charges: self.charges.gather(Charge::clone),
-            deliveries: self.deliveries.gather(Delivery::clone),
+            letters: self.letters.gather(|_, l| Arc::clone(l)),
+            charges: self.charges.gather(Arc::clone),
+            deliveries: self.deliveries.gather(Arc::clone),
         }
     }
 
@@ -602,8 +603,8 @@ impl Mail {
             gathered.contents.iter().map(|(sha1, bytes)| (sha1.clone(), BASE64.encode(bytes))).collect();
         snapshot.attachments = sorted(gathered.attachments, |a| a.id);
         snapshot.letters = sorted(gathered.letters, |l| l.id);
-        snapshot.charges = gathered.charges;
-        snapshot.webhooks = gathered.deliveries;
+        snapshot.charges = gathered.charges.into_iter().map(Arc::unwrap_or_clone).collect();
+        snapshot.webhooks = gathered.deliveries.into_iter().map(Arc::unwrap_or_clone).collect();
     }
 
     /// Takes its part of a checked state document, into an empty aggregate.
@@ -627,7 +628,7 @@ impl Mail {
         let timings = self.timings();
         let mut keys = Vec::with_capacity(snapshot.letters.len());
         for mut letter in std::mem::take(&mut snapshot.letters) {
-            self.cards.share(&mut letter);
+            self.cards.share(Arc::make_mut(&mut letter));
             keys.push(letter.index_keys(&timings));
             self.letters.insert(letter.id, letter);
         }
@@ -695,7 +696,7 @@ impl DecodedCards {
     /// Shares the card of `record` when it is a letter.
     pub fn share(&mut self, record: &mut Record) {
         if let Record::Letter(letter) = record {
-            share_card(&mut self.0, letter);
+            share_card(&mut self.0, Arc::make_mut(letter));
         }
     }
 }
@@ -717,11 +718,11 @@ pub enum Record {
     AttachmentGone(u64),
     /// Written as a [`LetterRow`]; read from a row or, as older logs wrote it, by field names.
     #[serde(serialize_with = "letter_as_row")]
-    Letter(Box<Letter>),
+    Letter(Arc<Letter>),
     LetterGone(u64),
-    Charge(Box<Charge>),
+    Charge(Arc<Charge>),
     ChargeGone(u64),
-    Delivery(Box<Delivery>),
+    Delivery(Arc<Delivery>),
     DeliveryGone(u64),
 }
 
@@ -734,10 +735,9 @@ fn letter_as_row<S: serde::Serializer>(letter: &Letter, serializer: S) -> Result
 pub struct Gathered {
     contents: Vec<(String, bytes::Bytes)>,
     attachments: Vec<Attachment>,
-    #[allow(clippy::vec_box, reason = "each letter goes to its record and the map in the box it has")]
-    letters: Vec<Box<Letter>>,
-    charges: Vec<Charge>,
-    deliveries: Vec<Delivery>,
+    letters: Vec<Arc<Letter>>,
+    charges: Vec<Arc<Charge>>,
+    deliveries: Vec<Arc<Delivery>>,
 }
 
 impl Gathered {
@@ -747,8 +747,8 @@ impl Gathered {
         contents
             .chain(self.attachments.into_iter().map(|a| Record::Attachment(Box::new(a))))
             .chain(self.letters.into_iter().map(Record::Letter))
-            .chain(self.charges.into_iter().map(|c| Record::Charge(Box::new(c))))
-            .chain(self.deliveries.into_iter().map(|d| Record::Delivery(Box::new(d))))
+            .chain(self.charges.into_iter().map(Record::Charge))
+            .chain(self.deliveries.into_iter().map(Record::Delivery))
     }
 }
 
@@ -757,7 +757,7 @@ impl Gathered {
 pub struct Replay {
     contents: BTreeMap<String, String>,
     attachments: Latest<u64, Attachment>,
-    letters: Latest<u64, Box<Letter>>,
+    letters: Latest<u64, Arc<Letter>>,
     charges: Latest<u64, Charge>,
     deliveries: Latest<u64, Delivery>,
 }
@@ -772,9 +772,9 @@ impl Replay {
             Record::AttachmentGone(id) => self.attachments.remove(id),
             Record::Letter(letter) => self.letters.put(letter.id, letter),
             Record::LetterGone(id) => self.letters.remove(id),
-            Record::Charge(charge) => self.charges.put(charge.id, *charge),
+            Record::Charge(charge) => self.charges.put(charge.id, Arc::unwrap_or_clone(charge)),
             Record::ChargeGone(id) => self.charges.remove(id),
-            Record::Delivery(delivery) => self.deliveries.put(delivery.id, *delivery),
+            Record::Delivery(delivery) => self.deliveries.put(delivery.id, Arc::unwrap_or_clone(delivery)),
             Record::DeliveryGone(id) => self.deliveries.remove(id),
         }
     }
@@ -802,7 +802,7 @@ mod tests {
         Mail::new(&changes, &Arc::new(Clock::new(&changes)), "http://mock")
     }
 
-    fn letter(id: u64, sender: u64, city: &str) -> Box<Letter> {
+    fn letter(id: u64, sender: u64, city: &str) -> Letter {
         serde_json::from_value(serde_json::json!({
             "id": id, "partner": "card-test-token", "sender": sender, "status": "ev", "is_eidas": false,
             "from": {"name": "Mark Bench", "email": "s@example.com", "address1": "1 rue de la Paix",
@@ -824,7 +824,7 @@ mod tests {
         letter.refused_by = Some("Marie Dupont".into());
         letter.reminders = 2;
         let named = serde_json::to_value(&letter).unwrap();
-        let line = serde_json::to_string(&Record::Letter(letter)).unwrap();
+        let line = serde_json::to_string(&Record::Letter(Arc::new(letter))).unwrap();
         assert!(
             line.starts_with(r#"{"kind":"letter","value":[7,"card-test-token",3,"ev",false,["Mark Bench""#),
             "{line}"
@@ -869,21 +869,21 @@ mod tests {
 
     #[test]
     fn letters_decoded_together_share_a_card_and_the_store_shares_it_across_batches() {
-        let decode = |letters: Vec<Box<Letter>>| {
+        let decode = |letters: Vec<Letter>| {
             let mut cards = DecodedCards::default();
-            let records = letters.into_iter().map(Record::Letter).map(|mut record| {
+            let records = letters.into_iter().map(|letter| Record::Letter(Arc::new(letter))).map(|mut record| {
                 cards.share(&mut record);
                 record
             });
             records.map(|record| if let Record::Letter(letter) = record { letter } else { unreachable!() }).collect()
         };
-        let first: Vec<Box<Letter>> =
+        let first: Vec<Arc<Letter>> =
             decode(vec![letter(1, 7, "Paris"), letter(2, 7, "Paris"), letter(3, 7, "Lyon"), letter(4, 7, "Lyon")]);
         assert!(Arc::ptr_eq(&first[0].from, &first[1].from), "same sender, same card");
         assert!(!Arc::ptr_eq(&first[1].from, &first[2].from), "the sender moved");
         assert_eq!((first[1].from.city.as_str(), first[2].from.city.as_str()), ("Paris", "Lyon"));
         assert!(Arc::ptr_eq(&first[2].from, &first[3].from));
-        let second: Vec<Box<Letter>> = decode(vec![letter(5, 7, "Lyon"), letter(6, 7, "Lyon")]);
+        let second: Vec<Arc<Letter>> = decode(vec![letter(5, 7, "Lyon"), letter(6, 7, "Lyon")]);
         assert!(!Arc::ptr_eq(&first[3].from, &second[0].from), "each batch on its own");
 
         let mail = mail();

@@ -4,6 +4,8 @@
 //! piece at a time by [`Store::next_work`], in the order it fell due, each
 //! dated when it fell due. The runner (`ticker.rs`) asks for it.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::super::Store;
@@ -18,25 +20,30 @@ impl Store {
     /// Applies `event` to letter `id` at `when` (business time): sets the
     /// status and its date, notifies who must be, and queues the webhook.
     /// Nothing changes when the event cannot happen now.
-    pub fn transition(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Letter, Refused> {
+    pub fn transition(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Arc<Letter>, Refused> {
         let _shared = self.shared();
         self.apply_event(id, event, when)
     }
 
     /// The recipient, identified as `by` (first and last name), refuses the letter.
-    pub fn refuse(&self, id: u64, by: &str, when: DateTime<Utc>) -> Result<Letter, Refused> {
+    pub fn refuse(&self, id: u64, by: &str, when: DateTime<Utc>) -> Result<Arc<Letter>, Refused> {
         let _shared = self.shared();
         self.refuse_as(id, by, when)
     }
 
     /// [`Store::refuse`] for a caller that holds the `shared` gate already.
-    pub(in crate::store) fn refuse_as(&self, id: u64, by: &str, when: DateTime<Utc>) -> Result<Letter, Refused> {
+    pub(in crate::store) fn refuse_as(&self, id: u64, by: &str, when: DateTime<Utc>) -> Result<Arc<Letter>, Refused> {
         let letter = self.apply_event(id, Event::Refuse, when)?;
         Ok(self.mail.set_refused_by(id, by).unwrap_or(letter))
     }
 
     /// [`Store::transition`] for a caller that holds the `shared` gate already.
-    pub(in crate::store) fn apply_event(&self, id: u64, event: Event, when: DateTime<Utc>) -> Result<Letter, Refused> {
+    pub(in crate::store) fn apply_event(
+        &self,
+        id: u64,
+        event: Event,
+        when: DateTime<Utc>,
+    ) -> Result<Arc<Letter>, Refused> {
         let letter = self.mail.apply_event(id, event, when)?;
         let partner = self.partner(&letter.partner);
         if event == Event::Notify {

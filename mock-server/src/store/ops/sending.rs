@@ -43,15 +43,14 @@ impl Store {
     /// Records a letter that passed every gate, charges its payer, and
     /// lets the lifecycle notify the recipient. Answers the letter as
     /// deposited (`waiting`); the notification follows when due (at once by default).
-    pub fn send_letter(&self, order: SendOrder<'_>) -> Letter {
+    pub fn send_letter(&self, order: SendOrder<'_>) -> Arc<Letter> {
         let letter = {
             let _shared = self.shared();
             let letter =
                 self.compose_letter(order.partner, order.sender, order.letter, &order.attachments, order.price_ht);
             let kind = if letter.is_eidas { ChargeKind::Eidas } else { ChargeKind::Simple };
             self.mail.charge(kind, order.sender.id, order.partner, order.payer, order.price_ht, Some(letter.id));
-            self.mail.insert_letter(Box::new(letter.clone()));
-            letter
+            self.mail.insert_letter(letter)
         };
         // The notification is due at once unless a delay is configured.
         if let Some((at, Due::Notify)) = letter.next_due(&self.mail.timings())

@@ -59,8 +59,9 @@ pub struct Outbox {
     public_url: String,
     next_email_id: AtomicU64,
     emails: TrackedLog<Email>,
-    /// Boxed: the map's slots, part empty, hold pointers, not links.
-    links: TrackedMap<LinkId, Box<Link>, super::Hasher>,
+    /// Shared: the map's slots, part empty, hold pointers, not links, and the
+    /// state file's writer takes a changed link by counting one more reference.
+    links: TrackedMap<LinkId, Arc<Link>, super::Hasher>,
     /// Each sentence emails ask in, once: a sender's letters all tell the
     /// recipient the same thing (derived, never stored).
     requests: Mutex<HashSet<Arc<str>, super::Hasher>>,
@@ -127,7 +128,7 @@ impl Outbox {
             letter_id: what.letter_id,
             used_at: None,
         };
-        self.links.insert(id, Box::new(link.clone()));
+        self.links.insert(id, Arc::new(link.clone()));
         link
     }
 
@@ -161,21 +162,21 @@ impl Outbox {
     /// unless [`Outbox::release`] gives it back. Of two simultaneous claims, one wins.
     pub fn claim(&self, id: &str, wanted: impl Fn(LinkKind) -> bool) -> Result<Link, LinkError> {
         let id = Link::parse_id(id).ok_or(LinkError::NotFound)?;
-        let mut link = self.links.get_mut(&id).ok_or(LinkError::NotFound)?;
-        if !wanted(link.kind) {
+        let mut stored = self.links.get_mut(&id).ok_or(LinkError::NotFound)?;
+        if !wanted(stored.kind) {
             return Err(LinkError::NotFound);
         }
-        if link.used_at.is_some() {
+        if stored.used_at.is_some() {
             return Err(LinkError::Used);
         }
-        link.used_at = Some(self.clock.now_paris());
-        Ok(Link::clone(&link))
+        Arc::make_mut(&mut stored).used_at = Some(self.clock.now_paris());
+        Ok(Link::clone(&stored))
     }
 
     /// Gives back a link whose effect could not happen: unused again.
     pub fn release(&self, id: &str) {
-        if let Some(mut link) = Link::parse_id(id).and_then(|id| self.links.get_mut(&id)) {
-            link.used_at = None;
+        if let Some(mut stored) = Link::parse_id(id).and_then(|id| self.links.get_mut(&id)) {
+            Arc::make_mut(&mut stored).used_at = None;
         }
     }
 
@@ -198,9 +199,8 @@ impl Outbox {
 
     /// The records of what changed; `Err` when only a whole rewrite can carry it.
     pub(super) fn changed_records(&self, out: &mut Vec<super::Record>) -> Result<(), Everything> {
-        let links = self.links.records(self.links.take_marks(), |_, l| Record::Link(l.clone()), Record::LinkGone);
-        let emails =
-            self.emails.records(self.emails.take_marks(), |e| Record::Email(Box::new(e.clone())), Record::EmailGone);
+        let links = self.links.records(self.links.take_marks(), |_, l| Record::Link(Arc::clone(l)), Record::LinkGone);
+        let emails = self.emails.records(self.emails.take_marks(), |e| Record::Email(Arc::clone(e)), Record::EmailGone);
         let (Some(links), Some(emails)) = (links, emails) else { return Err(Everything) };
         out.extend(links.chain(emails).map(super::Record::Outbox));
         Ok(())
@@ -208,8 +208,8 @@ impl Outbox {
 
     /// Every link and email, for a rewrite of the log.
     pub(super) fn gather(&self) -> Vec<Record> {
-        let mut records = self.links.gather(|_, l| Record::Link(Box::clone(l)));
-        records.extend(self.emails.gather(|e| Record::Email(Box::new(e.clone()))));
+        let mut records = self.links.gather(|_, l| Record::Link(Arc::clone(l)));
+        records.extend(self.emails.gather(|e| Record::Email(Arc::clone(e))));
         records
     }
 
@@ -238,7 +238,7 @@ impl Outbox {
             list.insert(email.id, email);
         }
         for link in std::mem::take(&mut snapshot.links) {
-            self.links.insert(link.id, Box::new(link));
+            self.links.insert(link.id, Arc::new(link));
         }
     }
 }
@@ -248,11 +248,11 @@ impl Outbox {
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Record {
-    Link(Box<Link>),
+    Link(Arc<Link>),
     LinkGone(#[serde(with = "uuid::serde::simple")] LinkId),
     /// Written as an [`EmailRow`]; read from a row or, as older logs wrote it, by field names.
     #[serde(serialize_with = "email_as_row")]
-    Email(Box<Email>),
+    Email(Arc<Email>),
     EmailGone(u64),
 }
 
@@ -274,7 +274,7 @@ impl DecodedSentences {
     /// Shares the sentence of `record` when it is an email.
     pub fn share(&mut self, record: &mut Record) {
         if let Record::Email(email) = record {
-            share_sentence(&mut self.0, email);
+            share_sentence(&mut self.0, Arc::make_mut(email));
         }
     }
 }
@@ -294,9 +294,9 @@ impl Replay {
     /// Applies one record: each replaces what it names.
     pub fn apply(&mut self, record: Record) {
         match record {
-            Record::Link(link) => self.links.put(link.id, *link),
+            Record::Link(link) => self.links.put(link.id, Arc::unwrap_or_clone(link)),
             Record::LinkGone(id) => self.links.remove(id),
-            Record::Email(email) => self.emails.put(email.id, *email),
+            Record::Email(email) => self.emails.put(email.id, Arc::unwrap_or_clone(email)),
             Record::EmailGone(id) => self.emails.remove(id),
         }
     }
@@ -357,10 +357,10 @@ mod tests {
         let shared: Vec<Arc<str>> = read
             .into_iter()
             .map(|email| {
-                let mut record = Record::Email(Box::new(email));
+                let mut record = Record::Email(Arc::new(email));
                 sentences.share(&mut record);
                 let Record::Email(email) = record else { unreachable!() };
-                email.request
+                Arc::clone(&email.request)
             })
             .collect();
         assert!(Arc::ptr_eq(&shared[0], &shared[1]), "the same sentence, one copy");
