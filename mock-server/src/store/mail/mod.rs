@@ -71,7 +71,8 @@ pub struct Mail {
     attachments: TrackedMap<u64, Attachment, super::Hasher>,
     /// Attachment bytes, once per content, by SHA-1.
     blobs: TrackedMap<String, bytes::Bytes>,
-    /// Boxed: the map's slots, part empty, hold pointers, not letters.
+    /// Shared: the map's slots, part empty, hold pointers, not letters, and the
+    /// state file's writer takes a changed letter by counting one more reference.
     letters: TrackedMap<u64, Arc<Letter>, super::Hasher>,
     cards: Cards,
     charges: TrackedLog<Charge>,
