@@ -166,7 +166,8 @@ fn letters(state: &AppState) -> String {
     let rows = letters
         .iter()
         .map(|letter| {
-            let view = state.store.mail().view(letter);
+            let shown = state.store.mail().view(letter);
+            let view = shown.view();
             let proofs: Vec<String> = [
                 ("ev", &view.proof_ev_url),
                 ("ar", &view.proof_ar_url),
@@ -175,8 +176,8 @@ fn letters(state: &AppState) -> String {
                 ("bc", &view.proof_bc_url),
             ]
             .iter()
-            .filter_map(|(code, url)| url.as_ref().map(|u| format!("<a href=\"{}\">{code}</a>", escape(u))))
-            .chain(view.zip.iter().map(|u| format!("<a href=\"{}\">zip</a>", escape(u))))
+            .filter_map(|(code, url)| url.as_ref().map(|u| format!("<a href=\"{}\">{code}</a>", escape(&u.to_string()))))
+            .chain(view.zip.iter().map(|u| format!("<a href=\"{}\">zip</a>", escape(&u.to_string()))))
             .collect();
             let hooks: Vec<String> = state
                 .store.mail().webhook_deliveries(Some(letter.id))

@@ -2,6 +2,8 @@
 //! letters sent, what the recipient does with them, every paid action with who
 //! paid, and every webhook delivery.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -14,7 +16,7 @@ use crate::error::ControlError;
 use crate::slug::Slug;
 use crate::store::LetterFilter;
 use crate::store::charges::Charge;
-use crate::store::letter::{Letter, LetterStatus, MailView};
+use crate::store::letter::{Letter, LetterStatus, MailObject};
 use crate::store::lifecycle::{Event, Refused};
 use crate::store::webhook::Delivery;
 
@@ -35,7 +37,7 @@ fn user_filter(raw: Option<String>) -> Result<Option<u64>, ControlError> {
         .transpose()
 }
 
-fn view(state: &AppState, letter: &Letter) -> MailView {
+fn view(state: &AppState, letter: &Arc<Letter>) -> MailObject {
     state.store.mail().view(letter)
 }
 
@@ -43,7 +45,7 @@ fn view(state: &AppState, letter: &Letter) -> MailView {
 pub(crate) async fn list_letters(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Vec<MailView>>, ControlError> {
+) -> Result<Json<Vec<MailObject>>, ControlError> {
     let filter: Filter = query(raw.as_deref(), Slug::InvalidFilter)?;
     let status = given(filter.status)
         .map(|s| LetterStatus::parse(&s).ok_or(ControlError(StatusCode::BAD_REQUEST, Slug::InvalidFilter)))
@@ -56,7 +58,7 @@ pub(crate) async fn list_letters(
 pub(crate) async fn get_letter(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<MailView>, ControlError> {
+) -> Result<Json<MailObject>, ControlError> {
     let not_found = || ControlError(StatusCode::NOT_FOUND, Slug::LetterNotFound);
     let letter = id.parse::<u64>().ok().and_then(|id| state.store.mail().letter(id)).ok_or_else(not_found)?;
     Ok(Json(view(&state, &letter)))

@@ -43,7 +43,7 @@ use crate::front::extract::{Ar24Params, Sent};
 use crate::slug::Slug;
 use crate::store::SendOrder;
 use crate::store::attachment::Attachment;
-use crate::store::letter::{Letter, MailView};
+use crate::store::letter::{Letter, MailObject};
 use crate::store::user::User;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -114,7 +114,7 @@ async fn send(
     caller: Caller,
     Ar24Params(form): Ar24Params<SendForm>,
     Sent(sent): Sent,
-) -> Result<Ar24Ok<MailView>> {
+) -> Result<Ar24Ok<MailObject>> {
     let id = parse_id(form.id_user.as_deref(), Slug::MissingUserId)?;
     let sender = state.store.user_for(&caller.partner, &UserRef::Id(id))?;
     check_sender(&sender)?;
@@ -143,11 +143,11 @@ async fn send(
     let price_ht = if eidas { state.config.price_eidas } else { state.config.price_simple };
     let order = SendOrder { partner: &caller.partner, sender: &sender, letter: new, attachments, payer, price_ht };
     let letter = state.store.send_letter(order);
-    Ok(caller.ok(owned_view(&state, &letter)))
+    Ok(caller.ok(mail_object(&state, &letter)))
 }
 
-/// The mail object, detached from the stored letter.
-fn owned_view(state: &AppState, letter: &Letter) -> MailView {
+/// The mail object of `letter`, for an answer.
+fn mail_object(state: &AppState, letter: &Arc<Letter>) -> MailObject {
     state.store.mail().view(letter)
 }
 
@@ -172,9 +172,9 @@ async fn read(
     State(state): State<AppState>,
     caller: Caller,
     Ar24Params(form): Ar24Params<ReadForm>,
-) -> Result<Ar24Ok<MailView>> {
+) -> Result<Ar24Ok<MailObject>> {
     let letter = visible_letter(&state, &caller, form.id.as_deref())?;
-    Ok(caller.ok(owned_view(&state, &letter)))
+    Ok(caller.ok(mail_object(&state, &letter)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,7 +190,7 @@ async fn list(
     caller: Caller,
     Ar24Params(form): Ar24Params<ListForm>,
     Sent(sent): Sent,
-) -> Result<Ar24Ok<Vec<MailView>>> {
+) -> Result<Ar24Ok<Vec<MailObject>>> {
     let id = parse_id(form.id_user.as_deref(), Slug::MissingUserId)?;
     let user = state.store.user_for(&caller.partner, &UserRef::Id(id))?;
     let page = Page::try_from(&form.page)?;
@@ -205,7 +205,7 @@ async fn list(
         }
     }
     let letters = state.store.mail().user_letters(user.id, &ids, page.max, page.start, page.order);
-    Ok(caller.ok(letters.iter().map(|l| owned_view(&state, l)).collect()))
+    Ok(caller.ok(letters.iter().map(|l| mail_object(&state, l)).collect()))
 }
 
 /// `1st`, `2nd`, `3rd`, `4th`…

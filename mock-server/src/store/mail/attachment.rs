@@ -5,6 +5,8 @@
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
+use super::letter::Download;
+
 /// One upload, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attachment {
@@ -41,13 +43,13 @@ pub struct AttachmentItem {
 /// An item of a letter's `attachments_details`.
 #[derive(Debug, Clone, Serialize)]
 #[allow(missing_docs)]
-pub struct AttachmentDetail {
+pub struct AttachmentDetail<'a> {
     pub id: u64,
-    pub name: String,
-    pub hash_sha1: String,
+    pub name: &'a str,
+    pub hash_sha1: &'a str,
     pub file_size: u64,
     pub human_file_size: String,
-    pub download_url: String,
+    pub download_url: Download<'a>,
 }
 
 /// The answer of `POST attachment` ([ASSUMED] keys beyond `file_id`).
@@ -74,14 +76,14 @@ impl Attachment {
     }
 
     /// The detail inside a letter; its bytes download from `base`.
-    pub fn detail(&self, base: &str) -> AttachmentDetail {
+    pub fn detail<'a>(&'a self, base: &'a str) -> AttachmentDetail<'a> {
         AttachmentDetail {
             id: self.id,
-            name: self.filename.to_string(),
-            hash_sha1: self.sha1.clone(),
+            name: &self.filename,
+            hash_sha1: &self.sha1,
             file_size: self.size,
             human_file_size: human_size(self.size),
-            download_url: format!("{base}/get/att/{}", self.sha1),
+            download_url: Download::attachment(base, &self.sha1),
         }
     }
 

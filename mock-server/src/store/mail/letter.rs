@@ -244,58 +244,134 @@ impl Serialize for LetterRow<'_> {
     }
 }
 
-/// The mail object of AR24's answers (ar24-sending.md §2). [ASSUMED] types:
-/// numbers for ids and `price_ht`, 0/1 for flags, `null` for what has not happened.
-#[derive(Debug, Clone, Serialize)]
+/// The mail object of AR24's answers (ar24-sending.md §2), read from the
+/// stored letter where it lies: nothing is copied until it is written out.
+/// [ASSUMED] types: numbers for ids and `price_ht`, 0/1 for flags, `null` for
+/// what has not happened.
+#[derive(Debug, Serialize)]
 #[allow(missing_docs)]
-pub struct MailView {
+pub struct MailView<'a> {
     pub id: u64,
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub status: LetterStatus,
-    pub from_name: String,
-    pub from_email: String,
-    pub address1: String,
-    pub address2: String,
-    pub city: String,
-    pub zipcode: String,
+    pub from_name: &'a str,
+    pub from_email: &'a str,
+    pub address1: &'a str,
+    pub address2: &'a str,
+    pub city: &'a str,
+    pub zipcode: &'a str,
     pub to_name: String,
-    pub to_firstname: String,
-    pub to_lastname: String,
-    pub to_company: String,
-    pub to_email: String,
+    pub to_firstname: &'a str,
+    pub to_lastname: &'a str,
+    pub to_company: &'a str,
+    pub to_email: &'a str,
     pub dest_statut: crate::domain::letter::DestStatut,
     pub id_sender: u64,
     pub id_creator: u64,
     #[serde(serialize_with = "super::charges::price")]
     pub price_ht: f64,
-    pub payment_slug: Option<String>,
-    pub ref_dossier: Option<String>,
-    pub ref_client: Option<String>,
-    pub ref_facturation: Option<String>,
+    pub payment_slug: Option<&'a str>,
+    pub ref_dossier: Option<&'a str>,
+    pub ref_client: Option<&'a str>,
+    pub ref_facturation: Option<&'a str>,
     pub date: ParisTime,
-    pub full_hash_sha256: String,
+    pub full_hash_sha256: &'a Sha256Digest,
     pub send_fail: u8,
     pub is_eidas: u8,
-    pub proof_ev_url: Option<String>,
+    pub proof_ev_url: Option<Download<'a>>,
     pub ts_ev_date: Option<ParisTime>,
-    pub proof_ar_url: Option<String>,
+    pub proof_ar_url: Option<Download<'a>>,
     pub view_date: Option<ParisTime>,
-    pub proof_ng_url: Option<String>,
+    pub proof_ng_url: Option<Download<'a>>,
     pub negligence_date: Option<ParisTime>,
-    pub proof_rf_url: Option<String>,
+    pub proof_rf_url: Option<Download<'a>>,
     pub refused_date: Option<ParisTime>,
-    pub proof_bc_url: Option<String>,
+    pub proof_bc_url: Option<Download<'a>>,
     pub bounced_date: Option<ParisTime>,
-    pub pdf_content: Option<String>,
-    pub zip: Option<String>,
+    pub pdf_content: Option<Download<'a>>,
+    pub zip: Option<Download<'a>>,
     pub req_notify_ev: u8,
     pub req_notify_ar: u8,
     pub req_notify_rf: u8,
     pub req_notify_ng: u8,
-    pub attachments: Vec<u64>,
-    pub attachments_details: Vec<AttachmentDetail>,
+    pub attachments: &'a [u64],
+    pub attachments_details: Vec<AttachmentDetail<'a>>,
     pub update: [(); 0],
+}
+
+/// A letter with what its mail object shows beside it (its attachments and
+/// the mock's public URL): what an answer holds until it is written out, as
+/// its [`MailView`].
+#[derive(Debug, Clone)]
+pub struct MailObject {
+    letter: Arc<Letter>,
+    attachments: Vec<Attachment>,
+    base: Arc<str>,
+}
+
+impl MailObject {
+    /// `letter` with its `attachments`, its URLs under `base`.
+    pub fn new(letter: Arc<Letter>, attachments: Vec<Attachment>, base: Arc<str>) -> Self {
+        Self { letter, attachments, base }
+    }
+
+    /// The mail object's fields.
+    pub fn view(&self) -> MailView<'_> {
+        self.letter.view(&self.attachments, &self.base)
+    }
+}
+
+impl Serialize for MailObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
+    }
+}
+
+/// A download URL of the mock (the routes of `downloads.rs`), under `base`
+/// (its public URL); written out when shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Download<'a> {
+    base: &'a str,
+    what: Downloadable<'a>,
+}
+
+/// What a [`Download`] gets.
+#[derive(Debug, Clone, Copy)]
+enum Downloadable<'a> {
+    /// A proof (`ev`, `ar`, ...) of a letter, with the letter's token.
+    Proof { code: &'static str, id: u64, token: &'a str },
+    /// A letter's content as PDF, with its token.
+    Content { id: u64, token: &'a str },
+    /// A letter's ZIP, with its token.
+    Zip { id: u64, token: &'a str },
+    /// An attachment's bytes, by SHA-1.
+    Attachment { sha1: &'a str },
+}
+
+impl<'a> Download<'a> {
+    /// An attachment's bytes, by SHA-1.
+    pub fn attachment(base: &'a str, sha1: &'a str) -> Self {
+        Self { base, what: Downloadable::Attachment { sha1 } }
+    }
+}
+
+impl std::fmt::Display for Download<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base = self.base;
+        match self.what {
+            Downloadable::Proof { code, id, token } => write!(f, "{base}/get/proof/{code}-{id}?token={token}"),
+            Downloadable::Content { id, token } => write!(f, "{base}/get/content/{id}?token={token}"),
+            Downloadable::Zip { id, token } => write!(f, "{base}/get/zip/{id}?token={token}"),
+            Downloadable::Attachment { sha1 } => write!(f, "{base}/get/att/{sha1}"),
+        }
+    }
+}
+
+impl Serialize for Download<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl Letter {
@@ -324,34 +400,36 @@ impl Letter {
     /// The mail object, with its attachments' details and its download URLs
     /// under `base` (the mock's public URL): each proof once its status is
     /// reached, the content and the ZIP from the start.
-    pub fn view(&self, attachments: &[Attachment], base: &str) -> MailView {
-        let download = |path: String| format!("{base}/get/{path}?token={}", self.download_token);
-        let proof = |code: &str, date: &Option<ParisTime>| date.map(|_| download(format!("proof/{code}-{}", self.id)));
+    pub fn view<'a>(&'a self, attachments: &'a [Attachment], base: &'a str) -> MailView<'a> {
+        let (id, token) = (self.id, self.download_token.as_str());
+        let at = |what| Download { base, what };
+        let proof = |code, date: &Option<ParisTime>| date.map(|_| at(Downloadable::Proof { code, id, token }));
+        let from = &*self.from;
         MailView {
-            id: self.id,
+            id,
             kind: "lre",
             status: self.status,
-            from_name: self.from.name.clone(),
-            from_email: self.from.email.clone(),
-            address1: self.from.address1.clone(),
-            address2: self.from.address2.clone(),
-            city: self.from.city.clone(),
-            zipcode: self.from.zipcode.clone(),
+            from_name: &from.name,
+            from_email: &from.email,
+            address1: &from.address1,
+            address2: &from.address2,
+            city: &from.city,
+            zipcode: &from.zipcode,
             to_name: self.to.name(),
-            to_firstname: self.to.firstname.to_string(),
-            to_lastname: self.to.lastname.to_string(),
-            to_company: self.to.company.to_string(),
-            to_email: self.to.email.as_str().to_owned(),
+            to_firstname: &self.to.firstname,
+            to_lastname: &self.to.lastname,
+            to_company: &self.to.company,
+            to_email: self.to.email.as_str(),
             dest_statut: self.to.statut,
             id_sender: self.sender,
             id_creator: self.sender,
             price_ht: self.price_ht,
-            payment_slug: self.payment_slug.clone(),
-            ref_dossier: self.refs[0].clone(),
-            ref_client: self.refs[1].clone(),
-            ref_facturation: self.refs[2].clone(),
+            payment_slug: self.payment_slug.as_deref(),
+            ref_dossier: self.refs[0].as_deref(),
+            ref_client: self.refs[1].as_deref(),
+            ref_facturation: self.refs[2].as_deref(),
             date: self.date,
-            full_hash_sha256: self.full_hash_sha256.to_string(),
+            full_hash_sha256: &self.full_hash_sha256,
             send_fail: 0,
             is_eidas: self.is_eidas.into(),
             proof_ev_url: proof("ev", &self.ts_ev_date),
@@ -364,13 +442,13 @@ impl Letter {
             refused_date: self.refused_date,
             proof_bc_url: proof("bc", &self.bounced_date),
             bounced_date: self.bounced_date,
-            pdf_content: Some(download(format!("content/{}", self.id))),
-            zip: Some(download(format!("zip/{}", self.id))),
+            pdf_content: Some(at(Downloadable::Content { id, token })),
+            zip: Some(at(Downloadable::Zip { id, token })),
             req_notify_ev: self.req_notify.ev.into(),
             req_notify_ar: self.req_notify.ar.into(),
             req_notify_rf: self.req_notify.rf.into(),
             req_notify_ng: self.req_notify.ng.into(),
-            attachments: self.attachments.clone(),
+            attachments: &self.attachments,
             attachments_details: attachments.iter().map(|a| a.detail(base)).collect(),
             update: [],
         }

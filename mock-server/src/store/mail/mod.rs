@@ -43,7 +43,7 @@ use crate::protocol::params::FilePart;
 use attachment::Attachment;
 use charges::{Charge, ChargeKind, Payer};
 use index::{Index, LetterKeys, Scheduled};
-use letter::{Letter, LetterRow, LetterStatus, MailView, SenderCard};
+use letter::{Letter, LetterRow, LetterStatus, MailObject, SenderCard};
 use lifecycle::{Event, Refused, Timings};
 use webhook::{Attempt, Delivery, DeliveryState};
 
@@ -61,7 +61,7 @@ pub struct LetterFilter {
 /// The mail aggregate.
 #[derive(Debug)]
 pub struct Mail {
-    public_url: String,
+    public_url: Arc<str>,
     clock: Arc<Clock>,
     timings: RwLock<Timings>,
     next_attachment_id: AtomicU64,
@@ -100,7 +100,7 @@ pub enum DueWork {
 impl Mail {
     pub(super) fn new(changes: &Arc<Changes>, clock: &Arc<Clock>, public_url: &str) -> Self {
         Self {
-            public_url: public_url.to_owned(),
+            public_url: public_url.into(),
             clock: Arc::clone(clock),
             timings: RwLock::new(Timings::default()),
             next_attachment_id: AtomicU64::new(1),
@@ -210,8 +210,8 @@ impl Mail {
     }
 
     /// The mail object AR24 answers for `letter`, its URLs under the mock's public URL.
-    pub fn view(&self, letter: &Letter) -> MailView {
-        letter.view(&self.letter_attachments(letter), &self.public_url)
+    pub fn view(&self, letter: &Arc<Letter>) -> MailObject {
+        MailObject::new(Arc::clone(letter), self.letter_attachments(letter), Arc::clone(&self.public_url))
     }
 
     // ----- letters -----
@@ -419,7 +419,7 @@ impl Mail {
     /// The form fields AR24 posts for the letter's current status ([ASSUMED]):
     /// `id_mail`, `new_state`, `proof_url`, and the status's date.
     pub fn webhook_payload(&self, letter: &Letter) -> Vec<(String, String)> {
-        let view = self.view(letter);
+        let view = letter.view(&[], &self.public_url);
         let proof = match letter.status {
             LetterStatus::Ev => view.proof_ev_url,
             LetterStatus::Ar => view.proof_ar_url,
@@ -432,7 +432,7 @@ impl Mail {
         let mut payload = vec![
             ("id_mail".to_owned(), letter.id.to_string()),
             ("new_state".to_owned(), letter.status.as_str().to_owned()),
-            ("proof_url".to_owned(), proof.unwrap_or_default()),
+            ("proof_url".to_owned(), proof.map(|url| url.to_string()).unwrap_or_default()),
         ];
         if let (Some(field), Some(date)) = (webhook::date_field(letter.status), date) {
             payload.push((field.to_owned(), date.to_string()));
@@ -837,6 +837,44 @@ mod tests {
         let older = format!(r#"{{"kind":"letter","value":{named}}}"#);
         let Record::Letter(back) = serde_json::from_str(&older).unwrap() else { panic!("a letter: {older}") };
         assert_eq!(serde_json::to_value(&back).unwrap(), named);
+    }
+
+    #[test]
+    fn the_mail_object_writes_the_letters_fields_and_its_download_urls() {
+        let mail = mail();
+        let mut stored = letter(12, 3, "Paris");
+        stored.refs[1] = Some("client-9".into());
+        let attachment = Attachment {
+            id: 5,
+            user_id: 3,
+            partner: crate::store::shared::token("card-test-token"),
+            filename: "contrat.pdf".into(),
+            size: 8_515_845,
+            sha1: "a".repeat(40),
+            upload_date: "2026-11-30 16:00:00".into(),
+        };
+        mail.attachments.insert(attachment.id, attachment);
+        stored.attachments = vec![5];
+        let json = serde_json::to_value(mail.view(&mail.insert_letter(stored))).unwrap();
+        let token = "?token=27ba2084f0bc45b6";
+        assert_eq!(json["proof_ev_url"], format!("http://mock/get/proof/ev-12{token}"));
+        assert_eq!(json["proof_ar_url"], serde_json::Value::Null, "not accepted yet");
+        assert_eq!(json["pdf_content"], format!("http://mock/get/content/12{token}"));
+        assert_eq!(json["zip"], format!("http://mock/get/zip/12{token}"));
+        assert_eq!(json["from_name"], "Mark Bench");
+        assert_eq!(json["to_name"], "Marie Dupont");
+        assert_eq!(
+            (json["ref_dossier"].clone(), json["ref_client"].clone()),
+            (serde_json::Value::Null, "client-9".into())
+        );
+        assert_eq!(json["full_hash_sha256"], "C5A5CD4F090A6EF37BC9E4690040762C40FB61BBD71167A846B06144B79BE4E9");
+        assert_eq!(json["attachments"], serde_json::json!([5]));
+        let detail = &json["attachments_details"][0];
+        assert_eq!(detail["download_url"], format!("http://mock/get/att/{}", "a".repeat(40)));
+        assert_eq!(
+            (detail["name"].as_str(), detail["human_file_size"].as_str()),
+            (Some("contrat.pdf"), Some("8.5 Mb"))
+        );
     }
 
     fn card(mail: &Mail, id: u64) -> Arc<SenderCard> {
