@@ -363,10 +363,12 @@ impl<T> LogGuard<'_, T> {
         self.items.values().map(|item| &**item)
     }
 
-    /// Adds or replaces the item with this id; marks it.
-    pub fn insert(&mut self, id: u64, item: T) {
-        self.items.insert(id, Arc::new(item));
+    /// Adds or replaces the item with this id; marks it. Answers the item as kept.
+    pub fn insert(&mut self, id: u64, item: T) -> Arc<T> {
+        let item = Arc::new(item);
+        self.items.insert(id, Arc::clone(&item));
         self.marks.mark(id);
+        item
     }
 
     /// Keeps the items `keep` says; marks each one removed.

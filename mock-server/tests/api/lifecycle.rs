@@ -109,6 +109,11 @@ async fn negligence_comes_fifteen_days_after_the_notification_to_the_second() {
     assert!(letter["proof_ng_url"].is_string());
     let reminders = t.emails(Some(&recipient), Some("reminder")).await;
     assert_eq!(reminders.len(), 7, "every 2 days until the 14th: {reminders:?}");
+    assert_eq!(
+        t.latest_link("reminder", &recipient).await,
+        t.latest_link("letter", &recipient).await,
+        "the reminders carry the notification's one link"
+    );
     advance(&t, json!("10d")).await;
     assert_eq!(t.emails(Some(&recipient), Some("reminder")).await.len(), 7, "none after negligence");
     let link = t.latest_link("reminder", &recipient).await;

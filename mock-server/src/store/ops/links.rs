@@ -1,5 +1,7 @@
 //! Emails that carry a link, and what following a link does.
 
+use std::sync::Arc;
+
 use super::super::Store;
 use super::super::lifecycle::Event;
 use super::super::outbox::{Email, Link, LinkError, LinkFor, LinkKind, Partnership};
@@ -15,7 +17,7 @@ impl Store {
 
     /// Sends the email for `kind` to `user`, with a fresh link; a CGU request
     /// is noted on the user (`notif_cgu`).
-    pub fn send_email(&self, kind: LinkKind, user: &User, partner: &Partner, master: Option<&User>) -> Email {
+    pub fn send_email(&self, kind: LinkKind, user: &User, partner: &Partner, master: Option<&User>) -> Arc<Email> {
         let _shared = self.shared();
         if kind == LinkKind::Cgu {
             self.accounts.change(user.id, |u| u.notif_cgu = true);

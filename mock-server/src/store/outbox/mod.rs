@@ -133,7 +133,7 @@ impl Outbox {
     }
 
     /// Puts an email in the outbox.
-    pub fn post(&self, kind: LinkKind, to: &str, from: &Partnership<'_>, link: String) -> Email {
+    pub fn post(&self, kind: LinkKind, to: &str, from: &Partnership<'_>, link: String) -> Arc<Email> {
         self.post_at(kind, to, from, link, self.clock.now())
     }
 
@@ -145,12 +145,11 @@ impl Outbox {
         from: &Partnership<'_>,
         link: String,
         when: DateTime<Utc>,
-    ) -> Email {
+    ) -> Arc<Email> {
         let id = self.next_email_id.fetch_add(1, Ordering::Relaxed);
         let mut email = Email::compose(id, kind, to, from, link, ParisTime(when));
         self.share_request(&mut email);
-        self.emails.lock().insert(id, email.clone());
-        email
+        self.emails.lock().insert(id, email)
     }
 
     /// Gives `email` the one shared copy of its sentence.
