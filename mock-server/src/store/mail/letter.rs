@@ -397,13 +397,23 @@ impl Letter {
         }
     }
 
+    /// The download URL of the proof of `status`, once the letter reached it
+    /// (`waiting` has none).
+    pub fn proof_url<'a>(&'a self, status: LetterStatus, base: &'a str) -> Option<Download<'a>> {
+        if status == LetterStatus::Waiting {
+            return None;
+        }
+        let (code, id, token) = (status.as_str(), self.id, self.download_token.as_str());
+        self.date_of(status).map(|_| Download { base, what: Downloadable::Proof { code, id, token } })
+    }
+
     /// The mail object, with its attachments' details and its download URLs
     /// under `base` (the mock's public URL): each proof once its status is
     /// reached, the content and the ZIP from the start.
     pub fn view<'a>(&'a self, attachments: &'a [Attachment], base: &'a str) -> MailView<'a> {
         let (id, token) = (self.id, self.download_token.as_str());
         let at = |what| Download { base, what };
-        let proof = |code, date: &Option<ParisTime>| date.map(|_| at(Downloadable::Proof { code, id, token }));
+        let proof = |status| self.proof_url(status, base);
         let from = &*self.from;
         MailView {
             id,
@@ -432,15 +442,15 @@ impl Letter {
             full_hash_sha256: &self.full_hash_sha256,
             send_fail: 0,
             is_eidas: self.is_eidas.into(),
-            proof_ev_url: proof("ev", &self.ts_ev_date),
+            proof_ev_url: proof(LetterStatus::Ev),
             ts_ev_date: self.ts_ev_date,
-            proof_ar_url: proof("ar", &self.view_date),
+            proof_ar_url: proof(LetterStatus::Ar),
             view_date: self.view_date,
-            proof_ng_url: proof("ng", &self.negligence_date),
+            proof_ng_url: proof(LetterStatus::Ng),
             negligence_date: self.negligence_date,
-            proof_rf_url: proof("rf", &self.refused_date),
+            proof_rf_url: proof(LetterStatus::Rf),
             refused_date: self.refused_date,
-            proof_bc_url: proof("bc", &self.bounced_date),
+            proof_bc_url: proof(LetterStatus::Bc),
             bounced_date: self.bounced_date,
             pdf_content: Some(at(Downloadable::Content { id, token })),
             zip: Some(at(Downloadable::Zip { id, token })),

@@ -419,15 +419,7 @@ impl Mail {
     /// The form fields AR24 posts for the letter's current status ([ASSUMED]):
     /// `id_mail`, `new_state`, `proof_url`, and the status's date.
     pub fn webhook_payload(&self, letter: &Letter) -> Vec<(String, String)> {
-        let view = letter.view(&[], &self.public_url);
-        let proof = match letter.status {
-            LetterStatus::Ev => view.proof_ev_url,
-            LetterStatus::Ar => view.proof_ar_url,
-            LetterStatus::Rf => view.proof_rf_url,
-            LetterStatus::Ng => view.proof_ng_url,
-            LetterStatus::Bc => view.proof_bc_url,
-            LetterStatus::Waiting => None,
-        };
+        let proof = letter.proof_url(letter.status, &self.public_url);
         let date = letter.date_of(letter.status);
         let mut payload = vec![
             ("id_mail".to_owned(), letter.id.to_string()),
