@@ -283,6 +283,23 @@ fn a_sequence_touching_every_kind_survives_a_restart() {
         .unwrap();
 }
 
+/// A partner reset forgets the accounts it created, and with them the only
+/// account another partner saw: that partner sees nobody, before a restart
+/// as after it (found by the property above).
+#[test]
+fn a_partner_left_seeing_nobody_is_the_same_after_a_restart() {
+    let ops = [
+        Op::NewPartner { webhook: false },
+        Op::CreateUser { partner: 1, ready: false },
+        Op::NewPartner { webhook: false },
+        Op::RequestAccess { partner: 2, user: 0 },
+        Op::ResetPartner { partner: 0 },
+        Op::Settle,
+        Op::CreateUser { partner: 1, ready: true },
+    ];
+    restart_keeps_the_state(&ops).unwrap();
+}
+
 /// The fixed sequence above does make every kind of stored thing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sequence_touching_every_kind_does_touch_every_kind() {

@@ -34,6 +34,11 @@ impl IdSet {
         self.0.retain(keep);
     }
 
+    /// Whether it holds no id.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// In increasing order.
     pub fn iter(&self) -> std::slice::Iter<'_, u64> {
         self.0.iter()

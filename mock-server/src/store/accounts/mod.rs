@@ -401,7 +401,11 @@ impl Visibility {
         }
     }
 
+    /// What `token` sees, set while importing (an empty set is not kept).
     fn set(&self, token: String, ids: IdSet) {
+        if ids.is_empty() {
+            return;
+        }
         self.sets.insert(token.clone(), ids);
         // Read back under its guard: the marks are built only while they are kept.
         if let Some(ids) = self.sets.get(&token) {
@@ -426,6 +430,8 @@ impl Visibility {
             entry.value_mut().retain(|id| !forgotten.contains(id));
             self.marks.mark_each(gone);
         }
+        // A partner that sees nobody has no set, as a replay of the state file rebuilds it.
+        self.sets.retain(|_, ids| !ids.is_empty());
     }
 
     fn clear(&self) {
