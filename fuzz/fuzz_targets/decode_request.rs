@@ -12,33 +12,7 @@ use axum::http::Request;
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 
-const CONTENT_TYPES: [&str; 6] = [
-    "application/x-www-form-urlencoded",
-    "multipart/form-data; boundary=X",
-    "multipart/form-data; boundary=",
-    "",
-    "application/json",
-    "text/plain; charset=utf-8",
-];
-
-const ROUTES: [&str; 16] = [
-    "/api/user",
-    "/api/user/",
-    "/api/user/info",
-    "/api/user/list",
-    "/api/user/request_cgu",
-    "/api/user/request_access",
-    "/api/user/join_team",
-    "/api/user/payment_request",
-    "/api/attachment",
-    "/api/user/attachment",
-    "/api/mail",
-    "/api/user/mail",
-    "/api/user/auth_otp",
-    "/api/user/identity",
-    "/api/user/verify",
-    "/api/nowhere",
-];
+mod input;
 
 fn setup() -> &'static (tokio::runtime::Runtime, axum::Router) {
     static APP: OnceLock<(tokio::runtime::Runtime, axum::Router)> = OnceLock::new();
@@ -52,16 +26,12 @@ fn setup() -> &'static (tokio::runtime::Runtime, axum::Router) {
 
 fuzz_target!(|data: &[u8]| {
     let (runtime, router) = setup();
-    let (head, body) = data.split_at(data.len().min(3));
-    let pick = |i: usize| head.get(i).copied().unwrap_or(0) as usize;
-    let method = if pick(2) % 2 == 0 { "POST" } else { "GET" };
-    let query = if method == "GET" { format!("?{}", String::from_utf8_lossy(body)) } else { String::new() };
-    let uri = format!("{}{}", ROUTES[pick(1) % ROUTES.len()], query).replace([' ', '#'], "%20");
+    let input = input::input(data);
     let Ok(request) = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", CONTENT_TYPES[pick(0) % CONTENT_TYPES.len()])
-        .body(Body::from(body.to_vec()))
+        .method(input.method)
+        .uri(input.path_and_query)
+        .header("content-type", input.content_type)
+        .body(Body::from(input.body))
     else {
         return; // not an HTTP request a client could send
     };

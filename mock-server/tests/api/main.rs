@@ -9,6 +9,7 @@ mod client;
 mod control;
 mod eidas;
 mod faults;
+mod fuzz_inputs;
 mod helpers;
 mod hints;
 mod isolation;
