@@ -2,8 +2,6 @@
 //! letters sent, what the recipient does with them, every paid action with who
 //! paid, and every webhook delivery.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -16,7 +14,7 @@ use crate::error::ControlError;
 use crate::slug::Slug;
 use crate::store::LetterFilter;
 use crate::store::charges::Charge;
-use crate::store::letter::{Letter, LetterStatus, MailObject};
+use crate::store::letter::{LetterStatus, MailObject};
 use crate::store::lifecycle::{Event, Refused};
 use crate::store::webhook::Delivery;
 
@@ -37,10 +35,6 @@ fn user_filter(raw: Option<String>) -> Result<Option<u64>, ControlError> {
         .transpose()
 }
 
-fn view(state: &AppState, letter: &Arc<Letter>) -> MailObject {
-    state.store.mail().view(letter)
-}
-
 /// `GET /_mock/letters?token=&user=&status=`: AR24 mail objects, oldest first.
 pub(crate) async fn list_letters(
     State(state): State<AppState>,
@@ -51,7 +45,7 @@ pub(crate) async fn list_letters(
         .map(|s| LetterStatus::parse(&s).ok_or(ControlError(StatusCode::BAD_REQUEST, Slug::InvalidFilter)))
         .transpose()?;
     let filter = LetterFilter { token: given(filter.token), user: user_filter(filter.user)?, status };
-    Ok(Json(state.store.mail().letters(&filter).iter().map(|l| view(&state, l)).collect()))
+    Ok(Json(state.store.mail().letters(&filter).iter().map(|l| state.store.mail().view(l)).collect()))
 }
 
 /// `GET /_mock/letters/{id}`: one letter (the link of a sender's notification).
@@ -61,7 +55,7 @@ pub(crate) async fn get_letter(
 ) -> Result<Json<MailObject>, ControlError> {
     let not_found = || ControlError(StatusCode::NOT_FOUND, Slug::LetterNotFound);
     let letter = id.parse::<u64>().ok().and_then(|id| state.store.mail().letter(id)).ok_or_else(not_found)?;
-    Ok(Json(view(&state, &letter)))
+    Ok(Json(state.store.mail().view(&letter)))
 }
 
 /// `GET /_mock/charges?token=&user=`: every paid action, oldest first.
@@ -90,7 +84,7 @@ fn act_on_letter(state: &AppState, id: &str, event: Event) -> Response {
         event => state.store.transition(id, event, now),
     };
     match done {
-        Ok(letter) => Json(view(state, &letter)).into_response(),
+        Ok(letter) => Json(state.store.mail().view(&letter)).into_response(),
         Err(Refused::NotFound) => not_found.into_response(),
         Err(refused @ Refused::Settled(_)) => {
             ControlError::with_reason(StatusCode::CONFLICT, Slug::LetterSettled, refused.reason()).into_response()

@@ -143,12 +143,7 @@ async fn send(
     let price_ht = if eidas { state.config.price_eidas } else { state.config.price_simple };
     let order = SendOrder { partner: &caller.partner, sender: &sender, letter: new, attachments, payer, price_ht };
     let letter = state.store.send_letter(order);
-    Ok(caller.ok(mail_object(&state, &letter)))
-}
-
-/// The mail object of `letter`, for an answer.
-fn mail_object(state: &AppState, letter: &Arc<Letter>) -> MailObject {
-    state.store.mail().view(letter)
+    Ok(caller.ok(state.store.mail().view(&letter)))
 }
 
 /// The letter named by `id`, if its sender is this partner's: `missing_erm_id`
@@ -174,7 +169,7 @@ async fn read(
     Ar24Params(form): Ar24Params<ReadForm>,
 ) -> Result<Ar24Ok<MailObject>> {
     let letter = visible_letter(&state, &caller, form.id.as_deref())?;
-    Ok(caller.ok(mail_object(&state, &letter)))
+    Ok(caller.ok(state.store.mail().view(&letter)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,7 +200,7 @@ async fn list(
         }
     }
     let letters = state.store.mail().user_letters(user.id, &ids, page.max, page.start, page.order);
-    Ok(caller.ok(letters.iter().map(|l| mail_object(&state, l)).collect()))
+    Ok(caller.ok(letters.iter().map(|l| state.store.mail().view(l)).collect()))
 }
 
 /// `1st`, `2nd`, `3rd`, `4th`…
