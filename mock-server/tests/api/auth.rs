@@ -30,11 +30,12 @@ async fn a_well_signed_call_gets_a_bare_base64_body_that_decrypts_to_the_success
 #[tokio::test]
 async fn the_response_key_depends_on_the_date_sent() {
     let t = spawn_mock().await;
-    let date = paris_in(-30);
+    // Both from one instant: read after the call, the clock could have moved a second on.
+    let sent = Utc::now() - Duration::seconds(30);
+    let (date, other_date) = (format_paris(sent), format_paris(sent - Duration::seconds(1)));
     let signing = Signing { date: Some(date.clone()), ..Default::default() };
     let answer = t.api.call(Method::GET, "user/list", &[], signing).await;
     assert!(answer.is_success());
-    let other_date = paris_in(-31);
     assert!(
         t.api
             .keys
