@@ -22,18 +22,22 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panic_answer))
         .layer(middleware::from_fn_with_state(state.clone(), front::front_door));
     let control = control::router().layer(CatchPanicLayer::custom(panic_answer));
-    Router::new()
+    let mock = Router::new()
         .nest("/api", api)
         .nest("/_mock", control)
         // The console answers at `/_mock/` as well as `/_mock`.
         .route("/_mock/", axum::routing::get(control::console::console))
         .nest("/get", downloads::router().layer(CatchPanicLayer::custom(panic_answer)))
         .fallback(unknown_route)
-        .method_not_allowed_fallback(wrong_method)
-        // The lock (`--control-token`) decides for every path below `/_mock` in one place.
-        .layer(middleware::from_fn_with_state(state.clone(), control::lock::guard))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .method_not_allowed_fallback(wrong_method);
+    // The lock (`--control-token`) decides for every path below `/_mock` in one
+    // place. Without a token there is nothing to decide, and no call pays for
+    // going through it (a layer is a few percent of a send).
+    let mock = match state.config.control_token {
+        Some(_) => mock.layer(middleware::from_fn_with_state(state.clone(), control::lock::guard)),
+        None => mock,
+    };
+    mock.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 /// The last resort: a panic is answered `internal_error` (HTTP 200), never a bare 500.
