@@ -523,7 +523,7 @@ impl StateLog {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::NewUser;
     use crate::slug::Slug;
@@ -535,7 +535,7 @@ mod tests {
 
     /// A file in the temporary directory, removed with its `.tmp` sibling when
     /// the test ends, passed or failed.
-    struct TempFile(PathBuf);
+    pub(crate) struct TempFile(PathBuf);
 
     impl std::ops::Deref for TempFile {
         type Target = Path;
@@ -557,17 +557,17 @@ mod tests {
         }
     }
 
-    fn temp(name: &str) -> TempFile {
+    pub(crate) fn temp(name: &str) -> TempFile {
         TempFile(std::env::temp_dir().join(format!("ar24-mock-{}-{name}", uuid::Uuid::new_v4().simple())))
     }
 
-    fn store() -> Store {
+    pub(crate) fn store() -> Store {
         let store = Store::new("http://x", 10, [Partner::new("tok".into(), "key".into(), "P".into(), false, false)]);
         store.track_changes();
         store
     }
 
-    fn add(store: &Store, email: &str) -> u64 {
+    pub(crate) fn add(store: &Store, email: &str) -> u64 {
         let form = crate::domain::CreateUserForm {
             firstname: Some("Ada".into()),
             lastname: Some("Lovelace".into()),
@@ -585,7 +585,7 @@ mod tests {
         store.create_user(account).unwrap().id
     }
 
-    fn users_of(path: &Path) -> Vec<String> {
+    pub(crate) fn users_of(path: &Path) -> Vec<String> {
         let saved = load(path).unwrap().unwrap();
         saved.snapshot.users.iter().map(|u| u.profile.email.as_str().to_owned()).collect()
     }
