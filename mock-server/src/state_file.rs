@@ -69,14 +69,15 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
 }
 
 /// How often the writer looks at how much changed while it waits for the interval.
-const PEEK: Duration = Duration::from_millis(50);
+const PEEK: Duration = Duration::from_millis(20);
 
 /// Changes counted (about eight a letter sent) after which the writer appends
 /// without waiting for the interval: under a heavy load it writes a little
 /// every [`PEEK`] instead of a second's worth at once, which took a core for
 /// a tenth of a second and held the API's calls back meanwhile (measured in
-/// the README). The interval stays the most a crash may lose.
-const EARLY: u64 = 10_000;
+/// the README, as are these two figures against 10 000 and 50 ms). The
+/// interval stays the most a crash may lose.
+const EARLY: u64 = 2_000;
 
 /// The state file being written.
 #[derive(Debug)]
