@@ -147,7 +147,7 @@ impl Writer {
             let stopped = || !unhurried();
             while !stopped() {
                 let (due, last) = (Instant::now() + interval, store.version());
-                while !stopped() && Instant::now() < due && store.version() - last < EARLY {
+                while !stopped() && Instant::now() < due && store.version().saturating_sub(last) < EARLY {
                     std::thread::sleep(interval.min(PEEK));
                 }
                 if !stopped() {
