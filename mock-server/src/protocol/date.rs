@@ -26,14 +26,7 @@ pub fn parse_paris(text: &str) -> Result<DateTime<Utc>, Slug> {
     if text.len() != 19 {
         return Err(Slug::InvalidDate);
     }
-    let naive = match read_fixed(text) {
-        Some(naive) => naive,
-        None => {
-            let mut parsed = Parsed::new();
-            chrono::format::parse(&mut parsed, text, ITEMS.iter()).map_err(|_| Slug::InvalidDate)?;
-            parsed.to_naive_datetime_with_offset(0).map_err(|_| Slug::InvalidDate)?
-        }
-    };
+    let naive = read_fixed(text).or_else(|| read_with_chrono(text)).ok_or(Slug::InvalidDate)?;
     match Paris.from_local_datetime(&naive) {
         LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Ok(at.with_timezone(&Utc)),
         LocalResult::None => Err(Slug::InvalidDate),
@@ -55,6 +48,13 @@ fn read_fixed(text: &str) -> Option<NaiveDateTime> {
     };
     let date = NaiveDate::from_ymd_opt(i32::try_from(number(0, 4)?).ok()?, number(5, 7)?, number(8, 10)?)?;
     date.and_hms_opt(number(11, 13)?, number(14, 16)?, number(17, 19)?)
+}
+
+/// [`FORMAT`] read by chrono's general parser: what [`read_fixed`] leaves to it.
+fn read_with_chrono(text: &str) -> Option<NaiveDateTime> {
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, text, ITEMS.iter()).ok()?;
+    parsed.to_naive_datetime_with_offset(0).ok()
 }
 
 /// [`FORMAT`] written digit by digit, for the years of four digits (chrono
@@ -240,15 +240,9 @@ mod tests {
         assert!(serde_json::from_str::<ParisTime>("\"tomorrow\"").is_err());
     }
 
-    /// What chrono's general formatter and parser answer, which the digit-by-digit ones replace.
+    /// What chrono's general formatter writes, which the digit-by-digit writer replaces.
     fn chrono_writes(at: DateTime<Utc>) -> String {
         at.with_timezone(&Paris).format_with_items(ITEMS.iter()).to_string()
-    }
-
-    fn chrono_reads(text: &str) -> Option<NaiveDateTime> {
-        let mut parsed = Parsed::new();
-        chrono::format::parse(&mut parsed, text, ITEMS.iter()).ok()?;
-        parsed.to_naive_datetime_with_offset(0).ok()
     }
 
     #[test]
@@ -272,7 +266,7 @@ mod tests {
         for at in instants {
             let text = ParisTime(at).to_string();
             assert_eq!(text, chrono_writes(at), "{at}");
-            assert_eq!(read_fixed(&text), chrono_reads(&text), "{text}");
+            assert_eq!(read_fixed(&text), read_with_chrono(&text), "{text}");
             assert_eq!(read_fixed(&text).map(|n| n.and_utc()), Some(at.with_timezone(&Paris).naive_local().and_utc()));
         }
     }
@@ -296,13 +290,13 @@ mod tests {
             "2021/05/26 10:00:00",
         ] {
             if let Some(naive) = read_fixed(text) {
-                assert_eq!(Some(naive), chrono_reads(text), "{text}");
+                assert_eq!(Some(naive), read_with_chrono(text), "{text}");
             }
             // Whichever reads it, the date is the one chrono alone made of it.
             assert_eq!(
                 parse_paris(text).ok().map(|at| at.with_timezone(&Paris).naive_local()),
                 {
-                    chrono_reads(text).and_then(|naive| match Paris.from_local_datetime(&naive) {
+                    read_with_chrono(text).and_then(|naive| match Paris.from_local_datetime(&naive) {
                         LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Some(at.naive_local()),
                         LocalResult::None => None,
                     })
