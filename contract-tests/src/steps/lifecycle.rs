@@ -297,5 +297,13 @@ async fn then_first_attempt_timed_out(w: &mut Ar24World) {
     let attempt = first_attempt(&deliveries(w).await).expect("recorded, as seen just above");
     assert!(attempt["status"].is_null(), "no answer came: {attempt}");
     let waited = attempt["duration_ms"].as_u64().unwrap_or_else(|| panic!("a duration_ms: {attempt}"));
-    assert!((2_400..4_000).contains(&waited), "given up after about 2.5 s, not {waited} ms: {attempt}");
+    assert!(waited >= 2_400, "waited its 2.5 s before giving up, not {waited} ms: {attempt}");
+    // Given up at 2.5 s, not when the receiver would answer (60 s) nor at a later
+    // attempt's timeout of 11 s; the grace is for a loaded machine, where the
+    // timer's wake-up has been seen 1.6 s late.
+    assert!(waited < GIVEN_UP_WITHIN_MS, "given up after about 2.5 s, not {waited} ms: {attempt}");
 }
+
+/// The most a first attempt to a silent receiver may be recorded as taking:
+/// AR24's 2.5 s, and 5 s of grace for a loaded machine.
+const GIVEN_UP_WITHIN_MS: u64 = 7_500;
