@@ -50,6 +50,59 @@ async fn a_body_over_the_limit_answers_body_too_large() {
     assert_eq!(user_count(&t).await, 0);
 }
 
+/// Sends `head` then `body` in 16 KB pieces a few milliseconds apart, as a
+/// slow client does; answers what the mock said, or why it could not be read.
+async fn send_in_pieces(t: &crate::helpers::TestMock, head: String, body: &[u8]) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(t.mock.address()).await.unwrap();
+    stream.write_all(head.as_bytes()).await.map_err(|err| format!("writing the head: {err}"))?;
+    for piece in body.chunks(16 * 1024) {
+        stream.write_all(piece).await.map_err(|err| format!("writing the body: {err}"))?;
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.map_err(|err| format!("reading the answer: {err}"))?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_still_sending_a_refused_body_reads_the_refusal() {
+    let t = spawn_mock().await;
+    let body = vec![b'x'; 300_000];
+    // Over the limit both by its length and as it arrives (no length declared: chunked).
+    let declared = format!(
+        "POST /api/user HTTP/1.1\r\nHost: mock\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let answer = send_in_pieces(&t, declared, &body).await.expect("the whole body sent and the answer read");
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("\"slug\":\"body_too_large\""), "{answer}");
+    let mut chunked = Vec::new();
+    for piece in body.chunks(10_000) {
+        chunked.extend(format!("{:x}\r\n", piece.len()).bytes());
+        chunked.extend(piece);
+        chunked.extend(b"\r\n");
+    }
+    chunked.extend(b"0\r\n\r\n");
+    let streamed = "POST /api/user HTTP/1.1\r\nHost: mock\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let answer = send_in_pieces(&t, streamed.into(), &chunked).await.expect("the whole body sent and the answer read");
+    assert!(answer.contains("\"slug\":\"body_too_large\""), "{answer}");
+    assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn a_client_waiting_for_100_continue_is_refused_before_it_sends() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = spawn_mock().await;
+    let mut stream = tokio::net::TcpStream::connect(t.mock.address()).await.unwrap();
+    let head = "POST /api/user HTTP/1.1\r\nHost: mock\r\nConnection: close\r\nContent-Length: 300000\r\nExpect: 100-continue\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "no answer within 5 s without the body");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(!answer.contains("100 Continue") && answer.contains("\"slug\":\"body_too_large\""), "{answer}");
+}
+
 #[tokio::test]
 async fn non_utf8_and_odd_encodings_do_not_break_the_parser() {
     let t = spawn_mock().await;
