@@ -164,6 +164,10 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 
 /// A mock running inside the current process on `127.0.0.1` and a port the
 /// OS picks. Dropping it stops the server.
+///
+/// It runs on a Tokio runtime and a thread of its own, not on the caller's: its
+/// timers (a webhook receiver's timeout, the business clock) keep time while the
+/// caller's runtime is busy, and a test may call it with a blocking client.
 #[derive(Debug)]
 pub struct MockServer {
     address: SocketAddr,
@@ -178,23 +182,22 @@ impl MockServer {
     /// When no port can be bound on 127.0.0.1, or `webhook_ca` cannot be
     /// read: nothing could run then.
     pub async fn start(config: Config) -> Self {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .await
-            .expect("the in-process AR24 mock could not bind a port on 127.0.0.1");
-        let address = listener.local_addr().expect("a bound listener has an address");
-        let public_url = config.public_url_for(address);
-        let state = AppState::new(config, &public_url).unwrap_or_else(|err| panic!("the in-process AR24 mock: {err}"));
-        state.plant_seed().unwrap_or_else(|err| panic!("the in-process AR24 mock's seed: {err}"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let served = state.clone();
-        tokio::spawn(async move {
-            let shutdown = async {
-                let _ = stopped.await;
-            };
-            if let Err(err) = serve(listener, served, shutdown).await {
-                tracing::error!(%err, "the in-process AR24 mock stopped");
-            }
-        });
+        let (started, ready) = oneshot::channel::<Result<(SocketAddr, AppState), String>>();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("ar24-mock")
+            .build()
+            .unwrap_or_else(|err| panic!("the in-process AR24 mock could not start a runtime: {err}"));
+        std::thread::Builder::new()
+            .name("ar24-mock".into())
+            .spawn(move || runtime.block_on(serve_in_process(config, started, stopped)))
+            .unwrap_or_else(|err| panic!("the in-process AR24 mock could not start a thread: {err}"));
+        let (address, state) = match ready.await {
+            Ok(Ok(up)) => up,
+            Ok(Err(err)) => panic!("the in-process AR24 mock: {err}"),
+            Err(_) => panic!("the in-process AR24 mock stopped while starting"),
+        };
         Self { address, state, _stop: stop }
     }
 
@@ -222,5 +225,40 @@ impl MockServer {
     /// The configuration it runs with.
     pub fn config(&self) -> &Config {
         &self.state.config
+    }
+}
+
+/// The in-process mock's life on its own runtime: binds, reports the address
+/// (or why it cannot run) through `started`, serves until `stopped`.
+async fn serve_in_process(
+    config: Config,
+    started: oneshot::Sender<Result<(SocketAddr, AppState), String>>,
+    stopped: oneshot::Receiver<()>,
+) {
+    let up = async {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(|err| format!("could not bind a port on 127.0.0.1 ({err})"))?;
+        let address = listener.local_addr().map_err(|err| err.to_string())?;
+        let public_url = config.public_url_for(address);
+        let state = AppState::new(config, &public_url).map_err(|err| err.to_string())?;
+        state.plant_seed().map_err(|err| format!("its seed: {err}"))?;
+        Ok::<_, String>((listener, address, state))
+    };
+    let (listener, address, state) = match up.await {
+        Ok(up) => up,
+        Err(err) => {
+            let _ = started.send(Err(err));
+            return;
+        }
+    };
+    if started.send(Ok((address, state.clone()))).is_err() {
+        return;
+    }
+    let shutdown = async {
+        let _ = stopped.await;
+    };
+    if let Err(err) = serve(listener, state, shutdown).await {
+        tracing::error!(%err, "the in-process AR24 mock stopped");
     }
 }

@@ -1,5 +1,9 @@
 //! The independent `ar24-client` against the mock over real HTTP: the
-//! README's example, a client whose clock is off, and file parts.
+//! README's example, a client whose clock is off, file parts, and a blocking
+//! client beside the in-process mock.
+
+use std::io::{Read, Write};
+use std::time::Duration;
 
 use ar24_client::{Answer, Call, Client, Clock, ControlPlane, NewPartner};
 
@@ -61,4 +65,18 @@ async fn file_parts_travel_in_a_multipart_body_the_mock_reads() {
     assert!(answer.answer.is_success(), "{}", answer.answer.outcome());
     let journal = t.journal(&t.api.token).await;
     assert_eq!(journal.last().unwrap()["params"]["email"], email.as_str());
+}
+
+/// A test whose own thread blocks (a blocking client, a busy runtime) still
+/// gets its answers: the in-process mock runs on a runtime of its own.
+#[tokio::test]
+async fn the_in_process_mock_answers_while_the_tests_runtime_is_blocked() {
+    let t = spawn_mock().await;
+    // This test's runtime has one thread, blocked from here to the answer.
+    let mut stream = std::net::TcpStream::connect(t.mock.address()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream.write_all(b"GET /_mock/health HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer within 5 s");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
