@@ -184,7 +184,10 @@ impl MockServer {
     pub async fn start(config: Config) -> Self {
         let (stop, stopped) = oneshot::channel::<()>();
         let (started, ready) = oneshot::channel::<Result<(SocketAddr, AppState), String>>();
+        // Two workers, as the binary has on two cores: a test suite starting one mock per test
+        // on a machine of many cores does not start as many threads per mock.
         let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
             .enable_all()
             .thread_name("ar24-mock")
             .build()
