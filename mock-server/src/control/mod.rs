@@ -27,6 +27,7 @@ use serde::de::DeserializeOwned;
 
 use crate::app_state::AppState;
 use crate::error::{ControlError, unknown_route, wrong_method};
+use crate::front::body::Received;
 use crate::slug::Slug;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -71,18 +72,11 @@ pub(crate) async fn read_body(
     headers: &HeaderMap,
     limit: usize,
 ) -> Result<Bytes, ControlError> {
-    let too_large = ControlError(StatusCode::PAYLOAD_TOO_LARGE, Slug::BodyTooLarge);
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large);
+    match crate::front::body::receive(body, headers, limit).await {
+        Received::Whole(bytes) => Ok(bytes),
+        Received::TooLarge { .. } => Err(ControlError(StatusCode::PAYLOAD_TOO_LARGE, Slug::BodyTooLarge)),
+        Received::CutOff => Err(ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson)),
     }
-    axum::body::to_bytes(body, limit).await.map_err(|err| {
-        if err.into_inner().is::<http_body_util::LengthLimitError>() {
-            too_large
-        } else {
-            ControlError(StatusCode::BAD_REQUEST, Slug::InvalidJson)
-        }
-    })
 }
 
 /// A body of at most `--max-body` bytes (413 `body_too_large` beyond).

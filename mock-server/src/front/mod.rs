@@ -1,11 +1,12 @@
 //! The front door of the AR24 API: what every call goes through before and
-//! after its route. The body is received within the route's own limit, its
+//! after its route. The body is received within the route's own limit ([`body`]), its
 //! parameters and files read once (`protocol::params`), injected faults
 //! applied, and the call journalled before the answer leaves. Authentication
 //! ([`auth::Caller`]), typed parameters ([`extract`]) and the encrypted success
 //! envelope ([`envelope`]) are the extractors and answers routes use.
 
 pub mod auth;
+pub mod body;
 pub mod envelope;
 pub mod extract;
 pub mod hints;
@@ -20,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app_state::AppState;
 use crate::config::Config;
 use crate::error::{Answered, Ar24Error};
+use crate::front::body::Received;
 use crate::protocol::params::{self, Params, Refused};
 use crate::slug::Slug;
 use crate::store::faults::Fault;
@@ -27,12 +29,6 @@ use crate::store::journal::JournalEntry;
 
 /// Room for the multipart framing and text parameters around an uploaded file.
 const MULTIPART_MARGIN: usize = 64 * 1024;
-
-/// How much of a refused body is still read (and dropped), and for how long: a
-/// client still sending it then reads the refusal, where closing the connection
-/// under it would give it a broken pipe instead. Past these, the connection closes.
-const DRAIN_LIMIT: u64 = 1 << 30;
-const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The largest body a route takes, and the slug of a larger one. The upload
 /// route takes files up to `--max-attachment`; `mail` a content of
@@ -59,20 +55,12 @@ async fn read(request: Request, config: &Config) -> Result<(Request, Params), Re
             Refused::new(slug, why, query)
         };
         let over = |size: String| format!("the body is {size}, over the {limit} bytes this route takes");
-        // A declared length over the limit is refused before a byte is kept.
-        let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if let Some(length) = declared.filter(|length| *length > limit as u64) {
-            // A client that waits for `100 Continue` before sending has sent nothing to read.
-            let waits =
-                parts.headers.get(header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-            if length <= DRAIN_LIMIT && !waits {
-                drain(body).await;
-            }
-            return Err(refused(too_large, over(format!("{length} bytes (its Content-Length)"))));
-        }
-        let bytes = match receive(body, limit).await {
+        let bytes = match body::receive(body, &parts.headers, limit).await {
             Received::Whole(bytes) => bytes,
-            Received::TooLarge => return Err(refused(too_large, over("larger".into()))),
+            Received::TooLarge { declared: Some(length) } => {
+                return Err(refused(too_large, over(format!("{length} bytes (its Content-Length)"))));
+            }
+            Received::TooLarge { declared: None } => return Err(refused(too_large, over("larger".into()))),
             Received::CutOff => return Err(refused(Slug::MalformedBody, "the body was cut off before its end".into())),
         };
         let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -81,48 +69,6 @@ async fn read(request: Request, config: &Config) -> Result<(Request, Params), Re
         params::read(query, None).await?
     };
     Ok((Request::from_parts(parts, axum::body::Body::empty()), params))
-}
-
-/// A body as received within a route's limit.
-enum Received {
-    Whole(bytes::Bytes),
-    /// Over the limit: what followed was read and dropped ([`drain`]).
-    TooLarge,
-    CutOff,
-}
-
-async fn receive(mut body: axum::body::Body, limit: usize) -> Received {
-    use http_body_util::BodyExt;
-    let (mut chunks, mut size) = (Vec::<bytes::Bytes>::new(), 0);
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else { return Received::CutOff };
-        let Ok(data) = frame.into_data() else { continue };
-        size += data.len();
-        if size > limit {
-            drain(body).await;
-            return Received::TooLarge;
-        }
-        chunks.push(data);
-    }
-    Received::Whole(match chunks.len() {
-        0 => bytes::Bytes::new(),
-        1 => chunks.swap_remove(0),
-        _ => chunks.concat().into(),
-    })
-}
-
-/// Reads and drops what is left of a refused body, within [`DRAIN_LIMIT`] and [`DRAIN_TIME`].
-async fn drain(mut body: axum::body::Body) {
-    use http_body_util::BodyExt;
-    let mut left = DRAIN_LIMIT;
-    let reading = async {
-        while left > 0
-            && let Some(Ok(frame)) = body.frame().await
-        {
-            left = left.saturating_sub(frame.data_ref().map_or(0, |data| data.len() as u64));
-        }
-    };
-    let _ = tokio::time::timeout(DRAIN_TIME, reading).await;
 }
 
 /// Reads the parameters once, runs the route, and journals the call before

@@ -87,6 +87,13 @@ async fn a_client_still_sending_a_refused_body_reads_the_refusal() {
     let answer = send_in_pieces(&t, streamed.into(), &chunked).await.expect("the whole body sent and the answer read");
     assert!(answer.contains("\"slug\":\"body_too_large\""), "{answer}");
     assert_eq!(user_count(&t).await, 0);
+    // The control plane's bodies alike.
+    let control = format!(
+        "POST /_mock/faults HTTP/1.1\r\nHost: mock\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let answer = send_in_pieces(&t, control, &body).await.expect("the whole body sent and the answer read");
+    assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("\"slug\":\"body_too_large\""), "{answer}");
 }
 
 #[tokio::test]
