@@ -30,8 +30,7 @@ struct Figures {
     idle_cpu: f64,
     mail_page_ms: f64,
     attachment_page_ms: f64,
-    send: Load,
-    paced: Paced,
+    loads: SendLoads,
     advance: Duration,
     fired: Value,
     /// The same send loads on a mock given the fixture through `PUT /_mock/state`,
@@ -40,12 +39,18 @@ struct Figures {
     plain: Plain,
 }
 
+/// Signed `POST mail` under wrk's closed loop and paced.
+#[derive(Debug, Default)]
+struct SendLoads {
+    send: Load,
+    paced: Paced,
+}
+
 /// The send loads with the letters imported and no state file written.
 #[derive(Debug, Default)]
 struct Plain {
     import: Duration,
-    send: Load,
-    paced: Paced,
+    loads: SendLoads,
 }
 
 /// Builds the fixture, measures and prints the table.
@@ -227,10 +232,7 @@ async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seco
     let began = Instant::now();
     let moved = server.control().advance_clock(&json!("15d")).await.expect("the clock moves");
     let advance = began.elapsed();
-    let signed = SignedSend::new(sender, upload_id(sender as usize, 0) as u64);
-    let send = wrk_median(&server, &signed.script(), seconds);
-    let request = signed.request();
-    let paced = median_of(|| paced(server.port, &request, RATE, CONNECTIONS, seconds as f64));
+    let loads = send_loads(&server, sender, seconds);
     crate::scale::stop(server);
     Figures {
         start,
@@ -238,8 +240,7 @@ async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seco
         idle_cpu,
         mail_page_ms,
         attachment_page_ms,
-        send,
-        paced,
+        loads,
         advance,
         fired: moved["fired"].clone(),
         plain: Plain::default(),
@@ -248,21 +249,21 @@ async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seco
 
 /// The send loads on a mock that holds the letters but writes no state file.
 async fn without_state_file(binary: &Path, fixture: &Path, letters: usize, seconds: u64) -> Plain {
-    let limit = (std::fs::metadata(fixture).map(|m| m.len()).unwrap_or(0) + 1_048_576).to_string();
-    let (server, _) = crate::scale::start_mock(binary, &["--max-state-body", &limit]).await;
-    let body = std::fs::read(fixture).expect("the fixture");
-    let began = Instant::now();
-    server.control().import_state_bytes(body).await.expect("the fixture imports");
-    let import = began.elapsed();
+    let (server, import) = crate::scale::start_with_fixture(binary, fixture).await;
     // Settled, as for the run with a state file: the memory the import freed goes back first.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let sender = (letters.min(SENDERS) / 2).max(1) as u64;
+    let loads = send_loads(&server, (letters.min(SENDERS) / 2).max(1) as u64, seconds);
+    crate::scale::stop(server);
+    Plain { import, loads }
+}
+
+/// Signed sends from `sender` (who has the fixture's uploads), each with its first upload.
+fn send_loads(server: &Server, sender: u64, seconds: u64) -> SendLoads {
     let signed = SignedSend::new(sender, upload_id(sender as usize, 0) as u64);
-    let send = wrk_median(&server, &signed.script(), seconds);
+    let send = wrk_median(server, &signed.script(), seconds);
     let request = signed.request();
     let paced = median_of(|| paced(server.port, &request, RATE, CONNECTIONS, seconds as f64));
-    crate::scale::stop(server);
-    Plain { import, send, paced }
+    SendLoads { send, paced }
 }
 
 /// The share of one core the mock used over `window`, serving nothing.
@@ -323,9 +324,9 @@ fn print_table(letters: usize, seconds: u64, f: &Figures) {
         f.attachment_page_ms,
         met(f.attachment_page_ms < 5.0)
     );
-    let loads =
-        [("the state file written every second", &f.send, &f.paced), ("no state file", &f.plain.send, &f.plain.paced)];
-    for (setting, send, paced) in loads {
+    for (setting, SendLoads { send, paced }) in
+        [("the state file written every second", &f.loads), ("no state file", &f.plain.loads)]
+    {
         println!(
             "| signed `POST mail`, one 20 KB attachment, 64 connections, {seconds} s, {RUNS} times (the run of median p99 shown), {setting}: sends/s | {:.0} | ≥ 20 000 | {} |",
             send.rps,

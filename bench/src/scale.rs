@@ -182,12 +182,7 @@ async fn with_state_file(binary: &Path, fixture: &Path, dir: &Path, users: usize
 }
 
 async fn without_state_file(binary: &Path, fixture: &Path, users: usize, seconds: u64, idle: u64) -> Figures {
-    let limit = (std::fs::metadata(fixture).map(|m| m.len()).unwrap_or(0) + 1_048_576).to_string();
-    let (server, _) = start_mock(binary, &["--max-state-body", &limit]).await;
-    let body = std::fs::read(fixture).expect("the fixture");
-    let started = Instant::now();
-    server.control().import_state_bytes(body).await.expect("the fixture imports");
-    let load = started.elapsed();
+    let (server, load) = start_with_fixture(binary, fixture).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let memory_per_user = server.rss().saturating_sub(idle) as f64 / users as f64;
     let (list_ms, list_offsets) = list_latency(&server, users).await;
@@ -195,6 +190,18 @@ async fn without_state_file(binary: &Path, fixture: &Path, users: usize, seconds
     let info = wrk_median(&server, &script("info", users as u64 / 2), seconds);
     let created_meanwhile = creator.stop();
     Figures { load, memory_per_user, list_ms, list_offsets, info, created_meanwhile, ..Figures::default() }
+}
+
+/// A mock without a state file given `fixture` through `PUT /_mock/state`,
+/// and how long the import took.
+pub(crate) async fn start_with_fixture(binary: &Path, fixture: &Path) -> (Server, Duration) {
+    let limit = (std::fs::metadata(fixture).map(|m| m.len()).unwrap_or(0) + 1_048_576).to_string();
+    let (server, _) = start_mock(binary, &["--max-state-body", &limit]).await;
+    let body = std::fs::read(fixture).expect("the fixture");
+    let started = Instant::now();
+    server.control().import_state_bytes(body).await.expect("the fixture imports");
+    let load = started.elapsed();
+    (server, load)
 }
 
 /// The mock with its stderr appended to `log`.
