@@ -32,6 +32,28 @@ const KEPT_LINES: usize = 64 * 1024 * 1024;
 /// A rewrite in the background works this long at a time (see [`StateLog::write_paced`]).
 pub const SLICE: std::time::Duration = std::time::Duration::from_micros(500);
 
+/// Paces a rewrite while it is unhurried: after each [`SLICE`] of work, a
+/// pause as long, so that it takes at most half of a core from the API.
+struct Pacer {
+    unhurried: Unhurried,
+    slice: std::cell::Cell<Instant>,
+}
+
+impl Pacer {
+    fn new(unhurried: Unhurried) -> Self {
+        Self { unhurried, slice: std::cell::Cell::new(Instant::now()) }
+    }
+
+    /// Sleeps as long as the slice worked, once a slice is over.
+    fn pause(&self) {
+        let worked = self.slice.get().elapsed();
+        if worked >= SLICE && (self.unhurried)() {
+            std::thread::sleep(worked);
+            self.slice.set(Instant::now());
+        }
+    }
+}
+
 /// Why the state file cannot be used: the mock does not start, and the file is left as it is.
 #[derive(Debug, thiserror::Error)]
 pub enum StateFileError {
@@ -284,8 +306,12 @@ struct Rewrite {
     temporary: PathBuf,
     started: Instant,
     worker: std::thread::JoinHandle<std::io::Result<(BufWriter<File>, u64)>>,
-    /// The lines appended to the old log meanwhile: they follow the whole in the new one.
-    since: Vec<u8>,
+    /// The lines appended to the old log meanwhile, each append's own block:
+    /// they follow the whole in the new one. Never one buffer grown as they
+    /// come: at a million letters under load it reached hundreds of megabytes,
+    /// and each doubling copied it whole on this thread while the API's calls
+    /// waited for a core (README, "A rewrite under load").
+    since: Vec<Vec<u8>>,
     /// How many records `since` holds.
     since_records: u64,
 }
@@ -439,19 +465,21 @@ impl StateLog {
         let temporary = PathBuf::from(temporary);
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         self.must_rewrite = false;
-        let whole = store.whole();
+        // Gathered on this thread (of normal priority: it takes the store's
+        // locks, a few hundred pointers at a time), paced as the writing is.
+        let gathering = Pacer::new(std::sync::Arc::clone(&unhurried));
+        let whole = store.whole(&|| gathering.pause());
         let worker = std::thread::Builder::new().name("state-rewrite".into()).spawn(move || {
             // The lowest CPU priority: the rewrite takes idle time, not the
             // API's. It holds none of the store's locks, so none waits on it.
             if let Err(err) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
                 tracing::debug!(%err, "the state file's rewrite keeps the normal priority");
             }
-            let (mut records, mut slice, mut line) = (0u64, Instant::now(), Vec::new());
+            let (mut records, pacer, mut line) = (0u64, Pacer::new(unhurried), Vec::new());
             whole.each_record(|record| {
                 records += 1;
-                if records % 64 == 0 && slice.elapsed() >= SLICE && unhurried() {
-                    std::thread::sleep(slice.elapsed());
-                    slice = Instant::now();
+                if records % 64 == 0 {
+                    pacer.pause();
                 }
                 line.clear();
                 encode(&mut line, record)?;
@@ -481,7 +509,7 @@ impl StateLog {
                 log.append(lines)?;
             }
             if let Some(rewrite) = &mut log.rewrite {
-                rewrite.since.extend_from_slice(lines);
+                rewrite.since.push(lines.to_vec());
                 rewrite.since_records += records.len() as u64;
             }
             Ok(())
@@ -497,7 +525,9 @@ impl StateLog {
         };
         let written = rewrite.worker.join().map_err(|_| std::io::Error::other("the rewrite stopped"))?;
         let (mut out, mut records) = written?;
-        out.write_all(&rewrite.since)?;
+        for lines in &rewrite.since {
+            out.write_all(lines)?;
+        }
         records += rewrite.since_records;
         match store.take_changes() {
             Changed::Everything => self.must_rewrite = true,

@@ -360,14 +360,17 @@ impl Store {
     /// The whole state, gathered for a rewrite of the log: resets and imports
     /// wait while it is gathered (users are gathered as `Arc`s, not copied), and
     /// nothing waits while it is written. A change made meanwhile is marked
-    /// and written again after.
-    pub fn whole(&self) -> record::Whole {
+    /// and written again after. Letters, emails, links and charges are taken
+    /// in batches, `pause` called between them holding none of their locks: the
+    /// state file's writer sleeps there, so that gathering millions of them
+    /// leaves the API's calls their share of the cores.
+    pub fn whole(&self, pause: &dyn Fn()) -> record::Whole {
         let _shared = self.shared();
         record::Whole {
             partners: self.partners.gather(),
             accounts: self.accounts.gather(),
-            outbox: self.outbox.gather(),
-            mail: self.mail.gather(),
+            outbox: self.outbox.gather(pause),
+            mail: self.mail.gather(pause),
             counters: self.counters(),
         }
     }

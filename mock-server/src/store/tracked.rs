@@ -249,10 +249,16 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
     /// `f` of every entry, in no order, for a rewrite of the state file (what
     /// changes meanwhile is marked and written after it). The keys are listed
     /// first, then each entry is read under its own guard: a write waits for
-    /// one entry's `f`, not for a whole shard's.
-    pub fn gather<R>(&self, f: impl Fn(&K, &V) -> R) -> Vec<R> {
+    /// one entry's `f`, not for a whole shard's. `pause` is called after every
+    /// [`RECORDS_PER_LOCK`] entries, holding nothing (it may sleep).
+    pub fn gather<R>(&self, f: impl Fn(&K, &V) -> R, pause: &dyn Fn()) -> Vec<R> {
         let keys: Vec<K> = self.map.iter().map(|entry| entry.key().clone()).collect();
-        keys.iter().filter_map(|key| self.map.get(key).map(|value| f(key, &value))).collect()
+        let mut gathered = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(RECORDS_PER_LOCK) {
+            gathered.extend(chunk.iter().filter_map(|key| self.map.get(key).map(|value| f(key, &value))));
+            pause();
+        }
+        gathered
     }
 
     /// The records of what `taken` names, each as it is now or as gone;
@@ -311,9 +317,10 @@ impl<T> TrackedLog<T> {
 
     /// `f` of every item, in id order, for a rewrite of the state file (what
     /// changes meanwhile is marked and written after it): the list is locked
-    /// while [`RECORDS_PER_LOCK`] items are taken out, and `f` runs after.
-    pub fn gather<R>(&self, f: impl Fn(&Arc<T>) -> R) -> Vec<R> {
-        let mut gathered = Vec::new();
+    /// while [`RECORDS_PER_LOCK`] items are taken out, and `f` runs after,
+    /// then `pause`, holding nothing (it may sleep).
+    pub fn gather<R>(&self, f: impl Fn(&Arc<T>) -> R, pause: &dyn Fn()) -> Vec<R> {
+        let mut gathered = Vec::with_capacity(self.lock().items.len());
         let mut chunk = Vec::with_capacity(RECORDS_PER_LOCK);
         let mut from = Some(0);
         while let Some(start) = from {
@@ -323,6 +330,7 @@ impl<T> TrackedLog<T> {
             );
             from = chunk.last().and_then(|(id, _)| id.checked_add(1)).filter(|_| chunk.len() == RECORDS_PER_LOCK);
             gathered.extend(chunk.drain(..).map(|(_, item)| f(&item)));
+            pause();
         }
         gathered
     }
@@ -471,7 +479,7 @@ mod tests {
         log.lock().insert(u64::MAX, u64::MAX);
         let mut expected: Vec<u64> = (1..=count).map(|id| id * 2).collect();
         expected.push(u64::MAX);
-        assert_eq!(log.gather(|item| **item), expected);
+        assert_eq!(log.gather(|item| **item, &|| ()), expected);
         log.lock().retain(|item| *item != 4);
         let records = log.records(log.take_marks(), |item| format!("is {item}"), |id| format!("{id} gone")).unwrap();
         assert_eq!(records.len(), expected.len(), "each mark once");
@@ -488,18 +496,43 @@ mod tests {
         // Each record is read with the list free: reading one changes the other
         // item. Each record shows its item as it was when the list was read; the
         // list keeps the changes.
-        let read = log.gather(|item| {
-            assert!(log.items.try_lock().is_ok(), "the list is not locked while {item:?} is read");
-            let mut list = log.lock();
-            let other = if **item == "first" { 2 } else { 1 };
-            list.get_mut(other).unwrap().push_str(" changed");
-            String::clone(item)
-        });
+        let read = log.gather(
+            |item| {
+                assert!(log.items.try_lock().is_ok(), "the list is not locked while {item:?} is read");
+                let mut list = log.lock();
+                let other = if **item == "first" { 2 } else { 1 };
+                list.get_mut(other).unwrap().push_str(" changed");
+                String::clone(item)
+            },
+            &|| (),
+        );
         assert_eq!(read, ["first", "second"]);
         assert_eq!(log.lock().iter().cloned().collect::<Vec<_>>(), ["first changed", "second changed"]);
         assert_eq!(keys(log.take_marks()), HashSet::from([1, 2]), "both changes are marked for the next write");
         let free = |_: &Arc<String>| log.items.try_lock().is_ok();
         assert_eq!(log.records(Taken::Keys(HashSet::from([1, 2])), free, |_| false), Some(vec![true, true]));
+    }
+
+    #[test]
+    fn gathering_pauses_after_each_batch_with_nothing_locked() {
+        let count = 3 * RECORDS_PER_LOCK as u64 + 7;
+        let log: TrackedLog<u64> = TrackedLog::new(&tracking());
+        let map: TrackedMap<u64, u64> = TrackedMap::new(&tracking());
+        for id in 1..=count {
+            log.lock().insert(id, id);
+            map.insert(id, id);
+        }
+        let pauses = std::cell::Cell::new(0);
+        let pause = || {
+            pauses.set(pauses.get() + 1);
+            assert!(log.items.try_lock().is_ok(), "the list is free while the gatherer pauses");
+            // A write to the map meanwhile goes through at once (its shards are free).
+            assert!(map.map.try_get_mut(&1).is_present(), "the map is free while the gatherer pauses");
+        };
+        assert_eq!(log.gather(|item| **item, &pause).len() as u64, count);
+        assert_eq!(pauses.get(), 4, "after each batch of {RECORDS_PER_LOCK}");
+        assert_eq!(map.gather(|_, value| *value, &pause).len() as u64, count);
+        assert_eq!(pauses.get(), 8, "after each batch of {RECORDS_PER_LOCK}");
     }
 
     #[test]
@@ -509,7 +542,7 @@ mod tests {
             map.insert(key, key + 1);
         }
         map.remove(&500);
-        let mut gathered = map.gather(|key, value| (*key, *value));
+        let mut gathered = map.gather(|key, value| (*key, *value), &|| ());
         gathered.sort_unstable();
         let expected: Vec<(u64, u64)> = (0..1000).filter(|key| *key != 500).map(|key| (key, key + 1)).collect();
         assert_eq!(gathered, expected);

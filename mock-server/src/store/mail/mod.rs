@@ -563,14 +563,15 @@ impl Mail {
         Ok(())
     }
 
-    /// Everything, gathered for a rewrite of the log (contents shared, not copied).
-    pub(super) fn gather(&self) -> Gathered {
+    /// Everything, gathered for a rewrite of the log (contents shared, not
+    /// copied), `pause` called between batches (see [`TrackedLog::gather`]).
+    pub(super) fn gather(&self, pause: &dyn Fn()) -> Gathered {
         Gathered {
             contents: self.blobs.iter().map(|b| (b.key().clone(), b.value().clone())).collect(),
-            attachments: self.attachments.gather(|_, a| a.clone()),
-            letters: self.letters.gather(|_, l| Arc::clone(l)),
-            charges: self.charges.gather(Arc::clone),
-            deliveries: self.deliveries.gather(Arc::clone),
+            attachments: self.attachments.gather(|_, a| a.clone(), pause),
+            letters: self.letters.gather(|_, l| Arc::clone(l), pause),
+            charges: self.charges.gather(Arc::clone, pause),
+            deliveries: self.deliveries.gather(Arc::clone, pause),
         }
     }
 
@@ -587,7 +588,7 @@ impl Mail {
     pub(super) fn export(&self, snapshot: &mut Snapshot) {
         let mut counters = Counters::default();
         self.counters(&mut counters);
-        let gathered = self.gather();
+        let gathered = self.gather(&|| ());
         snapshot.next_attachment_id = counters.attachment;
         snapshot.next_letter_id = counters.letter;
         snapshot.next_charge_id = counters.charge;

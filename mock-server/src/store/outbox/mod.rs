@@ -205,10 +205,10 @@ impl Outbox {
         Ok(())
     }
 
-    /// Every link and email, for a rewrite of the log.
-    pub(super) fn gather(&self) -> Vec<Record> {
-        let mut records = self.links.gather(|_, l| Record::Link(Arc::clone(l)));
-        records.extend(self.emails.gather(|e| Record::Email(Arc::clone(e))));
+    /// Every link and email, for a rewrite of the log, `pause` called between batches.
+    pub(super) fn gather(&self, pause: &dyn Fn()) -> Vec<Record> {
+        let mut records = self.links.gather(|_, l| Record::Link(Arc::clone(l)), pause);
+        records.extend(self.emails.gather(|e| Record::Email(Arc::clone(e)), pause));
         records
     }
 
