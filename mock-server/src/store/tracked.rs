@@ -135,6 +135,11 @@ impl<K: Hash + Eq> Marks<K> {
     }
 }
 
+/// Shards of a map that may hold millions of entries (users, letters, links;
+/// a power of two): a shard that grows is rehashed under its lock, and smaller
+/// shards make that pause shorter.
+pub const MANY_SHARDS: usize = 64;
+
 /// A concurrent map whose writes mark the keys they touch.
 #[derive(Debug)]
 pub struct TrackedMap<K: Hash + Eq, V, S: BuildHasher + Clone = std::hash::RandomState> {

@@ -20,16 +20,15 @@ use serde::{Deserialize, Serialize};
 
 use super::record::Counters;
 use super::snapshot::Snapshot;
-use super::tracked::{Changes, Marks, Taken, TrackedMap};
+use super::tracked::{Changes, MANY_SHARDS, Marks, Taken, TrackedMap};
 use super::{Hasher, Order, charges::Payer, partner::Partner};
 use crate::domain::{NewUser, UserRef};
 use crate::slug::Slug;
 use ids::IdSet;
 use user::{User, UserAnswer, UserRow};
 
-/// Shards of the user maps (a power of two): a shard that grows is rehashed
-/// under its lock, and smaller shards make that pause shorter.
-const SHARDS: usize = 64;
+/// Shards of the user maps.
+const SHARDS: usize = MANY_SHARDS;
 
 /// How many user ids one [`Record::SeesAll`] holds at most (a line of about 80 KB).
 pub const SEEN_RUN: usize = 10_000;

@@ -36,7 +36,7 @@ use super::accounts::{Everything, Forgotten};
 use super::clock::Clock;
 use super::record::{Counters, Latest};
 use super::snapshot::Snapshot;
-use super::tracked::{Changes, TrackedLog, TrackedMap};
+use super::tracked::{Changes, MANY_SHARDS, TrackedLog, TrackedMap};
 use super::{Order, partner::Partner};
 use crate::protocol::date::ParisTime;
 use crate::protocol::params::FilePart;
@@ -109,7 +109,7 @@ impl Mail {
             next_delivery_id: AtomicU64::new(1),
             attachments: TrackedMap::new(changes),
             blobs: TrackedMap::new(changes),
-            letters: TrackedMap::new(changes),
+            letters: TrackedMap::with_shards(changes, MANY_SHARDS),
             cards: Cards::default(),
             charges: TrackedLog::new(changes),
             deliveries: TrackedLog::new(changes),

@@ -21,7 +21,7 @@ use super::accounts::{Everything, Forgotten};
 use super::clock::Clock;
 use super::record::{Counters, Latest};
 use super::snapshot::Snapshot;
-use super::tracked::{Changes, TrackedLog, TrackedMap};
+use super::tracked::{Changes, MANY_SHARDS, TrackedLog, TrackedMap};
 use crate::protocol::date::ParisTime;
 
 /// Why a link cannot be followed.
@@ -74,7 +74,7 @@ impl Outbox {
             public_url: public_url.to_owned(),
             next_email_id: AtomicU64::new(1),
             emails: TrackedLog::new(changes),
-            links: TrackedMap::new(changes),
+            links: TrackedMap::with_shards(changes, MANY_SHARDS),
             requests: Mutex::default(),
             clock: Arc::clone(clock),
         }
