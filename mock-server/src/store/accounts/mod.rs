@@ -27,9 +27,6 @@ use crate::slug::Slug;
 use ids::IdSet;
 use user::{User, UserAnswer, UserRow};
 
-/// Shards of the user maps.
-const SHARDS: usize = MANY_SHARDS;
-
 /// How many user ids one [`Record::SeesAll`] holds at most (a line of about 80 KB).
 pub const SEEN_RUN: usize = 10_000;
 
@@ -72,8 +69,8 @@ impl Accounts {
     pub(super) fn new(changes: &Arc<Changes>, clock: &Arc<super::clock::Clock>) -> Self {
         Self {
             next_id: AtomicU64::new(1),
-            users: TrackedMap::with_shards(changes, SHARDS),
-            by_email: DashMap::with_hasher_and_shard_amount(Hasher::default(), SHARDS),
+            users: TrackedMap::with_shards(changes, MANY_SHARDS),
+            by_email: DashMap::with_hasher_and_shard_amount(Hasher::default(), MANY_SHARDS),
             visible: Visibility::new(changes),
             clock: Arc::clone(clock),
         }
@@ -81,7 +78,7 @@ impl Accounts {
 
     /// Makes room for `users` accounts at once.
     pub(super) fn make_room(&mut self, users: usize) {
-        let per_shard = users.div_ceil(SHARDS);
+        let per_shard = users.div_ceil(MANY_SHARDS);
         self.users.reserve_per_shard(per_shard);
         let _ = self.by_email.try_reserve(per_shard);
     }
