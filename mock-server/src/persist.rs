@@ -306,15 +306,26 @@ struct Rewrite {
     temporary: PathBuf,
     started: Instant,
     worker: std::thread::JoinHandle<std::io::Result<(BufWriter<File>, u64)>>,
-    /// The lines appended to the old log meanwhile, each append's own block:
-    /// they follow the whole in the new one. Never one buffer grown as they
-    /// come: at a million letters under load it reached hundreds of megabytes,
-    /// and each doubling copied it whole on this thread while the API's calls
-    /// waited for a core (README, "A rewrite under load").
-    since: Vec<Vec<u8>>,
-    /// How many records `since` holds.
-    since_records: u64,
+    since: Since,
 }
+
+/// The lines appended to the old log since a rewrite began gathering, each
+/// append's own block: they follow the whole in the new one. Never one buffer
+/// grown as they come: at a million letters under load it reached hundreds
+/// of megabytes, and each doubling copied it whole on the writer's thread
+/// while the API's calls waited for a core (README, "A rewrite under load").
+#[derive(Debug, Default)]
+struct Since {
+    blocks: Vec<Vec<u8>>,
+    /// How many records the blocks hold.
+    records: u64,
+}
+
+/// While a rewrite gathers the state, what changed is appended this often
+/// (as the writer does under load, see `state_file.rs`): a gathering of a
+/// million letters takes a second or two, and the changes left for after it
+/// were then made into lines at once, holding a core for a fifth of a second.
+const APPEND_WHILE_GATHERING: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The one writer of the state file.
 #[derive(Debug)]
@@ -397,7 +408,7 @@ impl StateLog {
             return if rewrite.worker.is_finished() || !unhurried() {
                 self.finish_rewrite(store)
             } else {
-                self.append_meanwhile(store)
+                self.append_during_rewrite(store)
             };
         }
         let began = Instant::now();
@@ -459,7 +470,21 @@ impl StateLog {
     }
 
     /// Gathers the whole state and starts writing it into a temporary file.
+    /// What changes meanwhile goes on being appended to the current log every
+    /// [`APPEND_WHILE_GATHERING`], and follows the whole in the new one.
     fn start_rewrite(&mut self, store: &Store, unhurried: Unhurried) -> std::io::Result<()> {
+        self.start_rewrite_with(store, unhurried, APPEND_WHILE_GATHERING, &|_| ())
+    }
+
+    /// [`StateLog::start_rewrite`], appending every `every`, and calling
+    /// `meanwhile` at each pause of the gathering (a test changes the store there).
+    fn start_rewrite_with(
+        &mut self,
+        store: &Store,
+        unhurried: Unhurried,
+        every: std::time::Duration,
+        meanwhile: &dyn Fn(&Store),
+    ) -> std::io::Result<()> {
         let mut temporary = self.path.as_os_str().to_owned();
         temporary.push(".tmp");
         let temporary = PathBuf::from(temporary);
@@ -468,7 +493,20 @@ impl StateLog {
         // Gathered on this thread (of normal priority: it takes the store's
         // locks, a few hundred pointers at a time), paced as the writing is.
         let gathering = Pacer::new(std::sync::Arc::clone(&unhurried));
-        let whole = store.whole(&|| gathering.pause());
+        let (log, since, failed) =
+            (std::cell::RefCell::new(&mut *self), std::cell::RefCell::default(), std::cell::Cell::new(None));
+        let (began, last) = (Instant::now(), std::cell::Cell::new(Instant::now()));
+        let whole = store.whole(&|| {
+            gathering.pause();
+            meanwhile(store);
+            if last.get().elapsed() >= every {
+                last.set(Instant::now());
+                if let Err(err) = log.borrow_mut().append_meanwhile(store, &mut since.borrow_mut()) {
+                    failed.set(Some(err));
+                }
+            }
+        });
+        tracing::debug!("state gathered for a rewrite in {} ms", began.elapsed().as_millis());
         let worker = std::thread::Builder::new().name("state-rewrite".into()).spawn(move || {
             // The lowest CPU priority: the rewrite takes idle time, not the
             // API's. It holds none of the store's locks, so none waits on it.
@@ -487,14 +525,24 @@ impl StateLog {
             })?;
             Ok((out, records))
         })?;
-        self.rewrite =
-            Some(Rewrite { temporary, started: Instant::now(), worker, since: Vec::new(), since_records: 0 });
-        Ok(())
+        self.rewrite = Some(Rewrite { temporary, started: Instant::now(), worker, since: since.into_inner() });
+        // An append that failed meanwhile: the log misses changes, the next write rewrites it again.
+        failed.into_inner().map_or(Ok(()), Err)
+    }
+
+    /// [`StateLog::append_meanwhile`] into the rewrite under way.
+    fn append_during_rewrite(&mut self, store: &Store) -> std::io::Result<Written> {
+        let Some(mut rewrite) = self.rewrite.take() else {
+            return Ok(Written::Nothing);
+        };
+        let appended = self.append_meanwhile(store, &mut rewrite.since);
+        self.rewrite = Some(rewrite);
+        appended
     }
 
     /// While a rewrite runs: what changed goes to the current log, and is
-    /// kept to follow the whole in the new one.
-    fn append_meanwhile(&mut self, store: &Store) -> std::io::Result<Written> {
+    /// kept in `since` to follow the whole in the new one.
+    fn append_meanwhile(&mut self, store: &Store, since: &mut Since) -> std::io::Result<Written> {
         let records = match store.take_changes() {
             Changed::Records(records) if !records.is_empty() => records,
             Changed::Records(_) => return Ok(Written::Nothing),
@@ -508,10 +556,8 @@ impl StateLog {
             if log.file.is_some() {
                 log.append(lines)?;
             }
-            if let Some(rewrite) = &mut log.rewrite {
-                rewrite.since.push(lines.to_vec());
-                rewrite.since_records += records.len() as u64;
-            }
+            since.blocks.push(lines.to_vec());
+            since.records += records.len() as u64;
             Ok(())
         })?;
         Ok(Written::Appended(records.len()))
@@ -525,10 +571,10 @@ impl StateLog {
         };
         let written = rewrite.worker.join().map_err(|_| std::io::Error::other("the rewrite stopped"))?;
         let (mut out, mut records) = written?;
-        for lines in &rewrite.since {
+        for lines in &rewrite.since.blocks {
             out.write_all(lines)?;
         }
-        records += rewrite.since_records;
+        records += rewrite.since.records;
         match store.take_changes() {
             Changed::Everything => self.must_rewrite = true,
             Changed::Records(meanwhile) => {
@@ -960,12 +1006,41 @@ pub(crate) mod tests {
         log.write(&store).unwrap();
         log.start_rewrite(&store, std::sync::Arc::new(|| true)).unwrap();
         add(&store, "b@example.com");
-        assert!(matches!(log.append_meanwhile(&store).unwrap(), Written::Appended(_)));
+        assert!(matches!(log.append_during_rewrite(&store).unwrap(), Written::Appended(_)));
         // A kill -9 now finds b in the current log.
         assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
         add(&store, "c@example.com");
         assert!(matches!(log.finish_rewrite(&store).unwrap(), Written::Rewritten { .. }));
         assert_eq!(users_of(&path), ["a@example.com", "b@example.com", "c@example.com"]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches(r#""kind":"format""#).count(), 1, "a new log, not the old one grown");
+        assert_eq!(log.write(&store).unwrap(), Written::Nothing, "nothing left marked");
+    }
+
+    #[test]
+    fn what_changes_while_a_rewrite_gathers_the_state_is_appended_before_the_gathering_ends() {
+        let path = temp("state.log");
+        let store = store();
+        let ada = store.user(add(&store, "a@example.com")).unwrap();
+        let partner = store.partner("tok").unwrap();
+        // Emails enough for the gathering to pause between batches of them.
+        for _ in 0..600 {
+            store.send_email(crate::store::outbox::LinkKind::Cgu, &ada, &partner, None);
+        }
+        let mut log = StateLog::new(&path, false).unwrap();
+        log.write(&store).unwrap();
+        let added = std::cell::Cell::new(false);
+        let meanwhile = |store: &Store| {
+            if !added.replace(true) {
+                add(store, "b@example.com");
+            }
+        };
+        log.start_rewrite_with(&store, std::sync::Arc::new(|| true), std::time::Duration::ZERO, &meanwhile).unwrap();
+        // The gathering is over and the new log not written yet: b, added
+        // during the gathering, is in the current log already.
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
+        assert!(matches!(log.finish_rewrite(&store).unwrap(), Written::Rewritten { .. }));
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches(r#""kind":"format""#).count(), 1, "a new log, not the old one grown");
         assert_eq!(log.write(&store).unwrap(), Written::Nothing, "nothing left marked");
