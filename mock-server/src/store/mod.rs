@@ -360,10 +360,11 @@ impl Store {
     /// The whole state, gathered for a rewrite of the log: resets and imports
     /// wait while it is gathered (users are gathered as `Arc`s, not copied), and
     /// nothing waits while it is written. A change made meanwhile is marked
-    /// and written again after. Letters, emails, links and charges are taken
-    /// in batches, `pause` called between them holding none of their locks: the
-    /// state file's writer sleeps there, so that gathering millions of them
-    /// leaves the API's calls their share of the cores.
+    /// and written again after. Uploads, letters, emails, links, charges and
+    /// webhook deliveries are taken in batches, `pause` called between them
+    /// holding none of their locks: the state file's writer sleeps there, so
+    /// that gathering millions of them leaves the API's calls their share of
+    /// the cores, and appends there what changed meanwhile (it takes no gate).
     pub fn whole(&self, pause: &dyn Fn()) -> record::Whole {
         let _shared = self.shared();
         record::Whole {
