@@ -2,13 +2,11 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use super::super::Store;
 use super::super::attachment::Attachment;
 use super::super::charges::{ChargeKind, Payer};
 use super::super::identity;
-use super::super::letter::{Letter, LetterStatus, NotifySnapshot, SenderCard, Sha256Digest};
+use super::super::letter::{Letter, LetterStatus, NotifySnapshot, SenderCard};
 use super::super::lifecycle::{Due, Event};
 use super::super::partner::Partner;
 use super::super::user::User;
@@ -76,13 +74,7 @@ impl Store {
             Some(company) if p.is_legal_entity => company.to_string(),
             _ => format!("{} {}", p.lastname, p.firstname),
         });
-        let mut hash = Sha256::new();
-        hash.update(new.content.as_bytes());
-        for attachment in attachments {
-            if let Some(bytes) = self.mail.content(&attachment.sha1) {
-                hash.update(&bytes[..]);
-            }
-        }
+        let full_hash_sha256 = self.mail.fingerprint(&new.content, attachments);
         Letter {
             id: self.mail.next_letter_id(),
             partner: crate::store::shared::token(&partner.token),
@@ -106,7 +98,7 @@ impl Store {
             pre_notif: new.pre_notif,
             price_ht,
             date: ParisTime(self.clock.now()),
-            full_hash_sha256: Sha256Digest(hash.finalize().into()),
+            full_hash_sha256,
             download_token: uuid::Uuid::new_v4().simple().to_string()[..16].into(),
             req_notify: NotifySnapshot { ev: p.notify.ev, ar: p.notify.ar, rf: p.notify.rf, ng: p.notify.ng },
             ts_ev_date: None,
