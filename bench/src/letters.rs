@@ -33,6 +33,9 @@ struct Figures {
     loads: SendLoads,
     advance: Duration,
     fired: Value,
+    /// Whole rewrites of the state file finished during the closed loops, during
+    /// the paced loads, and when the mock stopped (one under way is finished then).
+    rewrites: [usize; 3],
     /// The same send loads on a mock given the fixture through `PUT /_mock/state`,
     /// writing no state file: as the empty mock is measured, the letters stored the
     /// only difference.
@@ -232,8 +235,11 @@ async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seco
     let began = Instant::now();
     let moved = server.control().advance_clock(&json!("15d")).await.expect("the clock moves");
     let advance = began.elapsed();
-    let loads = send_loads(&server, sender, seconds);
+    let before = crate::scale::rewrites(&log);
+    let (loads, after_closed, after_paced) =
+        send_loads_counted(&server, sender, seconds, || crate::scale::rewrites(&log));
     crate::scale::stop(server);
+    let at_stop = crate::scale::rewrites(&log);
     Figures {
         start,
         bytes_per_letter,
@@ -243,6 +249,7 @@ async fn measure(binary: &Path, fixture: &Path, dir: &Path, letters: usize, seco
         loads,
         advance,
         fired: moved["fired"].clone(),
+        rewrites: [after_closed - before, after_paced - after_closed, at_stop - after_paced],
         plain: Plain::default(),
     }
 }
@@ -259,11 +266,17 @@ async fn without_state_file(binary: &Path, fixture: &Path, letters: usize, secon
 
 /// Signed sends from `sender` (who has the fixture's uploads), each with its first upload.
 fn send_loads(server: &Server, sender: u64, seconds: u64) -> SendLoads {
+    send_loads_counted(server, sender, seconds, || 0).0
+}
+
+/// The same, reading `count` after the closed loops and after the paced loads.
+fn send_loads_counted<T>(server: &Server, sender: u64, seconds: u64, count: impl Fn() -> T) -> (SendLoads, T, T) {
     let signed = SignedSend::new(sender, upload_id(sender as usize, 0) as u64);
     let send = wrk_median(server, &signed.script(), seconds);
+    let after_closed = count();
     let request = signed.request();
     let paced = median_of(|| paced(server.port, &request, RATE, CONNECTIONS, seconds as f64));
-    SendLoads { send, paced }
+    (SendLoads { send, paced }, after_closed, count())
 }
 
 /// The share of one core the mock used over `window`, serving nothing.
@@ -345,6 +358,10 @@ fn print_table(letters: usize, seconds: u64, f: &Figures) {
             met(paced.met())
         );
     }
+    let [closed, paced, at_stop] = f.rewrites;
+    println!(
+        "| whole rewrites of the state file finished during its closed loops / its paced loads / at the mock's stop (one under way then) | {closed} / {paced} / {at_stop} | | |"
+    );
     println!(
         "| the letters imported through `PUT /_mock/state` for the runs without a state file | {:.0} ms | | |",
         f.plain.import.as_secs_f64() * 1000.0
