@@ -11,7 +11,7 @@
 //!
 //! Lock order: `deliveries`, then one entry (shard) of `letters`, then
 //! `index`, which is always taken last and held only to read or change it.
-//! `attachments`, `blobs`, `charges` and `cards` are each locked alone (their index
+//! `attachments`, `blobs`, `charges`, `cards` and `last_fingerprint` are each locked alone (their index
 //! entries are written after their guard is released). No guard is held by
 //! a caller, nor while another aggregate is called.
 
@@ -1033,7 +1033,7 @@ mod tests {
         let again = stored(&mail, 3, b"%PDF-1.4 one");
         mail.fingerprint("Mise en demeure", std::slice::from_ref(&pdf));
         assert_eq!(mail.fingerprint("Mise en demeure", &[again]), sha256(&[b"Mise en demeure", b"%PDF-1.4 one"]));
-        // An attachment whose content is not stored adds nothing, before or after it is.
+        // An attachment whose content is not stored adds nothing.
         let mut missing = pdf.clone();
         missing.sha1 = "0".repeat(40);
         assert_eq!(mail.fingerprint("Mise en demeure", &[missing]), sha256(&[b"Mise en demeure"]));
