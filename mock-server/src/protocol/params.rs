@@ -285,7 +285,7 @@ async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
 
 /// Files from this size up are hashed off the async threads: a 256 MB file
 /// takes a few tenths of a second, which other calls should not wait for.
-const HASH_APART_FROM: usize = 1 << 20;
+pub const HASH_APART_FROM: usize = 1 << 20;
 
 /// The file part, its SHA-1 computed where it holds no other call up.
 async fn hashed(field: String, filename: String, bytes: Bytes) -> FilePart {

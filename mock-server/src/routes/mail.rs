@@ -40,10 +40,11 @@ use crate::error::{Ar24Error, Result};
 use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::{Ar24Params, Sent};
+use crate::protocol::params::HASH_APART_FROM;
 use crate::slug::Slug;
 use crate::store::SendOrder;
 use crate::store::attachment::Attachment;
-use crate::store::letter::{Letter, MailObject};
+use crate::store::letter::{Letter, MailObject, Sha256Digest};
 use crate::store::user::User;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -141,9 +142,34 @@ async fn send(
         check_eidas(&state, &caller, &sender, &form)?;
     }
     let price_ht = if eidas { state.config.price_eidas } else { state.config.price_simple };
-    let order = SendOrder { partner: &caller.partner, sender: &sender, letter: new, attachments, payer, price_ht };
+    let full_hash_sha256 = fingerprint(&state, &new.content, &attachments).await;
+    let order = SendOrder {
+        partner: &caller.partner,
+        sender: &sender,
+        letter: new,
+        attachments,
+        payer,
+        price_ht,
+        full_hash_sha256,
+    };
     let letter = state.store.send_letter(order);
     Ok(caller.ok(state.store.mail().view(&letter)))
+}
+
+/// The letter's `full_hash_sha256`, taken apart from the async threads when
+/// its attachments are large (as an upload's SHA-1 is): 256 MB take a few
+/// tenths of a second, which other calls should not wait for.
+async fn fingerprint(state: &AppState, content: &str, attachments: &[Attachment]) -> Sha256Digest {
+    let size: u64 = attachments.iter().map(|a| a.size).sum();
+    if size < HASH_APART_FROM as u64 {
+        return state.store.mail().fingerprint(content, attachments);
+    }
+    let (store, owned, listed) = (Arc::clone(&state.store), content.to_owned(), attachments.to_vec());
+    // Taken here only if the hashing thread died, rather than lose the letter.
+    match tokio::task::spawn_blocking(move || store.mail().fingerprint(&owned, &listed)).await {
+        Ok(digest) => digest,
+        Err(_) => state.store.mail().fingerprint(content, attachments),
+    }
 }
 
 /// The letter named by `id`, if its sender is this partner's: `missing_erm_id`

@@ -18,6 +18,51 @@ fn sha1_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha1::digest(bytes))
 }
 
+/// The `full_hash_sha256` a letter of `content` and `files` must have: the
+/// SHA-256 of the content followed by each file's bytes, in upper-case hex.
+fn fingerprint_of(content: &str, files: &[&[u8]]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(content.as_bytes());
+    files.iter().for_each(|file| hash.update(file));
+    format!("{:X}", hash.finalize())
+}
+
+#[tokio::test]
+async fn letters_alike_or_not_with_large_attachments_or_small_each_carry_their_own_fingerprint() {
+    let t = spawn_mock().await;
+    let (sender, _) = t.ready_sender(&t.api).await;
+    // Over 1 MB together (hashed apart from the async threads), and a small one.
+    let large: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
+    let small = b"%PDF-1.4 relance".to_vec();
+    let large_id = upload(&t.api, sender, "large.pdf", &large).await["file_id"].as_u64().unwrap();
+    let small_id = upload(&t.api, sender, "small.pdf", &small).await["file_id"].as_u64().unwrap();
+    let send = |content: &'static str, ids: Vec<u64>| {
+        let api = &t.api;
+        async move {
+            let mut form = letter_to(sender, &unique_email());
+            form.retain(|(k, _)| *k != "content");
+            form.push(("content", content.into()));
+            for (i, id) in ids.iter().enumerate() {
+                form.push((["attachment[0]", "attachment[1]"][i], id.to_string()));
+            }
+            api.post("mail", &form).await.ok()["full_hash_sha256"].as_str().unwrap().to_owned()
+        }
+    };
+    // A letter's content and attachments, and the bytes its fingerprint covers after the content.
+    type Case<'a> = (&'static str, Vec<u64>, Vec<&'a [u8]>);
+    let cases: [Case; 6] = [
+        ("Mise en demeure", vec![large_id], vec![&large]),
+        ("Mise en demeure", vec![large_id], vec![&large]),
+        ("Relance", vec![large_id], vec![&large]),
+        ("Relance", vec![small_id], vec![&small]),
+        ("Relance", vec![small_id, large_id], vec![&small, &large]),
+        ("Relance", vec![small_id, large_id], vec![&small, &large]),
+    ];
+    for (content, ids, files) in cases {
+        assert_eq!(send(content, ids.clone()).await, fingerprint_of(content, &files), "{content} {ids:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_letter_with_an_attachment_is_sent_read_listed_and_its_recipient_notified() {
     let t = spawn_mock().await;

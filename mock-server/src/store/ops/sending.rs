@@ -6,7 +6,7 @@ use super::super::Store;
 use super::super::attachment::Attachment;
 use super::super::charges::{ChargeKind, Payer};
 use super::super::identity;
-use super::super::letter::{Letter, LetterStatus, NotifySnapshot, SenderCard};
+use super::super::letter::{Letter, LetterStatus, NotifySnapshot, SenderCard, Sha256Digest};
 use super::super::lifecycle::{Due, Event};
 use super::super::partner::Partner;
 use super::super::user::User;
@@ -29,6 +29,9 @@ pub struct SendOrder<'a> {
     pub payer: Payer,
     /// The price before VAT.
     pub price_ht: f64,
+    /// Its `full_hash_sha256`, taken by [`crate::store::mail::Mail::fingerprint`]
+    /// (apart from the async threads when the attachments are large).
+    pub full_hash_sha256: Sha256Digest,
 }
 
 impl Store {
@@ -44,8 +47,14 @@ impl Store {
     pub fn send_letter(&self, order: SendOrder<'_>) -> Arc<Letter> {
         let letter = {
             let _shared = self.shared();
-            let letter =
-                self.compose_letter(order.partner, order.sender, order.letter, &order.attachments, order.price_ht);
+            let letter = self.compose_letter(
+                order.partner,
+                order.sender,
+                order.letter,
+                &order.attachments,
+                order.price_ht,
+                order.full_hash_sha256,
+            );
             let kind = if letter.is_eidas { ChargeKind::Eidas } else { ChargeKind::Simple };
             self.mail.charge(kind, order.sender.id, order.partner, order.payer, order.price_ht, Some(letter.id));
             self.mail.insert_letter(letter)
@@ -68,13 +77,13 @@ impl Store {
         new: NewLetter,
         attachments: &[Attachment],
         price_ht: f64,
+        full_hash_sha256: Sha256Digest,
     ) -> Letter {
         let p = &sender.profile;
         let from_name = new.custom_name_sender.clone().unwrap_or_else(|| match &p.company {
             Some(company) if p.is_legal_entity => company.to_string(),
             _ => format!("{} {}", p.lastname, p.firstname),
         });
-        let full_hash_sha256 = self.mail.fingerprint(&new.content, attachments);
         Letter {
             id: self.mail.next_letter_id(),
             partner: crate::store::shared::token(&partner.token),
