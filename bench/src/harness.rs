@@ -151,8 +151,21 @@ pub fn median_run<R: Run>(mut runs: Vec<R>) -> R {
 }
 
 /// A load run [`RUNS`] times in a row: the run of median p99.
-pub fn median_of<R: Run>(mut run: impl FnMut() -> R) -> R {
-    median_run((0..RUNS).map(|_| run()).collect())
+pub fn median_of<R: Run>(run: impl FnMut() -> R) -> R {
+    median_and_p99s(run).0
+}
+
+/// The same, with each run's p99 in the order they ran.
+pub fn median_and_p99s<R: Run>(mut run: impl FnMut() -> R) -> (R, Vec<f64>) {
+    let runs: Vec<R> = (0..RUNS).map(|_| run()).collect();
+    let p99s = runs.iter().map(Run::p99_ms).collect();
+    (median_run(runs), p99s)
+}
+
+/// p99s as a table cell shows them: `3.10, 4.20, 5.00 ms`.
+pub fn p99s_shown(p99s: &[f64]) -> String {
+    let shown: Vec<String> = p99s.iter().map(|p99| format!("{p99:.2}")).collect();
+    format!("{} ms", shown.join(", "))
 }
 
 /// [`wrk`] [`RUNS`] times in a row: the run of median p99.
@@ -366,5 +379,14 @@ mod tests {
         let run = |rps: f64, p99_ms: f64| Load { rps, p50_ms: 1.0, p99_ms };
         let shown = median_run(vec![run(1.0, 9.0), run(2.0, 3.0), run(3.0, 5.0)]);
         assert_eq!((shown.rps, shown.p99_ms), (3.0, 5.0), "its own throughput beside its p99");
+    }
+
+    #[test]
+    fn every_run_s_p99_is_kept_in_the_order_the_runs_ran() {
+        let mut p99s = [9.0, 3.0, 5.0].into_iter();
+        let (shown, all) = median_and_p99s(|| Load { rps: 1.0, p50_ms: 1.0, p99_ms: p99s.next().unwrap() });
+        assert_eq!(shown.p99_ms, 5.0);
+        assert_eq!(all, [9.0, 3.0, 5.0]);
+        assert_eq!(p99s_shown(&all), "9.00, 3.00, 5.00 ms");
     }
 }
