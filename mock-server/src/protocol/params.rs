@@ -283,18 +283,26 @@ async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
     }
 }
 
-/// Files from this size up are hashed off the async threads: a 256 MB file
+/// Bytes from this many up are hashed off the async threads: a 256 MB file
 /// takes a few tenths of a second, which other calls should not wait for.
-pub const HASH_APART_FROM: usize = 1 << 20;
+const HASH_APART_FROM: usize = 1 << 20;
+
+/// `hash`, over `size` bytes, where it holds no other call up: on a thread
+/// of its own from [`HASH_APART_FROM`] bytes. Hashed here only if that
+/// thread died, rather than lose what is hashed.
+pub async fn hashed_apart<T: Send + 'static>(size: usize, hash: impl Fn() -> T + Send + Sync + 'static) -> T {
+    if size < HASH_APART_FROM {
+        return hash();
+    }
+    let hash = std::sync::Arc::new(hash);
+    let apart = std::sync::Arc::clone(&hash);
+    tokio::task::spawn_blocking(move || apart()).await.unwrap_or_else(|_| hash())
+}
 
 /// The file part, its SHA-1 computed where it holds no other call up.
 async fn hashed(field: String, filename: String, bytes: Bytes) -> FilePart {
-    if bytes.len() < HASH_APART_FROM {
-        return FilePart::new(field, filename, bytes);
-    }
     let sent = bytes.clone();
-    // Hashed here only if the hashing thread died, rather than lose the file.
-    let sha1 = tokio::task::spawn_blocking(move || sha1_hex(&sent)).await.unwrap_or_else(|_| sha1_hex(&bytes));
+    let sha1 = hashed_apart(bytes.len(), move || sha1_hex(&sent)).await;
     FilePart { field, filename, bytes, sha1 }
 }
 

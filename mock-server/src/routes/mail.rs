@@ -40,7 +40,7 @@ use crate::error::{Ar24Error, Result};
 use crate::front::auth::Caller;
 use crate::front::envelope::Ar24Ok;
 use crate::front::extract::{Ar24Params, Sent};
-use crate::protocol::params::HASH_APART_FROM;
+use crate::protocol::params::hashed_apart;
 use crate::slug::Slug;
 use crate::store::SendOrder;
 use crate::store::attachment::Attachment;
@@ -157,19 +157,12 @@ async fn send(
 }
 
 /// The letter's `full_hash_sha256`, taken apart from the async threads when
-/// its attachments are large (as an upload's SHA-1 is): 256 MB take a few
-/// tenths of a second, which other calls should not wait for.
+/// its attachments are large, as an upload's SHA-1 is.
 async fn fingerprint(state: &AppState, content: &str, attachments: &[Attachment]) -> Sha256Digest {
     let size: u64 = attachments.iter().map(|a| a.size).sum();
-    if size < HASH_APART_FROM as u64 {
-        return state.store.mail().fingerprint(content, attachments);
-    }
-    let (store, owned, listed) = (Arc::clone(&state.store), content.to_owned(), attachments.to_vec());
-    // Taken here only if the hashing thread died, rather than lose the letter.
-    match tokio::task::spawn_blocking(move || store.mail().fingerprint(&owned, &listed)).await {
-        Ok(digest) => digest,
-        Err(_) => state.store.mail().fingerprint(content, attachments),
-    }
+    let (store, content, attachments) = (Arc::clone(&state.store), content.to_owned(), attachments.to_vec());
+    hashed_apart(usize::try_from(size).unwrap_or(usize::MAX), move || store.mail().fingerprint(&content, &attachments))
+        .await
 }
 
 /// The letter named by `id`, if its sender is this partner's: `missing_erm_id`
