@@ -321,11 +321,14 @@ struct Since {
     records: u64,
 }
 
-/// While a rewrite gathers the state, what changed is appended this often
-/// (as the writer does under load, see `state_file.rs`): a gathering of a
-/// million letters takes a second or two, and the changes left for after it
-/// were then made into lines at once, holding a core for a fifth of a second.
-const APPEND_WHILE_GATHERING: std::time::Duration = std::time::Duration::from_millis(20);
+/// Under load, what changed is appended this often, the one cadence of the
+/// log's appends: between writes, the writer looks this often at how much
+/// changed (and appends once enough did, see `state_file.rs`); while a
+/// rewrite gathers the state, what changed is appended this often. A
+/// gathering of a million letters takes a second or two, and the changes
+/// left for after it were then made into lines at once, holding a core for a
+/// fifth of a second.
+pub const APPEND_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The one writer of the state file.
 #[derive(Debug)]
@@ -471,9 +474,9 @@ impl StateLog {
 
     /// Gathers the whole state and starts writing it into a temporary file.
     /// What changes meanwhile goes on being appended to the current log every
-    /// [`APPEND_WHILE_GATHERING`], and follows the whole in the new one.
+    /// [`APPEND_EVERY`], and follows the whole in the new one.
     fn start_rewrite(&mut self, store: &Store, unhurried: Unhurried) -> std::io::Result<()> {
-        self.start_rewrite_with(store, unhurried, APPEND_WHILE_GATHERING, &|_| ())
+        self.start_rewrite_with(store, unhurried, APPEND_EVERY, &|_| ())
     }
 
     /// [`StateLog::start_rewrite`], appending every `every`, and calling

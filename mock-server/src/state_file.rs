@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::persist::{self, Saved, StateLog, Unhurried, Written};
+use crate::persist::{self, APPEND_EVERY, Saved, StateLog, Unhurried, Written};
 use crate::store::Store;
 use crate::store::partner::Partner;
 
@@ -68,15 +68,12 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     Ok(Loaded { path: path.to_owned(), saved, started, read })
 }
 
-/// How often the writer looks at how much changed while it waits for the interval.
-const PEEK: Duration = Duration::from_millis(20);
-
 /// Changes counted (about eight a letter sent) after which the writer appends
-/// without waiting for the interval: under a heavy load it writes a little
-/// every [`PEEK`] instead of a second's worth at once, which took a core for
-/// a tenth of a second and held the API's calls back meanwhile (measured in
-/// the README, as are these two figures against 10 000 and 50 ms). The
-/// interval stays the most a crash may lose.
+/// without waiting for the interval, looking every [`APPEND_EVERY`]: under a
+/// heavy load it writes a little that often instead of a second's worth at
+/// once, which took a core for a tenth of a second and held the API's calls
+/// back meanwhile (measured in the README, as are these two figures against
+/// 10 000 and 50 ms). The interval stays the most a crash may lose.
 const EARLY: u64 = 2_000;
 
 /// The state file being written.
@@ -148,7 +145,7 @@ impl Writer {
             while !stopped() {
                 let (due, last) = (Instant::now() + interval, store.version());
                 while !stopped() && Instant::now() < due && store.version().saturating_sub(last) < EARLY {
-                    std::thread::sleep(interval.min(PEEK));
+                    std::thread::sleep(interval.min(APPEND_EVERY));
                 }
                 if !stopped() {
                     write(&store, &log, &progress, &unhurried);
@@ -224,7 +221,7 @@ mod tests {
         // An hour's interval: only an early write can put them in the file now.
         let waited = Instant::now();
         while progress.written().unwrap() < start + EARLY && waited.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(PEEK);
+            std::thread::sleep(APPEND_EVERY);
         }
         assert!(progress.written().unwrap() >= start + EARLY, "the changes waited for the interval");
         assert!(users_of(&path).len() > added_by_half, "the file holds the users of the first {EARLY} changes");

@@ -560,6 +560,13 @@ impl Mail {
         self.charges.lock().clear();
         self.deliveries.lock().clear();
         self.index().clear();
+        self.forget_last_fingerprint();
+    }
+
+    /// Drops the content kept to give a fingerprint again: nothing of a
+    /// forgotten letter stays behind a reset.
+    fn forget_last_fingerprint(&self) {
+        *self.last_fingerprint.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Forgets the letters, uploads and charges of one partner and of the
@@ -576,6 +583,7 @@ impl Mail {
         let letters: std::collections::HashSet<u64> = self.letters.iter().map(|l| l.id).collect();
         self.deliveries.lock().retain(|d| letters.contains(&d.letter));
         self.rebuild_index();
+        self.forget_last_fingerprint();
     }
 
     // ----- the state file and the state document -----
@@ -1037,5 +1045,8 @@ mod tests {
         let mut missing = pdf.clone();
         missing.sha1 = "0".repeat(40);
         assert_eq!(mail.fingerprint("Mise en demeure", &[missing]), sha256(&[b"Mise en demeure"]));
+        // A reset keeps nothing of the last letter's content.
+        mail.clear();
+        assert!(mail.last_fingerprint.lock().unwrap().is_none(), "the last content outlived the reset");
     }
 }
