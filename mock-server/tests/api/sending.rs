@@ -97,9 +97,7 @@ async fn a_letter_with_an_attachment_is_sent_read_listed_and_its_recipient_notif
     assert_eq!(mail["attachments"], json!([file_id]));
     assert_eq!(mail["attachments_details"][0]["hash_sha1"], sha1_hex(&pdf));
     let content = &letter_to(sender, &recipient).iter().find(|(k, _)| *k == "content").unwrap().1.clone();
-    let mut whole = content.as_bytes().to_vec();
-    whole.extend_from_slice(&pdf);
-    assert_eq!(mail["full_hash_sha256"], format!("{:X}", Sha256::digest(&whole)));
+    assert_eq!(mail["full_hash_sha256"], fingerprint_of(content, &[&pdf]));
     let id = mail["id"].as_u64().expect("an integer id");
 
     let read = t.api.get("mail", &[("id", id.to_string())]).await;
