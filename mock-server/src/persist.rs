@@ -2,11 +2,15 @@
 //! one per line, `<CRC-32 of the JSON, 8 hex digits> <JSON>`.
 //!
 //! Every interval the things changed since the last write are appended, each
-//! as it is now, so a write costs what changed, not what is stored. When the
-//! log has grown to twice its size after the last rewrite (and past
-//! [`MIN_REWRITE`]), or after a reset or an import, it is rewritten whole:
-//! into a temporary file beside it, record by record, with the changes made
-//! meanwhile appended, then renamed over it (the way Redis rewrites its AOF).
+//! as it is now, so a write costs what changed, not what is stored. When more
+//! than half of the log's lines are superseded (a later line of the same thing,
+//! or a thing gone: what a rewrite would drop, counted by the marks of
+//! `store/tracked.rs`) and it is past [`MIN_REWRITE`], or after a reset or an
+//! import, it is rewritten whole: into a temporary file beside it, record by
+//! record, with the changes made meanwhile appended, then renamed over it (the
+//! way Redis rewrites its AOF). A log of things only added (letters sent,
+//! accounts created) is never rewritten for its size: a rewrite would write
+//! it again line for line.
 //!
 //! What a crash can do: a `kill -9` loses what changed since the last append
 //! (at most one interval); a last line cut short is dropped with a warning;
@@ -86,6 +90,8 @@ pub struct Saved {
     pub is_log: bool,
     /// A last line cut short by a crash: where it starts and what was wrong.
     pub torn: Option<(u64, String)>,
+    /// The lines read (the one cut short left out; none for a single document).
+    pub lines: u64,
 }
 
 /// The saved state, or `None` when there is no file yet (or an empty one).
@@ -102,7 +108,7 @@ pub fn load(path: &Path) -> Result<Option<Saved>, StateFileError> {
     match first {
         None => Ok(None),
         Some(b'{') => serde_json::from_reader(reader)
-            .map(|snapshot| Some(Saved { snapshot, is_log: false, torn: None }))
+            .map(|snapshot| Some(Saved { snapshot, is_log: false, torn: None, lines: 0 }))
             .map_err(|err| corrupt(err.to_string())),
         Some(_) => {
             let threads = std::thread::available_parallelism().map_or(1, usize::from).min(8);
@@ -169,7 +175,7 @@ fn read_log(mut reader: impl Read, batch_bytes: usize, threads: usize) -> Result
                             let reason = failed.err().unwrap_or_else(|| "the line has no end".to_owned());
                             // Only the last line may be cut short by a crash.
                             if last_batch && i + 1 == count && number > 1 {
-                                return finish(replay, Some((offset, reason)));
+                                return finish(replay, number - 1, Some((offset, reason)));
                             }
                             return Err(LogError::Corrupt(format!("line {number}: {reason}")));
                         }
@@ -181,7 +187,7 @@ fn read_log(mut reader: impl Read, batch_bytes: usize, threads: usize) -> Result
                 }
             }
             if at_end {
-                return finish(replay, None);
+                return finish(replay, number, None);
             }
         }
     })
@@ -230,8 +236,8 @@ fn decode_batch(batch: &[u8]) -> Vec<(Line, Result<Record, String>)> {
     .collect()
 }
 
-fn finish(replay: Replay, torn: Option<(u64, String)>) -> Result<Option<Saved>, LogError> {
-    Ok(Some(Saved { snapshot: replay.into_snapshot(), is_log: true, torn }))
+fn finish(replay: Replay, lines: u64, torn: Option<(u64, String)>) -> Result<Option<Saved>, LogError> {
+    Ok(Some(Saved { snapshot: replay.into_snapshot(), is_log: true, torn, lines }))
 }
 
 /// One record from one line.
@@ -298,6 +304,14 @@ pub fn in_a_hurry() -> Unhurried {
     std::sync::Arc::new(|| false)
 }
 
+/// What a log continued at start holds: its lines, and how many records the
+/// state they make would be rewritten as (the rest are superseded).
+#[derive(Debug, Clone, Copy)]
+pub struct Held {
+    pub lines: u64,
+    pub live: u64,
+}
+
 /// A whole rewrite in progress: the state gathered is written into a
 /// temporary file by a thread of its own while changes go on being appended
 /// to the log it will replace.
@@ -319,6 +333,8 @@ struct Since {
     blocks: Vec<Vec<u8>>,
     /// How many records the blocks hold.
     records: u64,
+    /// How many lines the blocks supersede (see [`StateLog`]'s count).
+    superseded: u64,
 }
 
 /// Under load, what changed is appended this often, the one cadence of the
@@ -336,7 +352,13 @@ pub struct StateLog {
     path: PathBuf,
     file: Option<File>,
     size: u64,
-    rewritten_size: u64,
+    /// The log's lines, and how many of them are superseded: what a rewrite
+    /// would drop (counted as changes are appended; for a log continued at
+    /// start, the lines read less the records its state makes).
+    lines: u64,
+    superseded: u64,
+    /// [`MIN_REWRITE`] (smaller in tests).
+    min_rewrite: u64,
     rewrite: Option<Rewrite>,
     /// The lines of the last append, emptied and kept as room for the next:
     /// a second's lines can be tens of MB, and fresh memory costs a page
@@ -348,25 +370,42 @@ pub struct StateLog {
 }
 
 impl StateLog {
-    /// The writer of the log at `path` (rewritten whole at its first write
-    /// unless `continues` says it already holds the store's state).
-    pub fn new(path: &Path, continues: bool) -> std::io::Result<Self> {
+    /// The writer of the log at `path`: rewritten whole at its first write
+    /// unless `continues` says it already holds the store's state (and how
+    /// many of its lines do).
+    pub fn new(path: &Path, continues: Option<Held>) -> std::io::Result<Self> {
         let mut log = Self {
             path: path.to_owned(),
             file: None,
             size: 0,
-            rewritten_size: 0,
+            lines: 0,
+            superseded: 0,
+            min_rewrite: MIN_REWRITE,
             rewrite: None,
             buffer: Vec::new(),
             must_rewrite: false,
         };
-        if continues {
+        if let Some(held) = continues {
             let file = std::fs::OpenOptions::new().append(true).open(path)?;
             log.size = file.metadata()?.len();
-            log.rewritten_size = log.size;
+            log.lines = held.lines;
+            log.superseded = held.lines.saturating_sub(held.live);
             log.file = Some(file);
         }
         Ok(log)
+    }
+
+    /// Whether a rewrite is due for the log's size: past [`MIN_REWRITE`],
+    /// and more than half of its lines superseded.
+    fn outgrown(&self) -> bool {
+        self.size > self.min_rewrite && self.superseded > self.lines - self.superseded
+    }
+
+    /// `records` appended (the last the counters line, which supersedes the
+    /// one before), superseding `superseded` lines.
+    fn count(&mut self, records: usize, superseded: u64) {
+        self.lines += records as u64;
+        self.superseded = (self.superseded + superseded + 1).min(self.lines);
     }
 
     /// Whether the file is behind the changes taken so far: a whole rewrite
@@ -379,6 +418,12 @@ impl StateLog {
     #[cfg(test)]
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// The log's lines, and how many of them are superseded.
+    #[cfg(test)]
+    pub fn lines(&self) -> (u64, u64) {
+        (self.lines, self.superseded)
     }
 
     /// [`StateLog::write_paced`] at full speed, a rewrite finished before it returns.
@@ -416,10 +461,10 @@ impl StateLog {
         }
         let began = Instant::now();
         let changed = store.take_changes();
+        let superseded = store.take_superseded();
         let taken = began.elapsed();
-        let outgrown = self.size > MIN_REWRITE && self.size > 2 * self.rewritten_size;
         let records = match changed {
-            Changed::Records(records) if !(outgrown || self.must_rewrite || self.file.is_none()) => records,
+            Changed::Records(records) if !(self.outgrown() || self.must_rewrite || self.file.is_none()) => records,
             // The rewrite gathers the state after these changes: it holds them.
             _ => {
                 self.start_rewrite(store, std::sync::Arc::clone(unhurried))?;
@@ -434,6 +479,7 @@ impl StateLog {
             log.append(lines)?;
             Ok((made, lines.len()))
         })?;
+        self.count(records.len(), superseded);
         tracing::debug!(
             records = records.len(),
             bytes,
@@ -546,7 +592,9 @@ impl StateLog {
     /// While a rewrite runs: what changed goes to the current log, and is
     /// kept in `since` to follow the whole in the new one.
     fn append_meanwhile(&mut self, store: &Store, since: &mut Since) -> std::io::Result<Written> {
-        let records = match store.take_changes() {
+        let changed = store.take_changes();
+        let superseded = store.take_superseded();
+        let records = match changed {
             Changed::Records(records) if !records.is_empty() => records,
             Changed::Records(_) => return Ok(Written::Nothing),
             // A reset or an import cannot be appended thing by thing: a rewrite after this one carries it.
@@ -561,6 +609,7 @@ impl StateLog {
             }
             since.blocks.push(lines.to_vec());
             since.records += records.len() as u64;
+            since.superseded += superseded + 1;
             Ok(())
         })?;
         Ok(Written::Appended(records.len()))
@@ -578,11 +627,16 @@ impl StateLog {
             out.write_all(lines)?;
         }
         records += rewrite.since.records;
-        match store.take_changes() {
+        let mut superseded = rewrite.since.superseded;
+        let changed = store.take_changes();
+        superseded += store.take_superseded();
+        match changed {
             Changed::Everything => self.must_rewrite = true,
+            Changed::Records(meanwhile) if meanwhile.is_empty() => {}
             Changed::Records(meanwhile) => {
                 self.with_lines(&meanwhile, |_, lines| out.write_all(lines))?;
                 records += meanwhile.len() as u64;
+                superseded += 1;
             }
         }
         let file = out.into_inner().map_err(|err| err.into_error())?;
@@ -596,7 +650,8 @@ impl StateLog {
         }
         self.file = Some(std::fs::OpenOptions::new().append(true).open(&self.path)?);
         self.size = bytes;
-        self.rewritten_size = bytes;
+        self.lines = records;
+        self.superseded = superseded.min(records);
         Ok(Written::Rewritten { records, bytes, millis: rewrite.started.elapsed().as_millis() })
     }
 }
@@ -682,7 +737,7 @@ pub(crate) mod tests {
         let path = temp("state.log");
         let store = store();
         add(&store, "a@example.com");
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
         assert!(!PathBuf::from(format!("{}.tmp", path.display())).exists(), "the temporary file is renamed");
         assert_eq!(log.write(&store).unwrap(), Written::Nothing);
@@ -700,7 +755,7 @@ pub(crate) mod tests {
         let path = temp("state.log");
         let store = store();
         add(&store, "a@example.com");
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         let whole = log.size();
         add(&store, "b@example.com");
@@ -722,7 +777,7 @@ pub(crate) mod tests {
         let path = temp("state.log");
         let store = store();
         add(&store, "a@example.com");
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         add(&store, "b@example.com");
         log.write(&store).unwrap();
@@ -762,7 +817,7 @@ pub(crate) mod tests {
     fn a_long_log_read_in_batches_on_several_threads_keeps_its_order_and_its_line_numbers() {
         let path = temp("state.log");
         let store = store();
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         // Each user appended on its own, then changed: the last record of each wins.
         for i in 0..300 {
@@ -816,7 +871,7 @@ pub(crate) mod tests {
         };
         assert!(shared(&store));
         let path = temp("state.log");
-        StateLog::new(&path, false).unwrap().write(&store).unwrap();
+        StateLog::new(&path, None).unwrap().write(&store).unwrap();
         let restarted = Store::new("http://x", 10, []);
         restarted.restore(load(&path).unwrap().unwrap().snapshot, []).unwrap();
         assert!(shared(&restarted));
@@ -867,12 +922,81 @@ pub(crate) mod tests {
         assert!(err.to_string().contains("format"), "{err}");
     }
 
+    /// The lines of the log at `path`.
+    fn lines_in(path: &Path) -> u64 {
+        std::fs::read(path).unwrap().iter().filter(|b| **b == b'\n').count() as u64
+    }
+
+    #[test]
+    fn a_log_of_things_added_is_appended_to_for_good_and_one_mostly_superseded_is_rewritten() {
+        let path = temp("state.log");
+        let store = store();
+        let first = add(&store, "first@example.com");
+        let mut log = StateLog::new(&path, None).unwrap();
+        log.min_rewrite = 0;
+        assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
+        assert_eq!(log.lines(), (lines_in(&path), 0), "a log just rewritten supersedes nothing");
+        // Accounts only added: each append supersedes the counters line before it, no more.
+        for i in 0..40 {
+            add(&store, &format!("u{i}@example.com"));
+            assert_eq!(log.write(&store).unwrap(), Written::Appended(3), "the user, who sees it, the counters");
+        }
+        let (lines, superseded) = log.lines();
+        assert_eq!(lines, lines_in(&path));
+        assert_eq!(superseded, 40, "the counters lines");
+        // One account changed again and again: its line and the counters' superseded by each append.
+        let mut appends = 0;
+        loop {
+            store.confirm_user(first);
+            match log.write(&store).unwrap() {
+                Written::Appended(2) => appends += 1,
+                Written::Rewritten { records, .. } => {
+                    assert_eq!(log.lines(), (records, 0));
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Rewritten once more than half the lines were superseded: 40 + 2n > (lines + 2n) / 2.
+        let expected = (lines - 80).div_ceil(2);
+        assert!(
+            appends == expected || appends == expected + 1,
+            "rewritten after {appends} appends, not about {expected}"
+        );
+        assert_eq!(users_of(&path).len(), 41);
+    }
+
+    #[test]
+    fn a_log_continued_at_start_counts_what_it_holds_superseded_from_its_state() {
+        let path = temp("state.log");
+        let store = store();
+        let first = add(&store, "first@example.com");
+        let mut log = StateLog::new(&path, None).unwrap();
+        log.write(&store).unwrap();
+        for _ in 0..30 {
+            store.confirm_user(first);
+            log.write(&store).unwrap();
+        }
+        let saved = load(&path).unwrap().unwrap();
+        assert_eq!(saved.lines, lines_in(&path));
+        let held = Held { lines: saved.lines, live: saved.snapshot.records() };
+        // The format, the partner, the user, who sees it, the counters.
+        assert_eq!(held.live, 5);
+        let mut continued = StateLog::new(&path, Some(held)).unwrap();
+        assert_eq!(continued.lines(), log.lines(), "as the writer that wrote it counted");
+        // Restarted with the same store: the next write rewrites it, more than half superseded.
+        continued.min_rewrite = 0;
+        store.confirm_user(first);
+        assert!(matches!(continued.write(&store).unwrap(), Written::Rewritten { records: 5, .. }));
+        assert_eq!(lines_in(&path), 5);
+    }
+
     #[test]
     fn the_log_is_rewritten_after_a_reset_and_then_holds_only_what_is_left() {
         let path = temp("state.log");
         let store = store();
         add(&store, "a@example.com");
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         store.reset();
         add(&store, "c@example.com");
@@ -885,7 +1009,7 @@ pub(crate) mod tests {
         let path = temp("state.log");
         let store = store();
         let a = add(&store, "a@example.com");
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         store.confirm_user(a);
         assert_eq!(log.write(&store).unwrap(), Written::Appended(2), "the user and the counters");
@@ -903,7 +1027,7 @@ pub(crate) mod tests {
         for i in 0..count {
             add(&store, &format!("u{i}@example.com"));
         }
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let users: Vec<&str> = text.lines().filter(|l| l.contains(r#""kind":"user""#)).collect();
@@ -990,13 +1114,13 @@ pub(crate) mod tests {
                 true
             })
         };
-        let mut log = StateLog::new(&paced, false).unwrap();
+        let mut log = StateLog::new(&paced, None).unwrap();
         assert_eq!(log.write_paced(&store, &counting).unwrap(), Written::RewriteStarted);
         // A write that is in a hurry (a stopping mock) waits for it and ends it.
         let written = log.write(&store).unwrap();
         assert!(matches!(written, Written::Rewritten { records: 3_004, .. }), "{written:?}");
         assert!(asked.load(std::sync::atomic::Ordering::SeqCst) > 1, "the rewrite considered pausing");
-        StateLog::new(&plain, false).unwrap().write(&store).unwrap();
+        StateLog::new(&plain, None).unwrap().write(&store).unwrap();
         assert_eq!(std::fs::read(&paced).unwrap(), std::fs::read(&plain).unwrap());
     }
 
@@ -1005,7 +1129,7 @@ pub(crate) mod tests {
         let path = temp("state.log");
         let store = store();
         add(&store, "a@example.com");
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         log.start_rewrite(&store, std::sync::Arc::new(|| true)).unwrap();
         add(&store, "b@example.com");
@@ -1030,7 +1154,7 @@ pub(crate) mod tests {
         for _ in 0..600 {
             store.send_email(crate::store::outbox::LinkKind::Cgu, &ada, &partner, None);
         }
-        let mut log = StateLog::new(&path, false).unwrap();
+        let mut log = StateLog::new(&path, None).unwrap();
         log.write(&store).unwrap();
         let added = std::cell::Cell::new(false);
         let meanwhile = |store: &Store| {

@@ -97,7 +97,11 @@ pub fn restore_and_write(
     interval: Duration,
 ) -> Result<Writer, String> {
     let path = loaded.path;
-    let continues = loaded.saved.as_ref().is_some_and(|s| s.is_log);
+    let continues = loaded
+        .saved
+        .as_ref()
+        .filter(|saved| saved.is_log)
+        .map(|saved| persist::Held { lines: saved.lines, live: saved.snapshot.records() });
     if let Some(saved) = loaded.saved {
         let users = store.restore_empty(saved.snapshot, [configured]).map_err(|slug| {
             format!("the state file {} is not a valid state: {} (it is left as it is)", path.display(), slug.message())
@@ -202,7 +206,7 @@ mod tests {
         let path = temp("state.log");
         let first = store();
         add(&first, "first@example.com");
-        StateLog::new(&path, false).unwrap().write(&first).unwrap();
+        StateLog::new(&path, None).unwrap().write(&first).unwrap();
         let (store, progress) = (Arc::new(store()), Arc::new(Progress::default()));
         let partner = Partner::new("tok".into(), "key".into(), "P".into(), false, false);
         let hour = Duration::from_secs(3600);

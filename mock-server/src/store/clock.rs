@@ -16,7 +16,8 @@ use crate::protocol::date::format_paris;
 #[derive(Debug)]
 pub struct Clock {
     offset: AtomicI64,
-    /// Marked when the offset moves.
+    /// Marked when the offset moves (as new: the counters line that carries
+    /// it, written with every append, the state file's writer counts itself).
     moved: Marks<()>,
 }
 
@@ -44,13 +45,13 @@ impl Clock {
     /// Moves the clock forward by `seconds`.
     pub fn advance(&self, seconds: u32) {
         self.offset.fetch_add(i64::from(seconds), Ordering::SeqCst);
-        self.moved.mark(());
+        self.moved.mark_new(());
     }
 
     /// Sets how far ahead of real time the clock is (a restored state's).
     pub(super) fn set_offset(&self, seconds: i64) {
         self.offset.store(seconds, Ordering::SeqCst);
-        self.moved.mark(());
+        self.moved.mark_new(());
     }
 
     /// Whether the offset moved since this was last asked.

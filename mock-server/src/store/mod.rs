@@ -348,6 +348,12 @@ impl Store {
         Changed::Records(records)
     }
 
+    /// How many lines of the state file the changes taken since this was
+    /// last asked supersede (see [`tracked::Changes::take_superseded`]).
+    pub fn take_superseded(&self) -> u64 {
+        self.changes.take_superseded()
+    }
+
     /// The id counters and the clock's offset now.
     fn counters(&self) -> record::Counters {
         let mut counters = record::Counters { clock: self.clock.offset(), ..Default::default() };

@@ -81,6 +81,26 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// About how many records this state is written as: one per thing, one
+    /// per user a partner sees (as appends write them; a rewrite gathers a
+    /// partner's in one line), the format and the counters.
+    pub fn records(&self) -> u64 {
+        let seen: usize = self.visible.values().map(Vec::len).sum();
+        let things = [
+            self.partners.len(),
+            self.users.len(),
+            seen,
+            self.emails.len(),
+            self.links.len(),
+            self.attachments.len(),
+            self.contents.len(),
+            self.letters.len(),
+            self.charges.len(),
+            self.webhooks.len(),
+        ];
+        2 + things.iter().map(|n| *n as u64).sum::<u64>()
+    }
+
     /// `invalid_state` unless the document describes a state the mock can
     /// hold. Emails are checked unique only when `emails` says so: a restore
     /// into an empty store checks them as it fills its maps.

@@ -13,6 +13,12 @@
 //!
 //! Every write also bumps one change counter, [`Changes::version`], that tells
 //! the console something changed without walking the store.
+//!
+//! A mark also says what the write does to the log: a new thing adds a line
+//! and leaves every line there is current; a change or a removal makes the
+//! line the log holds for that thing one a rewrite would drop (a removal, the
+//! line saying so as well). [`Changes::take_superseded`] counts those lines,
+//! which tells the writer when a rewrite is worth its cost (`persist.rs`).
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashSet};
@@ -32,6 +38,9 @@ pub struct Changes {
     version: AtomicU64,
     /// A whole rewrite is asked for (see [`Changes::rewrite_whole`]).
     whole: AtomicBool,
+    /// Lines of the state file that the changes marked so far leave for a
+    /// rewrite to drop (see [`Changes::take_superseded`]).
+    superseded: AtomicU64,
 }
 
 impl Changes {
@@ -69,6 +78,16 @@ impl Changes {
     pub fn take_rewrite_whole(&self) -> bool {
         self.whole.swap(false, Ordering::SeqCst)
     }
+
+    /// How many lines of the state file the changes marked since this was
+    /// last asked leave for a rewrite to drop, once their records are
+    /// appended: the line of each thing changed or removed, and the line
+    /// saying a thing is gone (the log's counters line, written with each
+    /// append, the writer counts itself). Counted per mark, while marks are
+    /// kept: a thing added and changed before the next append is one line.
+    pub fn take_superseded(&self) -> u64 {
+        self.superseded.swap(0, Ordering::SeqCst)
+    }
 }
 
 /// The marks of one kind of stored thing: the keys changed since they were
@@ -99,19 +118,51 @@ impl<K: Hash + Eq> Marks<K> {
         self.keys.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `key` changed.
+    /// `key` is new: the log holds no line of it yet.
+    pub fn mark_new(&self, key: K) {
+        self.note(key, 0, 0);
+    }
+
+    /// `key` changed: the line the log holds of it is superseded.
     pub fn mark(&self, key: K) {
+        self.note(key, 1, 0);
+    }
+
+    /// `key` is gone: the line the log holds of it is superseded, and so is
+    /// the line saying it is gone.
+    pub fn mark_gone(&self, key: K) {
+        self.note(key, 2, 1);
+    }
+
+    /// Every key in `keys` is gone (see [`Marks::mark_gone`]).
+    pub fn mark_each_gone(&self, keys: impl IntoIterator<Item = K>) {
         self.changes.bump();
         if self.changes.tracking() {
-            self.keys().insert(key);
+            let mut marked = self.keys();
+            let superseded = keys.into_iter().map(|key| if marked.insert(key) { 2 } else { 1 }).sum();
+            drop(marked);
+            self.changes.superseded.fetch_add(superseded, Ordering::Relaxed);
         }
     }
 
-    /// Every key in `keys` changed.
-    pub fn mark_each(&self, keys: impl IntoIterator<Item = K>) {
+    /// Every key in `keys` is new (see [`Marks::mark_new`]).
+    pub fn mark_each_new(&self, keys: impl IntoIterator<Item = K>) {
         self.changes.bump();
         if self.changes.tracking() {
             self.keys().extend(keys);
+        }
+    }
+
+    /// Marks `key`, counting `superseded` lines when it was not marked since
+    /// the marks were last taken, else `again` (its line is written once).
+    fn note(&self, key: K, superseded: u64, again: u64) {
+        self.changes.bump();
+        if self.changes.tracking() {
+            let first = self.keys().insert(key);
+            let superseded = if first { superseded } else { again };
+            if superseded > 0 {
+                self.changes.superseded.fetch_add(superseded, Ordering::Relaxed);
+            }
         }
     }
 
@@ -188,7 +239,11 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
     /// Inserts or replaces; marks `key`.
     pub fn insert(&self, key: K, value: V) -> Option<V> {
         let old = self.map.insert(key.clone(), value);
-        self.marks.mark(key);
+        if old.is_some() {
+            self.marks.mark(key)
+        } else {
+            self.marks.mark_new(key)
+        }
         old
     }
 
@@ -198,14 +253,14 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
             dashmap::Entry::Occupied(_) => return Err(value),
             dashmap::Entry::Vacant(slot) => _ = slot.insert(value),
         }
-        self.marks.mark(key);
+        self.marks.mark_new(key);
         Ok(())
     }
 
     /// Removes; marks `key` when it was there.
     pub fn remove(&self, key: &K) -> Option<V> {
         let (key, value) = self.map.remove(key)?;
-        self.marks.mark(key);
+        self.marks.mark_gone(key);
         Some(value)
     }
 
@@ -231,7 +286,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
             kept
         });
         if !removed.is_empty() {
-            self.marks.mark_each(removed);
+            self.marks.mark_each_gone(removed);
         }
     }
 
@@ -379,8 +434,10 @@ impl<T> LogGuard<'_, T> {
     /// Adds or replaces the item with this id; marks it. Answers the item as kept.
     pub fn insert(&mut self, id: u64, item: T) -> Arc<T> {
         let item = Arc::new(item);
-        self.items.insert(id, Arc::clone(&item));
-        self.marks.mark(id);
+        match self.items.insert(id, Arc::clone(&item)) {
+            Some(_) => self.marks.mark(id),
+            None => self.marks.mark_new(id),
+        }
         item
     }
 
@@ -395,7 +452,7 @@ impl<T> LogGuard<'_, T> {
             kept
         });
         if !removed.is_empty() {
-            self.marks.mark_each(removed);
+            self.marks.mark_each_gone(removed);
         }
     }
 
@@ -471,6 +528,52 @@ mod tests {
         assert_eq!(keys(log.take_marks()), HashSet::from([2]), "what a retain removes is marked");
         log.lock().clear();
         assert!(matches!(log.take_marks(), Taken::Everything));
+    }
+
+    #[test]
+    fn marks_count_the_lines_a_rewrite_would_drop_once_their_records_are_appended() {
+        let changes = tracking();
+        let map: TrackedMap<u64, &str> = TrackedMap::new(&changes);
+        map.insert(1, "a");
+        map.insert(2, "b");
+        assert!(map.insert_new(3, "c").is_ok());
+        map.insert(1, "a again");
+        *map.get_mut(&2).unwrap() = "b again";
+        map.remove(&3);
+        // 1 and 2 are written once each, 3 never was: only the line saying 3 is gone is for nothing.
+        assert_eq!(changes.take_superseded(), 1, "added then changed before an append supersedes nothing");
+        _ = map.take_marks();
+        map.insert(1, "a, written");
+        *map.get_mut(&1).unwrap() = "a, twice";
+        assert_eq!(changes.take_superseded(), 1, "the line written before; the new one is written once");
+        _ = map.take_marks();
+        map.remove(&2);
+        assert_eq!(changes.take_superseded(), 2, "its line, and the line saying it is gone");
+        map.insert(4, "d");
+        map.insert(5, "e");
+        _ = map.take_marks();
+        *map.get_mut(&4).unwrap() = "d again";
+        map.retain(|key, _| *key != 4 && *key != 5);
+        assert_eq!(changes.take_superseded(), 1 + 1 + 2, "changed then gone; gone");
+        assert_eq!(changes.take_superseded(), 0, "counted once");
+
+        let log: TrackedLog<&str> = TrackedLog::new(&changes);
+        log.lock().insert(1, "a");
+        _ = log.take_marks();
+        log.lock().insert(1, "a again");
+        log.lock().insert(2, "b");
+        assert_eq!(changes.take_superseded(), 1, "a replaced item, not a new one");
+        _ = log.take_marks();
+        *log.lock().get_mut(2).unwrap() = "b again";
+        log.lock().retain(|item| *item != "a again");
+        assert_eq!(changes.take_superseded(), 3);
+
+        let untracked = Arc::new(Changes::default());
+        let map: TrackedMap<u64, &str> = TrackedMap::new(&untracked);
+        map.insert(1, "a");
+        map.insert(1, "b");
+        map.remove(&1);
+        assert_eq!(untracked.take_superseded(), 0, "nothing is counted while no state file is written");
     }
 
     #[test]

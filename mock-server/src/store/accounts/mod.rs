@@ -393,7 +393,7 @@ impl Visibility {
     fn grant(&self, token: &str, id: u64) {
         let mut ids = self.sets.entry(token.to_owned()).or_default();
         if ids.insert(id) {
-            self.marks.mark((token.to_owned(), id));
+            self.marks.mark_new((token.to_owned(), id));
         }
     }
 
@@ -405,13 +405,13 @@ impl Visibility {
         self.sets.insert(token.clone(), ids);
         // Read back under its guard: the marks are built only while they are kept.
         if let Some(ids) = self.sets.get(&token) {
-            self.marks.mark_each(ids.iter().map(|id| (token.clone(), *id)));
+            self.marks.mark_each_new(ids.iter().map(|id| (token.clone(), *id)));
         }
     }
 
     fn forget_partner(&self, token: &str) {
         if let Some((token, ids)) = self.sets.remove(token) {
-            self.marks.mark_each(ids.iter().map(|id| (token.clone(), *id)));
+            self.marks.mark_each_gone(ids.iter().map(|id| (token.clone(), *id)));
         }
     }
 
@@ -424,7 +424,7 @@ impl Visibility {
             let gone: Vec<(String, u64)> =
                 entry.value().iter().filter(|id| forgotten.contains(id)).map(|id| (token.clone(), *id)).collect();
             entry.value_mut().retain(|id| !forgotten.contains(id));
-            self.marks.mark_each(gone);
+            self.marks.mark_each_gone(gone);
         }
         // A partner that sees nobody has no set, as a replay of the state file rebuilds it.
         self.sets.retain(|_, ids| !ids.is_empty());
