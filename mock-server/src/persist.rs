@@ -308,7 +308,9 @@ pub fn in_a_hurry() -> Unhurried {
 /// state they make would be rewritten as (the rest are superseded).
 #[derive(Debug, Clone, Copy)]
 pub struct Held {
+    /// The lines read.
     pub lines: u64,
+    /// The records of the state they make ([`Snapshot::records`]).
     pub live: u64,
 }
 
@@ -395,8 +397,8 @@ impl StateLog {
         Ok(log)
     }
 
-    /// Whether a rewrite is due for the log's size: past [`MIN_REWRITE`],
-    /// and more than half of its lines superseded.
+    /// Whether a rewrite is due for what the log holds: more than half of
+    /// its lines superseded, and the log past [`MIN_REWRITE`].
     fn outgrown(&self) -> bool {
         self.size > self.min_rewrite && self.superseded > self.lines - self.superseded
     }
