@@ -20,7 +20,7 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     for part in parts {
         hasher.update(part);
     }
-    format!("{:x}", hasher.finalize())
+    hex::encode(hasher.finalize())
 }
 
 fn prefix<const N: usize>(hex: &str) -> [u8; N] {

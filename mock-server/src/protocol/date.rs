@@ -154,8 +154,13 @@ impl std::fmt::Display for ParisTime {
 }
 
 impl serde::Serialize for ParisTime {
+    /// One JSON string written whole (through [`std::fmt::Display`] only for
+    /// the years [`write_fixed`] leaves to chrono).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match write_fixed(self.local().naive_local()) {
+            Some(text) => serializer.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?),
+            None => serializer.collect_str(self),
+        }
     }
 }
 

@@ -89,15 +89,27 @@ pub struct NotifySnapshot {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sha256Digest(pub [u8; 32]);
 
+impl Sha256Digest {
+    /// The 64 uppercase hex digits, made where they are used (no allocation:
+    /// every answer about a letter and its state record writes one).
+    fn hex(&self) -> [u8; 64] {
+        let mut digits = [0; 64];
+        // 64 digits for 32 bytes: it cannot fail.
+        let _ = hex::encode_to_slice(self.0, &mut digits);
+        digits.make_ascii_uppercase();
+        digits
+    }
+}
+
 impl std::fmt::Display for Sha256Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&hex::encode_upper(self.0))
+        f.write_str(std::str::from_utf8(&self.hex()).map_err(|_| std::fmt::Error)?)
     }
 }
 
 impl Serialize for Sha256Digest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(std::str::from_utf8(&self.hex()).map_err(serde::ser::Error::custom)?)
     }
 }
 
@@ -369,8 +381,13 @@ impl std::fmt::Display for Download<'_> {
 }
 
 impl Serialize for Download<'_> {
+    /// Written whole first, then as one JSON string: written piece by piece
+    /// into the JSON, each piece was escaped apart, a percent of a send.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        use std::fmt::Write;
+        let mut url = String::with_capacity(self.base.len() + 96);
+        write!(url, "{self}").map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&url)
     }
 }
 
