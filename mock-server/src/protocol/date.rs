@@ -2,6 +2,7 @@
 //! the window around the server's clock in which AR24 accepts it
 //! (ar24-protocol.md, "Authentication").
 
+use std::cell::Cell;
 use std::sync::LazyLock;
 
 use chrono::format::{Item, Parsed, StrftimeItems};
@@ -135,6 +136,31 @@ impl ParisTime {
     pub fn local(self) -> DateTime<chrono_tz::Tz> {
         self.0.with_timezone(&Paris)
     }
+
+    /// The instant in [`FORMAT`] by [`write_fixed`] (`None`: chrono writes it).
+    /// The text of the last second written on this thread is kept and given
+    /// again: an answer, the emails of a send and their lines in the state
+    /// file write the same second over and over, and finding Paris's offset
+    /// and the calendar date was most of what a date cost. The text depends
+    /// on the second alone (a leap second, which chrono keeps apart, is not kept).
+    fn fixed_text(self) -> Option<[u8; 19]> {
+        thread_local! {
+            static LAST: Cell<Option<(i64, [u8; 19])>> = const { Cell::new(None) };
+        }
+        let second = self.0.timestamp();
+        let keep = self.0.timestamp_subsec_nanos() < 1_000_000_000;
+        if let Some((last, text)) = LAST.get()
+            && keep
+            && last == second
+        {
+            return Some(text);
+        }
+        let text = write_fixed(self.local().naive_local())?;
+        if keep {
+            LAST.set(Some((second, text)));
+        }
+        Some(text)
+    }
 }
 
 impl From<DateTime<Utc>> for ParisTime {
@@ -145,10 +171,9 @@ impl From<DateTime<Utc>> for ParisTime {
 
 impl std::fmt::Display for ParisTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let local = self.local();
-        match write_fixed(local.naive_local()) {
+        match self.fixed_text() {
             Some(text) => f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?),
-            None => write!(f, "{}", local.format_with_items(ITEMS.iter())),
+            None => write!(f, "{}", self.local().format_with_items(ITEMS.iter())),
         }
     }
 }
@@ -157,7 +182,7 @@ impl serde::Serialize for ParisTime {
     /// One JSON string written whole (through [`std::fmt::Display`] only for
     /// the years [`write_fixed`] leaves to chrono).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match write_fixed(self.local().naive_local()) {
+        match self.fixed_text() {
             Some(text) => serializer.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?),
             None => serializer.collect_str(self),
         }
@@ -309,6 +334,19 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_second_written_again_on_the_same_thread_reads_as_written_the_first_time() {
+        let at = utc("2021-10-31T00:59:59Z");
+        let (later_that_second, next) = (at + chrono::TimeDelta::milliseconds(999), at + chrono::TimeDelta::seconds(1));
+        // The same second, its last millisecond, the next (the clock goes back an hour), the first again.
+        for instant in [at, at, later_that_second, next, next, at, later_that_second] {
+            assert_eq!(ParisTime(instant).to_string(), chrono_writes(instant), "{instant}");
+            assert_eq!(serde_json::to_value(ParisTime(instant)).unwrap(), chrono_writes(instant), "{instant}");
+        }
+        assert_eq!(ParisTime(at).to_string(), "2021-10-31 02:59:59");
+        assert_eq!(ParisTime(next).to_string(), "2021-10-31 02:00:00");
     }
 
     #[test]
