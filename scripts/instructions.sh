@@ -50,7 +50,7 @@ count() {
   printf '%s: %s sends, %s instructions a send\n' "$binary" "$sends" "$((instructions / sends))"
 }
 
-for round in 1 2; do
+for _ in 1 2; do
   for binary in "$@"; do
     count "$binary"
   done
