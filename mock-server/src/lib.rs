@@ -15,6 +15,7 @@
 //! - `routes`: the AR24 API, one file per route group.
 //! - `control`: the `/_mock/*` control plane, mailbox and email links.
 //! - [`slug`]: every error slug with its exact message.
+//! - [`log_lines`]: the binary's log lines, written in batches by a thread of their own.
 //!
 //! # Example
 //! ```no_run
@@ -35,6 +36,7 @@ mod downloads;
 mod error;
 mod front;
 pub mod healthcheck;
+pub mod log_lines;
 mod persist;
 pub mod protocol;
 mod routes;

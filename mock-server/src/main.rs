@@ -18,16 +18,9 @@ async fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(config.default_log_filter()));
     // Colours only for a person at a terminal, not for a log collector.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    // Lines are written by a thread of their own: a request never waits for the terminal or
-    // for a log file whose disk is busy (a state file being flushed, say). None is dropped.
-    // The thread writes what has queued up at once and flushes when the queue is empty:
-    // one write for many lines under load, each line at once otherwise. The queue holds
-    // 16 384 lines (half a second of the heaviest load), not the default 128 000, whose
-    // slots alone kept 3.5 MB resident in an idle mock; a full queue makes calls wait.
-    let (writer, _flushed_at_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(16 * 1024)
-        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
+    // Lines are written by a thread of their own, in batches (`log_lines`): a request never
+    // waits for the terminal or for a log file whose disk is busy. None is dropped.
+    let (writer, _flushed_at_exit) = ar24_mock::log_lines::batched(std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(writer).init();
     // jemalloc's own thread hands freed pages back to the system as they age, so memory
     // freed after a burst (a state file read at start, an import) does not stay resident

@@ -213,9 +213,7 @@ fn keep_max_input_vars(pairs: &mut Vec<(String, String)>) -> usize {
 /// `malformed_body`; a parameter longer than [`MAX_PARAM_LEN`] is
 /// `parameter_too_long`. Past [`MAX_INPUT_VARS`] a source's parameters are ignored.
 pub async fn read(query: &str, body: Option<(&str, Bytes)>) -> Result<Params, Refused> {
-    let mut pairs = parse_urlencoded(query.as_bytes()).map_err(|err| {
-        Refused::new(Slug::MalformedBody, format!("the query string is not valid form encoding: {err}"), Vec::new())
-    })?;
+    let mut pairs = parse_urlencoded(query.as_bytes());
     let mut dropped = keep_max_input_vars(&mut pairs);
     let mut files = Vec::new();
     if let Some((content_type, bytes)) = body {
@@ -258,8 +256,11 @@ type Parts = (Vec<(String, String)>, Vec<FilePart>);
 /// Why a body could not be read, and the text parameters read before that.
 type Broken = (String, Vec<(String, String)>);
 
-fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, serde_urlencoded::de::Error> {
-    serde_urlencoded::from_bytes(bytes)
+/// The pairs of a form-encoded text, as PHP reads them: any byte sequence is a
+/// form (`%` not followed by two hex digits stays as it is, bytes that are not
+/// UTF-8 become U+FFFD), so reading one never fails.
+fn parse_urlencoded(bytes: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(bytes).map(|(name, value)| (name.into_owned(), value.into_owned())).collect()
 }
 
 async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
@@ -267,10 +268,7 @@ async fn parse_body(content_type: &str, bytes: Bytes) -> Result<Parts, Broken> {
     match mime.as_str() {
         "multipart/form-data" => parse_multipart(content_type, bytes).await,
         // Clients that send no content type mean a form, as PHP reads it.
-        "application/x-www-form-urlencoded" | "" => match parse_urlencoded(&bytes) {
-            Ok(pairs) => Ok((pairs, Vec::new())),
-            Err(err) => Err((format!("the form body is not valid form encoding: {err}"), Vec::new())),
-        },
+        "application/x-www-form-urlencoded" | "" => Ok((parse_urlencoded(&bytes), Vec::new())),
         _ if bytes.is_empty() => Ok(Default::default()),
         "application/json" | "text/json" => Err((
             "the body is JSON: AR24 takes form fields (application/x-www-form-urlencoded or multipart/form-data), not JSON".into(),
