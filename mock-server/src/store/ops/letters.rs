@@ -97,7 +97,7 @@ impl Store {
         let name = partner.map_or_else(|| letter.partner.to_string(), |p| p.name.clone());
         let status = letter.status.describe();
         let from = Partnership { token: &letter.partner, name: &name, other: Some(status) };
-        let url = format!("{}/_mock/letters/{}", self.outbox.public_url(), letter.id);
+        let url = [self.outbox.public_url(), "/_mock/letters/", itoa::Buffer::new().format(letter.id)].concat();
         self.outbox.post_at(LinkKind::Notification, &letter.from.email, &from, url, when);
     }
 

@@ -51,28 +51,41 @@ impl LinkKind {
     /// What the reader is asked, as a sentence for the email and the link page.
     /// `other` is the team administrator's address for a team invitation, the
     /// sender's name for a letter.
+    ///
+    /// Joined rather than formatted: a send writes two, and `format!` made them
+    /// a percent of its instructions.
     pub fn request(self, partner: &str, other: Option<&str>) -> String {
         let master = other;
         match self {
-            Self::Cgu => format!("{partner} asks you to accept AR24's terms of use (CGU)."),
-            Self::Access => format!("{partner} asks to use your existing AR24 account through its API."),
-            Self::Team => format!(
-                "{partner} invites you to join the team of {}, who will pay for what you send.",
-                master.unwrap_or("a team administrator")
-            ),
-            Self::Payment => format!("{partner} asks you to add a payment method to your AR24 account."),
-            Self::Letter => format!(
-                "{} sent you a registered electronic letter through AR24. Open it to accept it.",
-                other.unwrap_or("Someone")
-            ),
-            Self::Reminder => format!(
-                "Reminder: {} sent you a registered electronic letter through AR24, still waiting for your answer.",
-                other.unwrap_or("Someone")
-            ),
-            Self::Notification => format!(
-                "Your registered letter sent through {partner} is now {}.",
-                other.unwrap_or("sent: the recipient is notified")
-            ),
+            Self::Cgu => [partner, " asks you to accept AR24's terms of use (CGU)."].concat(),
+            Self::Access => [partner, " asks to use your existing AR24 account through its API."].concat(),
+            Self::Team => [
+                partner,
+                " invites you to join the team of ",
+                master.unwrap_or("a team administrator"),
+                ", who will pay for what you send.",
+            ]
+            .concat(),
+            Self::Payment => [partner, " asks you to add a payment method to your AR24 account."].concat(),
+            Self::Letter => [
+                other.unwrap_or("Someone"),
+                " sent you a registered electronic letter through AR24. Open it to accept it.",
+            ]
+            .concat(),
+            Self::Reminder => [
+                "Reminder: ",
+                other.unwrap_or("Someone"),
+                " sent you a registered electronic letter through AR24, still waiting for your answer.",
+            ]
+            .concat(),
+            Self::Notification => [
+                "Your registered letter sent through ",
+                partner,
+                " is now ",
+                other.unwrap_or("sent: the recipient is notified"),
+                ".",
+            ]
+            .concat(),
         }
     }
 
@@ -322,7 +335,7 @@ pub struct Link {
 impl Link {
     /// Its URL, under the mock's public URL.
     pub fn url(&self, public_url: &str) -> String {
-        format!("{public_url}/_mock/links/{}", self.id.simple())
+        [public_url, "/_mock/links/", self.id.simple().encode_lower(&mut uuid::Uuid::encode_buffer())].concat()
     }
 
     /// The id as it is written in URLs, if `text` is one.
