@@ -544,7 +544,7 @@ impl StateLog {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         self.must_rewrite = false;
         // Gathered on this thread (of normal priority: it takes the store's
-        // locks, a few hundred pointers at a time), paced as the writing is.
+        // locks, a few pointers at a time), paced as the writing is.
         let gathering = Pacer::new(std::sync::Arc::clone(&unhurried));
         let (log, since, failed) =
             (std::cell::RefCell::new(&mut *self), std::cell::RefCell::default(), std::cell::Cell::new(None));
