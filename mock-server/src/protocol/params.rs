@@ -256,8 +256,8 @@ type Parts = (Vec<(String, String)>, Vec<FilePart>);
 /// Why a body could not be read, and the text parameters read before that.
 type Broken = (String, Vec<(String, String)>);
 
-/// The pairs of a form-encoded text, as PHP reads them: any byte sequence is a
-/// form (`%` not followed by two hex digits stays as it is, bytes that are not
+/// The pairs of a form-encoded text. Any byte sequence reads as a form (`%` not
+/// followed by two hex digits stays as it is, as PHP leaves it; bytes that are not
 /// UTF-8 become U+FFFD), so reading one never fails.
 fn parse_urlencoded(bytes: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(bytes).map(|(name, value)| (name.into_owned(), value.into_owned())).collect()
@@ -362,6 +362,13 @@ mod tests {
         }
         body.extend_from_slice(b"--X--\r\n");
         body
+    }
+
+    #[test]
+    fn any_bytes_read_as_a_form_with_broken_escapes_kept_and_bad_utf8_replaced() {
+        let pairs = parse_urlencoded(b"a=%zz&b=%C3%A9+x&c=%FF&&d&=e");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(pairs, [("a", "%zz"), ("b", "\u{e9} x"), ("c", "\u{fffd}"), ("d", ""), ("", "e")]);
     }
 
     #[test]
