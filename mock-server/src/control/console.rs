@@ -176,8 +176,8 @@ fn letters(state: &AppState) -> String {
                 ("bc", &view.proof_bc_url),
             ]
             .iter()
-            .filter_map(|(code, url)| url.as_ref().map(|u| format!("<a href=\"{}\">{code}</a>", escape(&u.to_string()))))
-            .chain(view.zip.iter().map(|u| format!("<a href=\"{}\">zip</a>", escape(&u.to_string()))))
+            .filter_map(|(code, url)| url.as_ref().map(|u| format!("<a href=\"{}\">{code}</a>", escape(&u.text()))))
+            .chain(view.zip.iter().map(|u| format!("<a href=\"{}\">zip</a>", escape(&u.text()))))
             .collect();
             let hooks: Vec<String> = state
                 .store.mail().webhook_deliveries(Some(letter.id))

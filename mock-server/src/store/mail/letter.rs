@@ -371,7 +371,7 @@ impl<'a> Download<'a> {
 impl Download<'_> {
     /// The URL, joined rather than formatted (an answer with a mail object
     /// writes three, and `format!` made them a percent of a send).
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         let base = self.base;
         let mut digits = itoa::Buffer::new();
         match self.what {
@@ -384,12 +384,6 @@ impl Download<'_> {
             Downloadable::Zip { id, token } => [base, "/get/zip/", digits.format(id), "?token=", token].concat(),
             Downloadable::Attachment { sha1 } => [base, "/get/att/", sha1].concat(),
         }
-    }
-}
-
-impl std::fmt::Display for Download<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text())
     }
 }
 

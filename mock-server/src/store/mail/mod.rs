@@ -473,7 +473,7 @@ impl Mail {
         let mut payload = vec![
             ("id_mail".to_owned(), letter.id.to_string()),
             ("new_state".to_owned(), letter.status.as_str().to_owned()),
-            ("proof_url".to_owned(), proof.map(|url| url.to_string()).unwrap_or_default()),
+            ("proof_url".to_owned(), proof.map(|url| url.text()).unwrap_or_default()),
         ];
         if let (Some(field), Some(date)) = (webhook::date_field(letter.status), date) {
             payload.push((field.to_owned(), date.to_string()));
