@@ -3,10 +3,11 @@
 //!
 //! A call appends its line to a buffer and goes on: it never waits for a slow
 //! terminal or a busy disk, unless [`LIMIT`] bytes are already waiting (then it
-//! waits for room: no line is ever dropped). The writing thread is woken by the
-//! first line of a batch only, lets the batch gather for [`GATHER`], then
-//! writes it whole. Under a heavy load that is one wake-up and one write every
-//! few milliseconds, where a queue that wakes its reader for each line had
+//! waits for room: no line is ever dropped). The writing thread writes what is
+//! waiting, then rests for [`GATHER`] while the next batch gathers, and is woken
+//! again by the first line of a batch only: a line after a quiet moment (a
+//! warning at the start) appears at once, and under a heavy load that is one
+//! wake-up and one write every few milliseconds, where a queue that wakes its reader for each line had
 //! that thread switched in and out thousands of times a second, a tenth of
 //! the mock's processor time on two cores (README, "Log lines in batches").
 //! Idle, the thread sleeps until a line comes. What is waiting is written when
@@ -17,7 +18,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// How long a batch gathers after its first line: how late a line may appear.
+/// How long the writer rests after a write while the next batch gathers: how
+/// late a line may appear under load.
 pub const GATHER: Duration = Duration::from_millis(5);
 
 /// Bytes waiting past which a call waits for the writer (about ten thousand lines).
@@ -75,17 +77,17 @@ fn batched_with_limit(mut out: impl Write + Send + 'static, limit: usize) -> (Li
                 if waiting.bytes.is_empty() {
                     return; // stopping, and nothing left
                 }
-                if !waiting.stopping {
-                    drop(waiting);
-                    std::thread::sleep(GATHER);
-                    waiting = theirs.lock();
-                }
+                let stopping = waiting.stopping;
                 std::mem::swap(&mut waiting.bytes, &mut batch);
                 drop(waiting);
                 theirs.room.notify_all();
                 // A log that cannot be written is not worth stopping the mock for.
                 let _ = out.write_all(&batch).and_then(|()| out.flush());
                 batch.clear();
+                if !stopping {
+                    // Lines that come meanwhile gather into the next batch.
+                    std::thread::sleep(GATHER);
+                }
             }
         })
         .expect("the log's writing thread starts");

@@ -172,8 +172,10 @@ async fn a_record_cut_short_by_a_crash_is_dropped_with_a_warning_and_nothing_els
 
     let again = start(&file, "0.2");
     assert_eq!(again.state().await, before, "everything before the torn record is kept");
-    let terminal = again.terminal();
-    assert!(terminal.contains("cut short") && terminal.contains("dropped"), "{terminal}");
+    // Log lines reach the terminal a moment after they are written: wait for the warning.
+    let warned = || async { again.terminal().contains("cut short") };
+    crate::helpers::wait_until(|| format!("the warning, in {}", again.terminal()), warned).await;
+    assert!(again.terminal().contains("dropped"), "{}", again.terminal());
     // The torn tail is gone, so later appends follow a whole line.
     again.api.create_user(&unique_email()).await;
     again.written().await;
