@@ -7,9 +7,10 @@
 //! waiting, then rests for [`GATHER`] while the next batch gathers, and is woken
 //! again by the first line of a batch only: a line after a quiet moment (a
 //! warning at the start) appears at once, and under a heavy load that is one
-//! wake-up and one write every few milliseconds, where a queue that wakes its reader for each line had
-//! that thread switched in and out thousands of times a second, a tenth of
-//! the mock's processor time on two cores (README, "Log lines in batches").
+//! wake-up and one write every few milliseconds, where a queue that wakes its
+//! reader for each line had that thread switched in and out thousands of
+//! times a second, a tenth of the mock's processor time on two cores (README,
+//! "Log lines in batches").
 //! Idle, the thread sleeps until a line comes. What is waiting is written when
 //! the [`Flushed`] guard is dropped.
 

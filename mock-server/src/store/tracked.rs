@@ -198,6 +198,17 @@ pub struct TrackedMap<K: Hash + Eq, V, S: BuildHasher + Clone = std::hash::Rando
     marks: Marks<K>,
 }
 
+/// How many entries shard `index` of `shards` holds when its table of
+/// `capacity` doubles: from half of the capacity for the first shard to all of
+/// it for the last (see [`TrackedMap::grow_in_turn`]). Small tables double as
+/// they would.
+fn turn(index: usize, shards: usize, capacity: usize) -> usize {
+    if capacity < 1024 {
+        return usize::MAX;
+    }
+    capacity / 2 + capacity / 2 * index / shards
+}
+
 /// A value being changed in place; its key was marked when it was taken.
 pub type Changing<'a, K, V> = RefMut<'a, K, V>;
 
@@ -242,6 +253,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
         if old.is_some() {
             self.marks.mark(key)
         } else {
+            self.grow_in_turn(&key);
             self.marks.mark_new(key)
         }
         old
@@ -253,8 +265,42 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
             dashmap::Entry::Occupied(_) => return Err(value),
             dashmap::Entry::Vacant(slot) => _ = slot.insert(value),
         }
+        self.grow_in_turn(&key);
         self.marks.mark_new(key);
         Ok(())
+    }
+
+    /// Doubles the table of `key`'s shard now when it is as full as its turn
+    /// says (see [`turn`]), rather than when it is full.
+    ///
+    /// A shard's table doubles when it is seven-eighths full, and hashing
+    /// fills the shards evenly: left to themselves, every shard of a map
+    /// doubles within the same moment (a map of 64 shards at 1 835 008
+    /// entries, then 3 670 016), each clearing fresh memory under its lock,
+    /// which stalled sends for up to 80 ms (README, "Still owed"). Each shard
+    /// doubling at its own fill instead, between half and all of what its
+    /// table holds, the doublings are spread over the whole growth, one shard
+    /// at a time, for tables about two-fifths larger on average.
+    fn grow_in_turn(&self, key: &K) {
+        let shards = self.map.shards();
+        if shards.len() < 2 {
+            return;
+        }
+        let index = self.map.determine_map(key);
+        let shard = &shards[index];
+        let (len, capacity) = {
+            let table = shard.read();
+            (table.len(), table.capacity())
+        };
+        if len < turn(index, shards.len(), capacity) {
+            return;
+        }
+        let mut table = shard.write();
+        let room = table.capacity() - table.len();
+        // Only when it is still this full (another call may have doubled it meanwhile).
+        if table.len() >= turn(index, shards.len(), table.capacity()) {
+            table.reserve(room + 1, |(key, _)| self.map.hash_usize(key) as u64);
+        }
     }
 
     /// Removes; marks `key` when it was there.
@@ -646,6 +692,60 @@ mod tests {
         assert_eq!(pauses.get(), 4, "after each batch of {RECORDS_PER_LOCK}");
         assert_eq!(map.gather(|_, value| *value, &pause).len() as u64, count);
         assert_eq!(pauses.get(), 8, "after each batch of {RECORDS_PER_LOCK}");
+    }
+
+    /// Where the tables of a map's shards doubled while `count` keys were
+    /// inserted one by one, past the small tables (each over 1 024 places):
+    /// the number of entries after each insert that doubled one, once per
+    /// shard doubled.
+    fn doublings<M>(map: &DashMap<u64, u64, M>, count: u64, insert: impl Fn(u64)) -> Vec<u64>
+    where
+        M: BuildHasher + Clone,
+    {
+        let capacities = || map.shards().iter().map(|shard| shard.read().capacity()).collect::<Vec<_>>();
+        let small = 2 * 1024 * map.shards().len() as u64;
+        let mut before = capacities();
+        let mut doublings = Vec::new();
+        for key in 0..count {
+            insert(key);
+            let after = capacities();
+            let doubled = before.iter().zip(&after).filter(|(b, a)| a > b).count();
+            if key >= small {
+                doublings.extend(std::iter::repeat_n(key + 1, doubled));
+            }
+            before = after;
+        }
+        doublings
+    }
+
+    /// The most doublings within 2 % of the growth.
+    fn crowding(doublings: &[u64]) -> usize {
+        doublings
+            .iter()
+            .map(|at| doublings.iter().filter(|other| (*at..=at + at / 50).contains(other)).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn the_shards_of_a_big_map_double_one_at_a_time_not_all_at_once() {
+        let (count, shards) = (300_000, 64);
+        for how in ["insert", "insert_new"] {
+            let map: TrackedMap<u64, u64> = TrackedMap::with_shards(&tracking(), shards);
+            let insert = |key| match how {
+                "insert" => _ = map.insert(key, key),
+                _ => map.insert_new(key, key).unwrap(),
+            };
+            let doublings = doublings(&map.map, count, insert);
+            assert!(doublings.len() >= shards / 2, "{how}: {} doublings past the small tables", doublings.len());
+            let crowded = crowding(&doublings);
+            assert!(crowded <= 10, "{how}: {crowded} shards doubled within 2 % of the growth: {doublings:?}");
+            assert!((0..count).all(|key| map.get(&key).is_some_and(|value| *value == key)), "{how}: every key found");
+        }
+        // The same inserts into a map left to itself: its shards double in a crowd.
+        let plain: DashMap<u64, u64> = DashMap::with_shard_amount(shards);
+        let crowded = crowding(&doublings(&plain, count, |key| _ = plain.insert(key, key)));
+        assert!(crowded >= shards / 3, "only {crowded} shards of a plain map doubled within 2 % of the growth");
     }
 
     #[test]
