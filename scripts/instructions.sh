@@ -29,12 +29,7 @@ count() {
   local binary=$1 log="$work/mock.log" port="" pid
   valgrind --tool=callgrind --callgrind-out-file="$work/out.%p" "$binary" --port 0 >"$log" 2>&1 &
   pid=$!
-  for _ in $(seq 600); do
-    port=$(sed -n 's#.*API base URL : http://127.0.0.1:\([0-9]*\)/api/#\1#p' "$log")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "the mock printed no API base URL: $(cat "$log")" >&2; kill "$pid"; return 1; }
+  port=$(scripts/mock-port.sh "$log" 600 0.1) || { echo "the mock printed no API base URL: $(cat "$log")" >&2; kill "$pid"; return 1; }
   "$dir/ar24-bench" --print-script send --port "$port" >"$work/send.lua"
   wrk -t1 -c4 -d5s -s "$work/send.lua" "http://127.0.0.1:$port/" >/dev/null
   callgrind_control --zero "$pid" >/dev/null 2>&1

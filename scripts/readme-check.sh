@@ -28,13 +28,7 @@ work=$(mktemp -d)
 "$bin" --port 0 --quiet >"$work/mock.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's#.*API base URL : http://127.0.0.1:\([0-9]*\)/api/#\1#p' "$work/mock.log")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "readme-check: the mock printed no API base URL: $(cat "$work/mock.log")" >&2; exit 1; }
+port=$(scripts/mock-port.sh "$work/mock.log") || { echo "readme-check: the mock printed no API base URL: $(cat "$work/mock.log")" >&2; exit 1; }
 export AR24_API=http://127.0.0.1:$port/api/
 
 # Write out the blocks; print their names in README order.
