@@ -360,11 +360,13 @@ impl Mail {
         Some(Arc::clone(&stored))
     }
 
-    /// Keeps the recipient's link on the letter.
-    pub(super) fn set_recipient_link(&self, id: u64, link: crate::store::outbox::LinkId) {
-        if let Some(mut stored) = self.letters.get_mut(&id) {
-            Arc::make_mut(&mut stored).recipient_link = Some(link);
-        }
+    /// Keeps the recipient's link on `letter`; the letter as it is then.
+    pub(super) fn set_recipient_link(&self, letter: Arc<Letter>, link: crate::store::outbox::LinkId) -> Arc<Letter> {
+        let Some(mut stored) = self.letters.get_mut(&letter.id) else { return letter };
+        // The caller's copy let go first, so that the stored letter is changed in place, not copied.
+        drop(letter);
+        Arc::make_mut(&mut stored).recipient_link = Some(link);
+        Arc::clone(&stored)
     }
 
     /// Counts a reminder; the letter as it is then.

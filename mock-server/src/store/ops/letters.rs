@@ -44,10 +44,10 @@ impl Store {
         event: Event,
         when: DateTime<Utc>,
     ) -> Result<Arc<Letter>, Refused> {
-        let letter = self.mail.apply_event(id, event, when)?;
+        let mut letter = self.mail.apply_event(id, event, when)?;
         let partner = self.partner(&letter.partner);
         if event == Event::Notify {
-            self.email_recipient(&letter, partner.as_deref(), LinkKind::Letter, when);
+            letter = self.email_recipient(letter, partner.as_deref(), LinkKind::Letter, when);
         }
         self.notify_sender(&letter, partner.as_deref(), when);
         let webhook = letter.webhook.clone().or_else(|| partner.as_ref().and_then(|p| p.webhook.clone()));
@@ -59,7 +59,14 @@ impl Store {
 
     /// The recipient's email for `kind` (the notification or a reminder), with
     /// the letter's one link: the first email makes it, reminders reuse it.
-    fn email_recipient(&self, letter: &Letter, partner: Option<&Partner>, kind: LinkKind, when: DateTime<Utc>) {
+    /// The letter as it is then.
+    fn email_recipient(
+        &self,
+        mut letter: Arc<Letter>,
+        partner: Option<&Partner>,
+        kind: LinkKind,
+        when: DateTime<Utc>,
+    ) -> Arc<Letter> {
         let link = match letter.recipient_link.and_then(|id| self.outbox.link_by_id(id)) {
             Some(link) => link,
             None => {
@@ -71,13 +78,14 @@ impl Store {
                     master_id: None,
                     letter_id: Some(letter.id),
                 });
-                self.mail.set_recipient_link(letter.id, link.id);
+                letter = self.mail.set_recipient_link(letter, link.id);
                 link
             }
         };
         let name = partner.map_or_else(|| letter.partner.to_string(), |p| p.name.clone());
         let from = Partnership { token: &letter.partner, name: &name, other: Some(&letter.from.name) };
         self.outbox.post_at(kind, letter.to.email.as_str(), &from, self.outbox.url(&link), when);
+        letter
     }
 
     /// The sender's email about the new status, when their preferences at
@@ -134,7 +142,7 @@ impl Store {
     fn remind(&self, id: u64, when: DateTime<Utc>) {
         let Some(letter) = self.mail.count_reminder(id) else { return };
         let partner = self.partner(&letter.partner);
-        self.email_recipient(&letter, partner.as_deref(), LinkKind::Reminder, when);
+        self.email_recipient(letter, partner.as_deref(), LinkKind::Reminder, when);
     }
 }
 
