@@ -1,5 +1,0 @@
-wrk.headers["signature"] = "MBlpESShn6kyzPOf+N0OXdsYQ/1htegrPa0zPAV1/tw="
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.method = "POST"
-wrk.path = "/api/mail"
-wrk.body = "token=ar24-mock-token&date=2026-12-04+10:20:13&id_user=1&to_email=destinataire%40example.com&dest_statut=particulier&to_firstname=Marie&to_lastname=Dupont&content=Mise+en+demeure&attachment%5B0%5D=1"

@@ -1,5 +1,0 @@
-wrk.headers["signature"] = "1iXojeTDDmZPUH84qu0RQUGpd/9rDAc/3OMMLo8EcV4="
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.method = "POST"
-wrk.path = "/api/mail"
-wrk.body = "token=ar24-mock-token&date=2026-12-04+10:28:09&id_user=1&to_email=destinataire%40example.com&dest_statut=particulier&to_firstname=Marie&to_lastname=Dupont&content=Mise+en+demeure&attachment%5B0%5D=1"
