@@ -75,7 +75,8 @@ impl PartnerKeys {
     /// Encrypts a success body for a request signed with `date`: bare base64 text.
     pub fn encrypt_response(&self, date: &str, body: &[u8]) -> String {
         let cipher = Encryptor::new(&self.response_key(date).into(), &self.iv.into());
-        STANDARD.encode(cipher.encrypt_padded_vec_mut::<Pkcs7>(body))
+        // base64-simd: the scalar encoder was a twelfth of a send's instructions.
+        base64_simd::STANDARD.encode_to_string(cipher.encrypt_padded_vec_mut::<Pkcs7>(body))
     }
 
     /// Decrypts what [`PartnerKeys::encrypt_response`] produced; `None` if it is not such a body.
@@ -241,5 +242,18 @@ mod tests {
         // The vector's plaintext is literally this text (not JSON), as AR24 published it.
         assert_eq!(plain, br#"{status: "SUCCESS"}"#);
         assert_eq!(keys.encrypt_response(DATE, &plain), body);
+    }
+
+    #[test]
+    fn an_answer_of_any_length_is_the_standard_base64_of_its_ciphertext() {
+        let keys = PartnerKeys::new(KEY);
+        let key = keys.response_key(DATE);
+        for len in 0..700 {
+            let body: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let sealed = keys.encrypt_response(DATE, &body);
+            let ciphertext = Encryptor::new(&key.into(), &keys.iv.into()).encrypt_padded_vec_mut::<Pkcs7>(&body);
+            assert_eq!(sealed, STANDARD.encode(&ciphertext), "a body of {len} bytes");
+            assert_eq!(keys.decrypt_response(DATE, &sealed), Some(body));
+        }
     }
 }
