@@ -21,7 +21,12 @@ async fn main() -> std::process::ExitCode {
     // Lines are written by a thread of their own, in batches (`log_lines`): a request never
     // waits for the terminal or for a log file whose disk is busy. None is dropped.
     let (writer, _flushed_at_exit) = ar24_mock::log_lines::batched(std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(writer).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_timer(ar24_mock::log_lines::LineTime)
+        .with_writer(writer)
+        .init();
     // jemalloc's own thread hands freed pages back to the system as they age, so memory
     // freed after a burst (a state file read at start, an import) does not stay resident
     // in a mock that then idles. Without it, jemalloc purges only while allocating.
