@@ -42,7 +42,7 @@ use super::{Order, partner::Partner};
 use crate::protocol::date::ParisTime;
 use crate::protocol::params::FilePart;
 use attachment::Attachment;
-use charges::{Charge, ChargeKind, Payer};
+use charges::{Charge, ChargeKind, ChargeRow, Payer};
 use index::{Index, LetterKeys, Scheduled};
 use letter::{Letter, LetterRow, LetterStatus, MailObject, SenderCard, Sha256Digest};
 use lifecycle::{Event, Refused, Timings};
@@ -773,10 +773,16 @@ pub enum Record {
     #[serde(serialize_with = "letter_as_row")]
     Letter(Arc<Letter>),
     LetterGone(u64),
+    /// Written as a [`ChargeRow`]; read from a row or, as older logs wrote it, by field names.
+    #[serde(serialize_with = "charge_as_row")]
     Charge(Arc<Charge>),
     ChargeGone(u64),
     Delivery(Arc<Delivery>),
     DeliveryGone(u64),
+}
+
+fn charge_as_row<S: serde::Serializer>(charge: &Charge, serializer: S) -> Result<S::Ok, S::Error> {
+    ChargeRow(charge).serialize(serializer)
 }
 
 fn letter_as_row<S: serde::Serializer>(letter: &Letter, serializer: S) -> Result<S::Ok, S::Error> {

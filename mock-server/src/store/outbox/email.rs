@@ -332,6 +332,30 @@ pub struct Link {
     pub used_at: Option<String>,
 }
 
+/// A link as a row, `[id, kind, user_id, to, partner, master_id, letter_id,
+/// used_at]`, in the order `Link` declares them. The state log writes links
+/// this way, about half the size of the named form; the derived `Deserialize`
+/// reads either form.
+pub struct LinkRow<'a>(pub &'a Link);
+
+impl Serialize for LinkRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        // Named in full: a field added to `Link` must be added here, in its place.
+        let Link { id, kind, user_id, to, partner, master_id, letter_id, used_at } = self.0;
+        let mut row = serializer.serialize_tuple(8)?;
+        row.serialize_element(&id.simple())?;
+        row.serialize_element(kind)?;
+        row.serialize_element(user_id)?;
+        row.serialize_element(to)?;
+        row.serialize_element(&**partner)?;
+        row.serialize_element(master_id)?;
+        row.serialize_element(letter_id)?;
+        row.serialize_element(used_at)?;
+        row.end()
+    }
+}
+
 impl Link {
     /// Its URL, under the mock's public URL.
     pub fn url(&self, public_url: &str) -> String {
@@ -371,6 +395,30 @@ mod tests {
         assert_eq!(serde_json::to_value(&back).unwrap(), json);
         for bad in [r#"[7,"a@example.com","cgu"]"#, r#"[7,"a","cgu","r","l","2023-11-14 23:13:20","t",1]"#, "7"] {
             assert!(serde_json::from_str::<Email>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_log_writes_a_link_as_a_row_and_reads_it_back_the_same_as_older_logs_named_it_too() {
+        let id = uuid::Uuid::new_v4();
+        let named = serde_json::json!({
+            "id": id.simple().to_string(), "kind": "team", "user_id": 4, "to": "d\"q@example.com",
+            "partner": "t", "master_id": 9, "letter_id": null, "used_at": "2026-11-30 16:07:38"
+        });
+        let link: Link = serde_json::from_value(named.clone()).unwrap();
+        let row = serde_json::to_string(&LinkRow(&link)).unwrap();
+        assert_eq!(row, format!(r#"["{}","team",4,"d\"q@example.com","t",9,null,"2026-11-30 16:07:38"]"#, id.simple()));
+        assert!(row.len() < named.to_string().len() * 2 / 3, "a row is shorter: {row}");
+        let back: Link = serde_json::from_str(&row).unwrap();
+        assert_eq!(serde_json::to_value(&back).unwrap(), named);
+        let line = serde_json::to_string(&super::super::Record::Link(std::sync::Arc::new(link))).unwrap();
+        assert_eq!(line, format!(r#"{{"kind":"link","value":{row}}}"#));
+        // As older logs wrote it, by field names.
+        let older = format!(r#"{{"kind":"link","value":{named}}}"#);
+        let super::super::Record::Link(back) = serde_json::from_str(&older).unwrap() else { panic!("a link: {older}") };
+        assert_eq!(serde_json::to_value(&*back).unwrap(), named);
+        for bad in [format!(r#"["{}","team",4]"#, id.simple()), r#"["nope","team",4,"d","t",9,null,null]"#.into()] {
+            assert!(serde_json::from_str::<Link>(&bad).is_err(), "{bad}");
         }
     }
 

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use serde::{Deserialize, Serialize};
 
-pub use email::{Email, EmailRow, Link, LinkId, LinkKind, Partnership};
+pub use email::{Email, EmailRow, Link, LinkId, LinkKind, LinkRow, Partnership};
 
 use super::accounts::{Everything, Forgotten};
 use super::clock::Clock;
@@ -247,6 +247,8 @@ impl Outbox {
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Record {
+    /// Written as a [`LinkRow`]; read from a row or, as older logs wrote it, by field names.
+    #[serde(serialize_with = "link_as_row")]
     Link(Arc<Link>),
     LinkGone(#[serde(with = "uuid::serde::simple")] LinkId),
     /// Written as an [`EmailRow`]; read from a row or, as older logs wrote it, by field names.
@@ -276,6 +278,10 @@ impl DecodedSentences {
             share_sentence(&mut self.0, Arc::make_mut(email));
         }
     }
+}
+
+fn link_as_row<S: serde::Serializer>(link: &Link, serializer: S) -> Result<S::Ok, S::Error> {
+    LinkRow(link).serialize(serializer)
 }
 
 fn email_as_row<S: serde::Serializer>(email: &Email, serializer: S) -> Result<S::Ok, S::Error> {
