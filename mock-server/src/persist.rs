@@ -522,6 +522,7 @@ impl StateLog {
         let file = self.file.as_mut().ok_or_else(|| std::io::Error::other("the log is not open"))?;
         file.write_all(lines)?;
         file.sync_data()?;
+        let_go(file, self.size, std::num::NonZeroU64::new(lines.len() as u64));
         self.size += lines.len() as u64;
         Ok(())
     }
@@ -649,6 +650,7 @@ impl StateLog {
         }
         let file = out.into_inner().map_err(|err| err.into_error())?;
         file.sync_all()?;
+        let_go(&file, 0, None);
         let bytes = file.metadata()?.len();
         drop(file);
         std::fs::rename(&rewrite.temporary, &self.path)?;
@@ -661,6 +663,16 @@ impl StateLog {
         self.lines = records;
         self.superseded = superseded.min(records);
         Ok(Written::Rewritten { records, bytes, millis: rewrite.started.elapsed().as_millis() })
+    }
+}
+
+/// Lets the page cache drop `len` bytes of `file` from `offset` (`None`: to
+/// its end), once they are on disk: the log is read again only at the next
+/// start, and its pages kept in the cache (gigabytes at a million letters)
+/// made each append cost the kernel more as the file grew (see the README).
+fn let_go(file: &File, offset: u64, len: Option<std::num::NonZeroU64>) {
+    if let Err(err) = rustix::fs::fadvise(file, offset, len, rustix::fs::Advice::DontNeed) {
+        tracing::debug!(%err, "the state file's pages stay in the page cache");
     }
 }
 
@@ -757,6 +769,50 @@ pub(crate) mod tests {
         let grown = log.size() - before;
         assert!(grown < 2_000, "one user's worth, not the whole state: {grown} bytes");
         assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
+    }
+
+    /// Bytes of `path` in the page cache, as util-linux's `fincore` reads
+    /// them; `None` where it cannot say (no `fincore`, or a file system in
+    /// memory, tmpfs, which has no disk to let pages go to).
+    fn cached_bytes(path: &Path) -> Option<u64> {
+        const TMPFS_MAGIC: i64 = 0x0102_1994;
+        if rustix::fs::statfs(path).ok()?.f_type as i64 == TMPFS_MAGIC {
+            return None;
+        }
+        let out = std::process::Command::new("fincore")
+            .args(["--bytes", "--noheadings", "--output", "RES"])
+            .arg(path)
+            .output()
+            .ok()?;
+        String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+    }
+
+    #[test]
+    fn what_the_log_holds_on_disk_does_not_stay_in_the_page_cache_appended_or_rewritten() {
+        let path = temp("cache.log");
+        let store = store();
+        let mut log = StateLog::new(&path, None).unwrap();
+        for i in 0..4_000 {
+            add(&store, &format!("user{i}@example.com"));
+        }
+        assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
+        let Some(after_rewrite) = cached_bytes(&path) else {
+            eprintln!("not checked: no fincore, or the temporary directory is in memory");
+            return;
+        };
+        for i in 4_000..16_000 {
+            add(&store, &format!("user{i}@example.com"));
+            if i % 500 == 0 {
+                assert!(matches!(log.write(&store).unwrap(), Written::Appended(_)));
+            }
+        }
+        log.write(&store).unwrap();
+        let size = log.size();
+        assert!(size > 4_000_000, "a log of some megabytes: {size} bytes");
+        let cached = cached_bytes(&path).unwrap();
+        // A page at each append's end may stay: it is partly written.
+        assert!(after_rewrite < 64 * 1024, "{after_rewrite} bytes of the rewritten log stayed cached");
+        assert!(cached < size / 8, "{cached} of {size} bytes stayed cached");
     }
 
     #[test]
