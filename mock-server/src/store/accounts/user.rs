@@ -60,18 +60,9 @@ impl Serialize for UserRow<'_> {
             identity_verified,
             otp_secret,
         } = self.0;
-        let mut row = serializer.serialize_tuple(10)?;
-        row.serialize_element(id)?;
-        row.serialize_element(&ProfileRow(profile))?;
-        row.serialize_element(creation)?;
-        row.serialize_element(cgu)?;
-        row.serialize_element(notif_cgu)?;
-        row.serialize_element(payment_method)?;
-        row.serialize_element(team_master)?;
-        row.serialize_element(created_by)?;
-        row.serialize_element(identity_verified)?;
-        row.serialize_element(otp_secret)?;
-        row.end()
+        let profile = ProfileRow(profile);
+        (id, profile, creation, cgu, notif_cgu, payment_method, team_master, created_by, identity_verified, otp_secret)
+            .serialize(serializer)
     }
 }
 

@@ -65,19 +65,9 @@ pub struct ChargeRow<'a>(pub &'a Charge);
 
 impl Serialize for ChargeRow<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
         // Named in full: a field added to `Charge` must be added here, in its place.
         let Charge { id, kind, user, token, payer, price_ht, letter, time } = self.0;
-        let mut row = serializer.serialize_tuple(8)?;
-        row.serialize_element(id)?;
-        row.serialize_element(kind)?;
-        row.serialize_element(user)?;
-        row.serialize_element(&**token)?;
-        row.serialize_element(payer)?;
-        row.serialize_element(price_ht)?;
-        row.serialize_element(letter)?;
-        row.serialize_element(time)?;
-        row.end()
+        (id, kind, user, &**token, payer, price_ht, letter, time).serialize(serializer)
     }
 }
 

@@ -244,18 +244,9 @@ pub struct EmailRow<'a>(pub &'a Email);
 
 impl Serialize for EmailRow<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
         // Named in full: a field added to `Email` must be added here and in `visit_seq`.
         let Email { id, to, kind, request, link, sent_at, partner } = self.0;
-        let mut row = serializer.serialize_tuple(7)?;
-        row.serialize_element(id)?;
-        row.serialize_element(to)?;
-        row.serialize_element(kind)?;
-        row.serialize_element(&**request)?;
-        row.serialize_element(&**link)?;
-        row.serialize_element(sent_at)?;
-        row.serialize_element(&**partner)?;
-        row.end()
+        (id, to, kind, &**request, &**link, sent_at, &**partner).serialize(serializer)
     }
 }
 
@@ -340,19 +331,9 @@ pub struct LinkRow<'a>(pub &'a Link);
 
 impl Serialize for LinkRow<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTuple;
         // Named in full: a field added to `Link` must be added here, in its place.
         let Link { id, kind, user_id, to, partner, master_id, letter_id, used_at } = self.0;
-        let mut row = serializer.serialize_tuple(8)?;
-        row.serialize_element(&id.simple())?;
-        row.serialize_element(kind)?;
-        row.serialize_element(user_id)?;
-        row.serialize_element(to)?;
-        row.serialize_element(&**partner)?;
-        row.serialize_element(master_id)?;
-        row.serialize_element(letter_id)?;
-        row.serialize_element(used_at)?;
-        row.end()
+        (id.simple(), kind, user_id, to, &**partner, master_id, letter_id, used_at).serialize(serializer)
     }
 }
 
