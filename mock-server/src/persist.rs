@@ -19,7 +19,7 @@
 //! `GET /_mock/state` export): it loads, and is rewritten as a log.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -331,18 +331,65 @@ struct Rewrite {
     since: Since,
 }
 
-/// The lines appended to the old log since a rewrite began gathering, each
-/// append's own block: they follow the whole in the new one. Never one buffer
-/// grown as they come: at a million letters under load it reached hundreds
-/// of megabytes, and each doubling copied it whole on the writer's thread
-/// while the API's calls waited for a core (README, "A rewrite under load").
-#[derive(Debug, Default)]
+/// The lines appended to the old log since a rewrite began gathering: they
+/// follow the whole in the new one. Kept in a file beside the log (its name
+/// and `.since`), written as each append is made and copied into the new log
+/// when the rewrite ends, then removed: held in memory, they grew by what a
+/// load appends for as long as the rewrite ran (a rewrite of a million
+/// letters under 20 000 sends a second holds hundreds of megabytes), and one
+/// buffer grown as they came was copied whole at each doubling on the
+/// writer's thread while the API's calls waited for a core (README, "A
+/// rewrite under load").
+#[derive(Debug)]
 struct Since {
-    blocks: Vec<Vec<u8>>,
-    /// How many records the blocks hold.
+    path: PathBuf,
+    /// Created at the first block: none while nothing was appended.
+    file: Option<File>,
+    /// How many records the file holds.
     records: u64,
-    /// How many lines the blocks supersede (see [`StateLog`]'s count).
+    /// How many lines the records supersede (see [`StateLog`]'s count).
     superseded: u64,
+}
+
+impl Since {
+    /// Nothing yet, to be kept beside the log at `log`.
+    fn beside(log: &Path) -> Self {
+        let mut path = log.as_os_str().to_owned();
+        path.push(".since");
+        Self { path: PathBuf::from(path), file: None, records: 0, superseded: 0 }
+    }
+
+    /// Keeps `lines`, `records` of them superseding `superseded` lines.
+    fn keep(&mut self, lines: &[u8], records: usize, superseded: u64) -> std::io::Result<()> {
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => self.file.insert(
+                std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&self.path)?,
+            ),
+        };
+        file.write_all(lines)?;
+        self.records += records as u64;
+        self.superseded += superseded;
+        Ok(())
+    }
+
+    /// Writes what was kept to `out`, in the order it came.
+    fn copy_to(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        if let Some(file) = &mut self.file {
+            file.seek(std::io::SeekFrom::Start(0))?;
+            std::io::copy(file, out)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Since {
+    /// The file goes with the rewrite, finished or abandoned.
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// Under load, what changed is appended this often, the one cadence of the
@@ -393,6 +440,15 @@ impl StateLog {
             buffer: Vec::new(),
             must_rewrite: false,
         };
+        // What a rewrite that a crash cut short left beside the log: the log
+        // holds all of it (the whole is renamed over it only once written).
+        for leftover in [Self::temporary(path), Since::beside(path).path.clone()] {
+            if let Err(err) = std::fs::remove_file(&leftover)
+                && err.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(%err, "cannot remove {}, left by a rewrite of the state file", leftover.display());
+            }
+        }
         if let Some(held) = continues {
             let file = std::fs::OpenOptions::new().append(true).open(path)?;
             log.size = file.metadata()?.len();
@@ -401,6 +457,13 @@ impl StateLog {
             log.file = Some(file);
         }
         Ok(log)
+    }
+
+    /// Where a rewrite writes the whole before renaming it over the log at `path`.
+    fn temporary(path: &Path) -> PathBuf {
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        PathBuf::from(temporary)
     }
 
     /// Whether a rewrite is due for what the log holds: more than half of
@@ -543,16 +606,14 @@ impl StateLog {
         every: std::time::Duration,
         meanwhile: &dyn Fn(&Store),
     ) -> std::io::Result<()> {
-        let mut temporary = self.path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
+        let temporary = Self::temporary(&self.path);
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         self.must_rewrite = false;
         // Gathered on this thread (of normal priority: it takes the store's
         // locks, a few pointers at a time), paced as the writing is.
         let gathering = Pacer::new(std::sync::Arc::clone(&unhurried));
-        let (log, since, failed) =
-            (std::cell::RefCell::new(&mut *self), std::cell::RefCell::default(), std::cell::Cell::new(None));
+        let since = std::cell::RefCell::new(Since::beside(&self.path));
+        let (log, failed) = (std::cell::RefCell::new(&mut *self), std::cell::Cell::new(None));
         let (began, last) = (Instant::now(), std::cell::Cell::new(Instant::now()));
         let whole = store.whole(&|| {
             gathering.pause();
@@ -599,7 +660,7 @@ impl StateLog {
     }
 
     /// While a rewrite runs: what changed goes to the current log, and is
-    /// kept in `since` to follow the whole in the new one.
+    /// kept in `since` (a file) to follow the whole in the new one.
     fn append_meanwhile(&mut self, store: &Store, since: &mut Since) -> std::io::Result<Written> {
         let changed = store.take_changes();
         let superseded = store.take_superseded();
@@ -616,10 +677,7 @@ impl StateLog {
             if log.file.is_some() {
                 log.append(lines)?;
             }
-            since.blocks.push(lines.to_vec());
-            since.records += records.len() as u64;
-            since.superseded += superseded + 1;
-            Ok(())
+            since.keep(lines, records.len(), superseded + 1)
         })?;
         Ok(Written::Appended(records.len()))
     }
@@ -627,14 +685,12 @@ impl StateLog {
     /// Waits for the rewrite, appends what changed since it began, and puts
     /// the new log in place of the old.
     fn finish_rewrite(&mut self, store: &Store) -> std::io::Result<Written> {
-        let Some(rewrite) = self.rewrite.take() else {
+        let Some(mut rewrite) = self.rewrite.take() else {
             return Ok(Written::Nothing);
         };
         let written = rewrite.worker.join().map_err(|_| std::io::Error::other("the rewrite stopped"))?;
         let (mut out, mut records) = written?;
-        for lines in &rewrite.since.blocks {
-            out.write_all(lines)?;
-        }
+        rewrite.since.copy_to(&mut out)?;
         records += rewrite.since.records;
         let mut superseded = rewrite.since.superseded;
         let changed = store.take_changes();
@@ -709,6 +765,7 @@ pub(crate) mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_file(&self.0);
             let _ = std::fs::remove_file(format!("{}.tmp", self.0.display()));
+            let _ = std::fs::remove_file(format!("{}.since", self.0.display()));
         }
     }
 
@@ -1210,24 +1267,61 @@ pub(crate) mod tests {
         assert_eq!(std::fs::read(&paced).unwrap(), std::fs::read(&plain).unwrap());
     }
 
+    /// A store holding a@example.com, its log at `path` written, and a rewrite of it started.
+    fn rewriting(path: &Path) -> (Store, StateLog) {
+        let store = store();
+        add(&store, "a@example.com");
+        let mut log = StateLog::new(path, None).unwrap();
+        log.write(&store).unwrap();
+        log.start_rewrite(&store, std::sync::Arc::new(|| true)).unwrap();
+        (store, log)
+    }
+
     #[test]
     fn while_a_rewrite_runs_changes_go_on_being_appended_to_the_current_log_and_follow_into_the_new_one() {
         let path = temp("state.log");
-        let store = store();
-        add(&store, "a@example.com");
-        let mut log = StateLog::new(&path, None).unwrap();
-        log.write(&store).unwrap();
-        log.start_rewrite(&store, std::sync::Arc::new(|| true)).unwrap();
+        let (store, mut log) = rewriting(&path);
+        let since = PathBuf::from(format!("{}.since", path.display()));
+        assert!(!since.exists(), "nothing appended yet, nothing kept beside the log");
         add(&store, "b@example.com");
         assert!(matches!(log.append_during_rewrite(&store).unwrap(), Written::Appended(_)));
         // A kill -9 now finds b in the current log.
         assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
+        // What follows the whole waits in a file beside the log, not in memory.
+        let kept = std::fs::read_to_string(&since).unwrap();
+        assert!(kept.contains("b@example.com") && !kept.contains("a@example.com"), "{kept}");
         add(&store, "c@example.com");
+        assert!(matches!(log.append_during_rewrite(&store).unwrap(), Written::Appended(_)));
+        add(&store, "d@example.com");
         assert!(matches!(log.finish_rewrite(&store).unwrap(), Written::Rewritten { .. }));
-        assert_eq!(users_of(&path), ["a@example.com", "b@example.com", "c@example.com"]);
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com", "c@example.com", "d@example.com"]);
+        assert!(!since.exists(), "the file beside the log goes with the rewrite");
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches(r#""kind":"format""#).count(), 1, "a new log, not the old one grown");
         assert_eq!(log.write(&store).unwrap(), Written::Nothing, "nothing left marked");
+    }
+
+    #[test]
+    fn a_rewrite_abandoned_or_cut_short_leaves_nothing_beside_the_log_once_the_mock_starts_again() {
+        let path = temp("state.log");
+        let (store, mut log) = rewriting(&path);
+        add(&store, "b@example.com");
+        log.append_during_rewrite(&store).unwrap();
+        let (since, temporary) =
+            (PathBuf::from(format!("{}.since", path.display())), PathBuf::from(format!("{}.tmp", path.display())));
+        assert!(since.exists());
+        drop(log);
+        assert!(!since.exists(), "a rewrite dropped unfinished takes its file with it");
+        // A crash in the middle of a rewrite leaves both; the log holds what they do.
+        std::fs::write(&since, "left by a crash").unwrap();
+        std::fs::write(&temporary, "left by a crash").unwrap();
+        let held = Held { lines: 0, live: 0 };
+        let mut log = StateLog::new(&path, Some(held)).unwrap();
+        assert!(!since.exists() && !temporary.exists(), "a new writer removes what a crash left");
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com"]);
+        add(&store, "c@example.com");
+        assert!(matches!(log.write(&store).unwrap(), Written::Appended(_)));
+        assert_eq!(users_of(&path), ["a@example.com", "b@example.com", "c@example.com"]);
     }
 
     #[test]
