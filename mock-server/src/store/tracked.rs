@@ -242,6 +242,11 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher + Clone + Default> TrackedMap<K, V,
         self.map.contains_key(key)
     }
 
+    /// How many entries it holds (each shard locked for reading in turn).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
     /// Every entry, in no order (each shard locked for reading in turn).
     pub fn iter(&self) -> dashmap::iter::Iter<'_, K, V, S> {
         self.map.iter()
@@ -480,6 +485,11 @@ impl<T> LogGuard<'_, T> {
     /// The items, in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
         self.items.values().map(|item| &**item)
+    }
+
+    /// How many items it holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
     }
 
     /// Adds or replaces the item with this id; marks it. Answers the item as kept.

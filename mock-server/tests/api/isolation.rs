@@ -124,4 +124,11 @@ async fn resetting_a_partner_forgets_its_uploads_letters_and_charges_also_for_ac
     assert!(state["attachments"][0]["partner"] == t.api.token.as_str());
     let tokens: Vec<&Value> = state["charges"].as_array().unwrap().iter().map(|c| &c["token"]).collect();
     assert_eq!(tokens, [&json!(t.api.token)], "their charge is gone, ours stays");
+    // What the sender's pages are read from forgets them too.
+    let letters = t.api.get("user/mail", &[("id_user", sender.to_string())]).await;
+    let listed: Vec<&Value> = letters.ok().as_array().unwrap().iter().map(|l| &l["id"]).collect();
+    assert_eq!(listed, [&json!(ours)], "{}", letters.ok());
+    let uploads = t.api.get("user/attachment", &[("id_user", sender.to_string())]).await;
+    assert_eq!(uploads.ok()["attachments"].as_array().unwrap().len(), 1, "{}", uploads.ok());
+    assert_eq!(t.plane.charges(&[("user", &sender.to_string())]).await.unwrap().len(), 1, "our charge only");
 }

@@ -189,9 +189,10 @@ impl Outbox {
     /// Forgets a partner's emails and links, and those of the accounts it created.
     pub(super) fn forget_partner(&self, token: &str, forgotten: &Forgotten) {
         self.links.retain(|_, l| *l.partner != *token && !forgotten.ids.contains(&l.user_id));
-        self.emails
-            .lock()
-            .retain(|e| *e.partner != *token && !forgotten.addresses.contains(e.to.to_lowercase().as_str()));
+        self.emails.lock().retain(|e| {
+            *e.partner != *token
+                && (forgotten.addresses.is_empty() || !forgotten.addresses.contains(e.to.to_lowercase().as_str()))
+        });
     }
 
     // ----- the state file and the state document -----
