@@ -1157,6 +1157,9 @@ pub(crate) mod tests {
         store.confirm_user(a);
         assert_eq!(log.write(&store).unwrap(), Written::Appended(2), "the user and the counters");
         assert_eq!(log.write(&store).unwrap(), Written::Nothing);
+        // A partner that made nothing: nothing to compact.
+        store.reset_partner("nobody");
+        assert_eq!(log.write(&store).unwrap(), Written::Nothing);
         store.reset_partner("tok");
         assert!(matches!(log.write(&store).unwrap(), Written::Rewritten { .. }));
         assert!(users_of(&path).is_empty());
