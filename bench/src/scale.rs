@@ -139,7 +139,8 @@ async fn with_state_file(binary: &Path, fixture: &Path, dir: &Path, users: usize
     let append_bytes_per_user = (created_meanwhile > 0).then(|| grown as f64 / created_meanwhile as f64);
 
     // User info while the log is rewritten whole: resetting another partner
-    // forces a rewrite at the next interval.
+    // that made an account forces a rewrite at the next interval (a reset
+    // that forgets nothing the log holds compacts nothing).
     let rss_before = server.rss();
     let peak = Arc::new(AtomicU64::new(rss_before));
     let watching = Arc::new(AtomicBool::new(true));
@@ -155,6 +156,9 @@ async fn with_state_file(binary: &Path, fixture: &Path, dir: &Path, users: usize
     let (mut rewriting, mut rewrite_times) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let other = server.control().new_partner(&ar24_client::NewPartner::default()).await.expect("a partner");
+        let theirs = crate::harness::new_user(&format!("other-{}@example.com", other.token));
+        let made = server.api().for_partner(&other.token, &other.private_key).send(&theirs).await;
+        assert!(made.as_ref().is_ok_and(Answer::is_success), "the other partner's account: {made:?}");
         let rewrites_before = rewrites(&log);
         server.control().reset_partner(&other.token).await.expect("the reset");
         rewriting.push(wrk(&server, &script("info", users as u64 / 2), seconds));
