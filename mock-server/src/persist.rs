@@ -354,9 +354,7 @@ struct Since {
 impl Since {
     /// Nothing yet, to be kept beside the log at `log`.
     fn beside(log: &Path) -> Self {
-        let mut path = log.as_os_str().to_owned();
-        path.push(".since");
-        Self { path: PathBuf::from(path), file: None, records: 0, superseded: 0 }
+        Self { path: beside(log, SINCE), file: None, records: 0, superseded: 0 }
     }
 
     /// Keeps `lines`, `records` of them superseding `superseded` lines.
@@ -381,6 +379,20 @@ impl Since {
         }
         Ok(())
     }
+}
+
+/// The ending added to the log's name for the whole a rewrite writes, renamed
+/// over the log once written.
+const TEMPORARY: &str = ".tmp";
+/// The ending added to the log's name for the lines appended while a rewrite
+/// runs ([`Since`]).
+const SINCE: &str = ".since";
+
+/// The file beside `log` whose name is the log's and `ending`.
+fn beside(log: &Path, ending: &str) -> PathBuf {
+    let mut path = log.as_os_str().to_owned();
+    path.push(ending);
+    PathBuf::from(path)
 }
 
 impl Drop for Since {
@@ -442,7 +454,7 @@ impl StateLog {
         };
         // What a rewrite that a crash cut short left beside the log: the log
         // holds all of it (the whole is renamed over it only once written).
-        for leftover in [Self::temporary(path), Since::beside(path).path.clone()] {
+        for leftover in [TEMPORARY, SINCE].map(|ending| beside(path, ending)) {
             if let Err(err) = std::fs::remove_file(&leftover)
                 && err.kind() != std::io::ErrorKind::NotFound
             {
@@ -457,13 +469,6 @@ impl StateLog {
             log.file = Some(file);
         }
         Ok(log)
-    }
-
-    /// Where a rewrite writes the whole before renaming it over the log at `path`.
-    fn temporary(path: &Path) -> PathBuf {
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        PathBuf::from(temporary)
     }
 
     /// Whether a rewrite is due for what the log holds: more than half of
@@ -606,7 +611,7 @@ impl StateLog {
         every: std::time::Duration,
         meanwhile: &dyn Fn(&Store),
     ) -> std::io::Result<()> {
-        let temporary = Self::temporary(&self.path);
+        let temporary = beside(&self.path, TEMPORARY);
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         self.must_rewrite = false;
         // Gathered on this thread (of normal priority: it takes the store's
