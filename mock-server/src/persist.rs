@@ -404,10 +404,9 @@ impl Drop for Since {
     }
 }
 
-/// Under load, what changed is appended this often, the one cadence of the
-/// log's appends: between writes, the writer looks this often at how much
-/// changed (and appends once enough did, see `state_file.rs`); while a
-/// rewrite gathers the state, what changed is appended this often. A
+/// While a rewrite gathers the state, what changed is appended this often;
+/// between writes, the writer looks this often at how much changed while
+/// nothing does (more often while changes come, see `state_file.rs`). A
 /// gathering of a million letters takes a second or two, and the changes
 /// left for after it were then made into lines at once, holding a core for a
 /// fifth of a second.
