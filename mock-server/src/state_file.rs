@@ -149,13 +149,17 @@ impl Writer {
     fn spawn(&self, interval: Duration) -> std::io::Result<std::thread::JoinHandle<()>> {
         let (log, store, progress, stop) =
             (Arc::clone(&self.log), Arc::clone(&self.store), Arc::clone(&self.progress), Arc::clone(&self.stop));
+        // Changes are counted from the last ones taken (at the restore, then at each
+        // write's start), not from when the thread first runs or a write ends: those
+        // made meanwhile count towards the next early write.
+        let mut last = store.version();
         std::thread::Builder::new().name("state-file".into()).spawn(move || {
             // Not stopping: the writer may pace a rewrite.
             let unhurried: Unhurried = Arc::new(move || !stop.load(Ordering::SeqCst));
             let stopped = || !unhurried();
-            let mut seen = store.version();
+            let mut seen = last;
             while !stopped() {
-                let (due, last) = (Instant::now() + interval, store.version());
+                let due = Instant::now() + interval;
                 while !stopped() && Instant::now() < due && store.version().saturating_sub(last) < EARLY {
                     let now = store.version();
                     let look = if now == seen { APPEND_EVERY } else { LOOK_BUSY };
@@ -163,6 +167,7 @@ impl Writer {
                     std::thread::sleep(interval.min(look));
                 }
                 if !stopped() {
+                    last = store.version();
                     write(&store, &log, &progress, &unhurried);
                 }
             }
