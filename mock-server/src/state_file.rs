@@ -157,18 +157,17 @@ impl Writer {
             // Not stopping: the writer may pace a rewrite.
             let unhurried: Unhurried = Arc::new(move || !stop.load(Ordering::SeqCst));
             let stopped = || !unhurried();
-            let mut seen = last;
+            let (mut seen, mut due) = (last, Instant::now() + interval);
             while !stopped() {
-                let due = Instant::now() + interval;
-                while !stopped() && Instant::now() < due && store.version().saturating_sub(last) < EARLY {
-                    let now = store.version();
-                    let look = if now == seen { APPEND_EVERY } else { LOOK_BUSY };
-                    seen = now;
-                    std::thread::sleep(interval.min(look));
-                }
-                if !stopped() {
+                // A look, then a write if due: never two writes without a look
+                // between them, or a slow sync would have them follow each other.
+                let now = store.version();
+                std::thread::sleep(interval.min(if now == seen { APPEND_EVERY } else { LOOK_BUSY }));
+                seen = now;
+                if !stopped() && (store.version().saturating_sub(last) >= EARLY || Instant::now() >= due) {
                     last = store.version();
                     write(&store, &log, &progress, &unhurried);
+                    due = Instant::now() + interval;
                 }
             }
         })
