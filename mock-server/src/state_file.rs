@@ -164,8 +164,9 @@ impl Writer {
                 let now = store.version();
                 std::thread::sleep(interval.min(if now == seen { APPEND_EVERY } else { LOOK_BUSY }));
                 seen = now;
-                if !stopped() && (store.version().saturating_sub(last) >= EARLY || Instant::now() >= due) {
-                    last = store.version();
+                let version = store.version();
+                if !stopped() && (version.saturating_sub(last) >= EARLY || Instant::now() >= due) {
+                    last = version;
                     write(&store, &log, &progress, &unhurried);
                     due = Instant::now() + interval;
                 }
